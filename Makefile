@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level build.  `make` builds kvmx.ko, the VMM and the selftests;
+# `make check` runs everything on the emulated test machines (see
+# Documentation/testing.rst).
+
+# Kernel build tree: the running kernel's if present, else Debian's 6.1 headers
+# that scripts/setup.sh installs.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+		    $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64))))
+W ?= 1
+export KDIR
+
+.PHONY: all module vmm selftests unit check oracle install clean dkms-install
+
+all: module vmm selftests
+
+module:
+	@test -n "$(KDIR)" || { echo "kvmx: no kernel build tree; run scripts/setup.sh or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=$(W) modules
+
+vmm:
+	$(MAKE) -C vmm
+
+selftests:
+	$(MAKE) -C selftests
+
+# Pure code (decoder, walker, ...) unit-tested on the build host.
+unit:
+	$(MAKE) -C selftests unit
+
+check:
+	scripts/check.sh
+
+# make oracle HV=kvmx|ref VENDOR=svm|vmx [TESTS="a b"]
+oracle:
+	scripts/oracle.sh $(or $(HV),kvmx) $(or $(VENDOR),svm) $(TESTS)
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(notdir $(patsubst %/build,%,$(KDIR)))
+
+clean:
+	$(MAKE) -C vmm clean
+	$(MAKE) -C selftests clean
+	if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
