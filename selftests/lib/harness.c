@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kvmx selftest harness: see harness.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "harness.h"
+
+/* Where test_fail()/test_skip() return to, and what they decided. */
+static jmp_buf case_env;
+static int case_verdict;
+
+void test_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	case_verdict = KSFT_FAIL;
+	longjmp(case_env, 1);
+}
+
+void test_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# skip: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	case_verdict = KSFT_SKIP;
+	longjmp(case_env, 1);
+}
+
+int run_tests(const struct test_case *cases, size_t n)
+{
+	size_t i, passed = 0, failed = 0, skipped = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n1..%zu\n", n);
+	for (i = 0; i < n; i++) {
+		case_verdict = KSFT_PASS;
+		if (!setjmp(case_env))
+			cases[i].fn();
+		switch (case_verdict) {
+		case KSFT_PASS:
+			printf("ok %zu %s\n", i + 1, cases[i].name);
+			passed++;
+			break;
+		case KSFT_SKIP:
+			printf("ok %zu %s # SKIP\n", i + 1, cases[i].name);
+			skipped++;
+			break;
+		default:
+			printf("not ok %zu %s\n", i + 1, cases[i].name);
+			failed++;
+			break;
+		}
+	}
+	printf("# Totals: pass:%zu fail:%zu xfail:0 xpass:0 skip:%zu error:0\n",
+	       passed, failed, skipped);
+	if (failed)
+		return KSFT_FAIL;
+	if (skipped == n && n)
+		return KSFT_SKIP;
+	return KSFT_PASS;
+}
