@@ -35,6 +35,20 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	longjmp(case_env, 1);
 }
 
+void test_fail_check(const char *file, int line, const char *cond,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# %s:%d: CHECK(%s) ", file, line, cond);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	case_verdict = KSFT_FAIL;
+	longjmp(case_env, 1);
+}
+
 void test_skip(const char *fmt, ...)
 {
 	va_list ap;
@@ -50,7 +64,8 @@ void test_skip(const char *fmt, ...)
 
 int run_tests(const struct test_case *cases, size_t n)
 {
-	size_t i, passed = 0, failed = 0, skipped = 0;
+	/* volatile: live across the setjmp() below. */
+	volatile size_t i, passed = 0, failed = 0, skipped = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..%zu\n", n);

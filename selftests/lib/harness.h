@@ -44,6 +44,9 @@ void __attribute__((noreturn, format(printf, 3, 4)))
 test_fail(const char *file, int line, const char *fmt, ...);
 void __attribute__((noreturn, format(printf, 1, 2)))
 test_skip(const char *fmt, ...);
+/* CHECK's failure: prints the condition text verbatim, then fmt. */
+void __attribute__((noreturn, format(printf, 4, 5)))
+test_fail_check(const char *file, int line, const char *cond, const char *fmt, ...);
 /* A diagnostic line ("# ...") that does not change the verdict. */
 void __attribute__((format(printf, 1, 2))) test_info(const char *fmt, ...);
 
@@ -51,7 +54,7 @@ void __attribute__((format(printf, 1, 2))) test_info(const char *fmt, ...);
 #define CHECK(cond, ...)						\
 	do {								\
 		if (!(cond))						\
-			test_fail(__FILE__, __LINE__, "CHECK(" #cond ") " __VA_ARGS__); \
+			test_fail_check(__FILE__, __LINE__, #cond, "" __VA_ARGS__); \
 	} while (0)
 
 /* CHECK_EQ(a, b): both as unsigned 64-bit, printed in hex and decimal. */
