@@ -486,7 +486,7 @@ void vcpu_setup_mode(struct kvm_vcpu *vcpu, enum guest_mode mode, uint64_t rip)
 
 unsigned int test_timeout_seconds(void)
 {
-	const char *s = getenv("KVMX_TEST_TIMEOUT");
+	const char *s = getenv("KVMX_RUN_TIMEOUT");
 	unsigned int t = s ? (unsigned int)strtoul(s, NULL, 0) : 0;
 
 	return t ? t : DEFAULT_TIMEOUT_SECONDS;

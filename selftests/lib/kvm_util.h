@@ -18,7 +18,7 @@
  *	vm_free(vm);
  *
  * The device is /dev/kvm unless the environment variable KVM_DEVICE names
- * another one.  KVM_RUN is guarded by a wall-clock limit (KVMX_TEST_TIMEOUT
+ * another one.  KVM_RUN is guarded by a wall-clock limit (KVMX_RUN_TIMEOUT
  * seconds, default 20) so a guest that never exits fails its case.
  */
 #ifndef KVMX_SELFTEST_KVM_UTIL_H
