@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memslots: the map from guest-physical frames to the VMM's memory.
+ *
+ * Each change builds a new struct kvmx_memslots (copy on update) under
+ * slots_lock, publishes it, waits for SRCU readers of the old one, then lets
+ * the arch layer drop mappings of the slot that went away or moved.
+ * The validation follows kvm's rules for KVM_SET_USER_MEMORY_REGION.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "kvmx_arch.h"
+
+/* kvm refuses slots larger than this many pages. */
+#define KVMX_MEM_MAX_NR_PAGES	((1ULL << 31) - 1)
+
+static struct kvmx_memslots *slots_locked(struct kvmx_vm *vm)
+{
+	return rcu_dereference_protected(vm->memslots,
+					 lockdep_is_held(&vm->slots_lock));
+}
+
+int kvmx_memslots_init(struct kvmx_vm *vm)
+{
+	struct kvmx_memslots *slots;
+
+	slots = kvzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	if (!slots)
+		return -ENOMEM;
+	RCU_INIT_POINTER(vm->memslots, slots);
+	return 0;
+}
+
+void kvmx_memslots_free(struct kvmx_vm *vm)
+{
+	kvfree(rcu_dereference_protected(vm->memslots, 1));
+	RCU_INIT_POINTER(vm->memslots, NULL);
+}
+
+/* Rebuild the gfn-ordered index after @slots->slots changed (insertion sort). */
+static void memslots_resort(struct kvmx_memslots *slots)
+{
+	int id, i, n = 0;
+
+	for (id = 0; id < KVMX_USER_MEMSLOTS; id++) {
+		if (!slots->slots[id].npages)
+			continue;
+		for (i = n; i > 0 &&
+		     slots->slots[slots->sorted[i - 1]].base_gfn >
+		     slots->slots[id].base_gfn; i--)
+			slots->sorted[i] = slots->sorted[i - 1];
+		slots->sorted[i] = id;
+		n++;
+	}
+	slots->nr_sorted = n;
+}
+
+static const struct kvmx_memslot *
+__gfn_to_memslot(const struct kvmx_memslots *slots, u64 gfn)
+{
+	int lo = 0, hi = slots->nr_sorted - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+		const struct kvmx_memslot *s = &slots->slots[slots->sorted[mid]];
+
+		if (gfn < s->base_gfn)
+			hi = mid - 1;
+		else if (gfn >= s->base_gfn + s->npages)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+/* Caller holds vm->srcu (or slots_lock); the slot stays valid while it does. */
+const struct kvmx_memslot *kvmx_gfn_to_memslot(struct kvmx_vm *vm, u64 gfn)
+{
+	return __gfn_to_memslot(srcu_dereference_check(vm->memslots, &vm->srcu,
+					lockdep_is_held(&vm->slots_lock)), gfn);
+}
+
+unsigned long kvmx_gfn_to_hva(const struct kvmx_memslot *slot, u64 gfn)
+{
+	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
+}
+
+static bool overlaps(const struct kvmx_memslots *slots, int id, u64 start,
+		     u64 end)
+{
+	int i;
+
+	for (i = 0; i < slots->nr_sorted; i++) {
+		const struct kvmx_memslot *s = &slots->slots[slots->sorted[i]];
+
+		if (s->id == id)
+			continue;
+		if (start < s->base_gfn + s->npages && s->base_gfn < end)
+			return true;
+	}
+	return false;
+}
+
+/* Checks that do not depend on the current slot set. */
+static int check_region(const struct kvm_userspace_memory_region *mem)
+{
+	u16 id = mem->slot & 0xffff, as_id = mem->slot >> 16;
+
+	if (mem->flags & ~KVMX_MEM_FLAGS)
+		return -EINVAL;
+	if (as_id || id >= KVMX_USER_MEMSLOTS)
+		return -EINVAL;
+	if ((mem->memory_size & (PAGE_SIZE - 1)) ||
+	    (mem->guest_phys_addr & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	/* A zero size deletes; the address is then not looked at. */
+	if (mem->memory_size &&
+	    ((mem->userspace_addr & (PAGE_SIZE - 1)) ||
+	     mem->userspace_addr != untagged_addr(mem->userspace_addr) ||
+	     !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+			mem->memory_size)))
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr)
+		return -EINVAL;
+	if ((mem->memory_size >> PAGE_SHIFT) > KVMX_MEM_MAX_NR_PAGES)
+		return -EINVAL;
+	/* Guest-physical addresses beyond the host's MAXPHYADDR cannot map. */
+	if (mem->memory_size &&
+	    (mem->guest_phys_addr + mem->memory_size - 1) >> boot_cpu_data.x86_phys_bits)
+		return -EINVAL;
+	return 0;
+}
+
+int kvmx_set_memory_region(struct kvmx_vm *vm,
+			   const struct kvm_userspace_memory_region *mem)
+{
+	u16 id = mem->slot & 0xffff;
+	u64 base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+	struct kvmx_memslots *old_slots, *new_slots;
+	struct kvmx_memslot old;
+	bool unmapping;
+	int r;
+
+	r = check_region(mem);
+	if (r)
+		return r;
+
+	mutex_lock(&vm->slots_lock);
+	old_slots = slots_locked(vm);
+	old = old_slots->slots[id];
+
+	r = -EINVAL;
+	if (!npages) {
+		if (!old.npages)
+			goto out;		/* deleting a slot that is not there */
+	} else if (old.npages) {
+		/* Only the base gfn and the dirty-log flag may change. */
+		if (mem->userspace_addr != old.userspace_addr ||
+		    npages != old.npages ||
+		    ((mem->flags ^ old.flags) & KVM_MEM_READONLY))
+			goto out;
+		r = 0;
+		if (base_gfn == old.base_gfn && mem->flags == old.flags)
+			goto out;
+	}
+
+	if (npages && (!old.npages || base_gfn != old.base_gfn) &&
+	    overlaps(old_slots, id, base_gfn, base_gfn + npages)) {
+		r = -EEXIST;
+		goto out;
+	}
+
+	r = -ENOMEM;
+	new_slots = kvmalloc(sizeof(*new_slots), GFP_KERNEL_ACCOUNT);
+	if (!new_slots)
+		goto out;
+	memcpy(new_slots, old_slots, sizeof(*new_slots));
+	new_slots->generation++;
+	new_slots->slots[id] = (struct kvmx_memslot) {
+		.base_gfn	= npages ? base_gfn : 0,
+		.npages		= npages,
+		.userspace_addr	= npages ? mem->userspace_addr : 0,
+		.flags		= npages ? mem->flags : 0,
+		.id		= id,
+	};
+	memslots_resort(new_slots);
+
+	rcu_assign_pointer(vm->memslots, new_slots);
+	synchronize_srcu_expedited(&vm->srcu);
+
+	/* Deletion and move drop every mapping of the old range. */
+	unmapping = old.npages && (!npages || base_gfn != old.base_gfn);
+	if (unmapping)
+		kvmx_arch_memslot_removed(vm, &old);
+	kvfree(old_slots);
+	r = 0;
+out:
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
+/*
+ * Copy between a kernel buffer and guest memory.  Must run in the VMM's mm
+ * (every vCPU and VM ioctl checks that).  Fails with -EFAULT where no memslot
+ * backs a page, or on a write to a read-only slot.
+ */
+static int guest_copy(struct kvmx_vm *vm, u64 gpa, void *buf,
+		      unsigned long len, bool write)
+{
+	int idx, r = 0;
+
+	idx = srcu_read_lock(&vm->srcu);
+	while (len) {
+		u64 gfn = gpa >> PAGE_SHIFT;
+		unsigned long off = offset_in_page(gpa);
+		unsigned long n = min_t(unsigned long, len, PAGE_SIZE - off);
+		const struct kvmx_memslot *slot = kvmx_gfn_to_memslot(vm, gfn);
+		void __user *hva;
+
+		if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+			r = -EFAULT;
+			break;
+		}
+		hva = (void __user *)(kvmx_gfn_to_hva(slot, gfn) + off);
+		if (write ? copy_to_user(hva, buf, n) : copy_from_user(buf, hva, n)) {
+			r = -EFAULT;
+			break;
+		}
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
+}
+
+int kvmx_read_guest(struct kvmx_vm *vm, u64 gpa, void *buf, unsigned long len)
+{
+	return guest_copy(vm, gpa, buf, len, false);
+}
+
+int kvmx_write_guest(struct kvmx_vm *vm, u64 gpa, const void *buf,
+		     unsigned long len)
+{
+	return guest_copy(vm, gpa, (void *)buf, len, true);
+}

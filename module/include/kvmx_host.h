@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvmx core: the vendor-neutral VM, vCPU and memslot objects.
+ *
+ * Lock order (outermost first; Documentation/locking.rst):
+ *   kvmx_vm.lock -> kvmx_vcpu.mutex -> kvmx_vm.slots_lock -> kvmx_vm.mmu_lock
+ * kvmx_vm.srcu protects readers of kvmx_vm.memslots.
+ */
+#ifndef KVMX_HOST_H
+#define KVMX_HOST_H
+
+#include <linux/kvm.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#define KVMX_API_VERSION	12
+
+/* Limits reported through KVM_CHECK_EXTENSION. */
+#define KVMX_USER_MEMSLOTS	509	/* KVM_CAP_NR_MEMSLOTS */
+#define KVMX_MAX_VCPUS		255	/* KVM_CAP_MAX_VCPUS */
+#define KVMX_MAX_VCPU_IDS	1024	/* KVM_CAP_MAX_VCPU_ID: vcpu_id < this */
+/* TODO: KVM_MEM_LOG_DIRTY_PAGES once dirty logging exists (issue 7). */
+#define KVMX_MEM_FLAGS		KVM_MEM_READONLY
+
+/* Pages of the vCPU mmap area: kvm_run, then the PIO data page. */
+#define KVMX_VCPU_MMAP_PAGES	(KVM_PIO_PAGE_OFFSET + 1)
+
+struct kvmx_vm;
+struct kvmx_vcpu;
+
+/**
+ * struct kvmx_memslot - one guest-physical range backed by user memory
+ * @base_gfn:        first guest frame of the slot
+ * @npages:          number of 4 KiB frames; 0 marks an unused id
+ * @userspace_addr:  host virtual address of base_gfn in the VMM's mm
+ * @flags:           KVM_MEM_* flags given at creation (READONLY, LOG_DIRTY)
+ * @id:              slot number as userspace named it
+ *
+ * Immutable once published in a struct kvmx_memslots.
+ */
+struct kvmx_memslot {
+	u64 base_gfn;
+	u64 npages;
+	unsigned long userspace_addr;
+	u32 flags;
+	u16 id;
+};
+
+/**
+ * struct kvmx_memslots - one generation of the memslot set
+ * @generation: bumped on every change, so cached translations can be checked
+ * @nr_sorted:  number of valid entries in @sorted
+ * @sorted:     indices into @slots of the used slots, ordered by base_gfn
+ * @slots:      indexed by slot id
+ *
+ * Published with rcu_assign_pointer() under kvmx_vm.slots_lock and read
+ * under kvmx_vm.srcu; never modified after publication (copy on update).
+ */
+struct kvmx_memslots {
+	u64 generation;
+	int nr_sorted;
+	u16 sorted[KVMX_USER_MEMSLOTS];
+	struct kvmx_memslot slots[KVMX_USER_MEMSLOTS];
+};
+
+/**
+ * struct kvmx_vm - one virtual machine (one VM file descriptor)
+ * @users:       references: the VM fd and one per vCPU fd
+ * @lock:        serialises vCPU creation and VM-wide configuration ioctls
+ * @slots_lock:  serialises memslot updates (writers of @memslots)
+ * @srcu:        readers of @memslots (fault paths, guest memory access)
+ * @memslots:    current memslot generation (__rcu, see struct kvmx_memslots)
+ * @mm:          the creating process's mm; guest memory lives there (grabbed)
+ * @vcpus:       vCPUs by creation index, @nr_vcpus of them; written under
+ *               @lock, readable locklessly after smp_load_acquire(@nr_vcpus)
+ * @nr_vcpus:    number of created vCPUs
+ * @dead:        set once a host-side impossibility was seen; every later
+ *               ioctl fails with -EIO
+ * @arch:        x86 and vendor state, owned by module/x86/
+ */
+struct kvmx_vm {
+	refcount_t users;
+	struct mutex lock;
+	struct mutex slots_lock;
+	struct srcu_struct srcu;
+	struct kvmx_memslots __rcu *memslots;
+	struct mm_struct *mm;
+	struct kvmx_vcpu *vcpus[KVMX_MAX_VCPUS];
+	int nr_vcpus;
+	bool dead;
+	void *arch;
+};
+
+/**
+ * struct kvmx_vcpu - one virtual CPU (one vCPU file descriptor)
+ * @vm:       owning VM (holds a reference on it)
+ * @vcpu_id:  the id userspace chose (the initial APIC ID)
+ * @index:    position in kvmx_vm.vcpus
+ * @mutex:    serialises the vCPU ioctls; held for all of KVM_RUN
+ * @run:      the shared struct kvm_run page (mmap offset 0)
+ * @pio_data: the PIO data page (mmap page KVM_PIO_PAGE_OFFSET)
+ * @cpu:      host CPU this vCPU is loaded on, -1 while not loaded
+ * @arch:     x86 state (struct kvmx_x86_vcpu), set by kvmx_arch_vcpu_create
+ */
+struct kvmx_vcpu {
+	struct kvmx_vm *vm;
+	u32 vcpu_id;
+	int index;
+	struct mutex mutex;
+	struct kvm_run *run;
+	void *pio_data;
+	int cpu;
+	void *arch;
+};
+
+/* core/main.c */
+extern struct miscdevice kvmx_dev;
+long kvmx_check_extension(struct kvmx_vm *vm, long ext);
+
+/* core/vm.c */
+int kvmx_create_vm(unsigned long type);
+void kvmx_vm_put(struct kvmx_vm *vm);
+void kvmx_vm_mark_dead(struct kvmx_vm *vm, const char *why);
+
+/* core/memslot.c */
+int kvmx_memslots_init(struct kvmx_vm *vm);
+void kvmx_memslots_free(struct kvmx_vm *vm);
+int kvmx_set_memory_region(struct kvmx_vm *vm,
+			   const struct kvm_userspace_memory_region *mem);
+const struct kvmx_memslot *kvmx_gfn_to_memslot(struct kvmx_vm *vm, u64 gfn);
+unsigned long kvmx_gfn_to_hva(const struct kvmx_memslot *slot, u64 gfn);
+int kvmx_read_guest(struct kvmx_vm *vm, u64 gpa, void *buf, unsigned long len);
+int kvmx_write_guest(struct kvmx_vm *vm, u64 gpa, const void *buf,
+		     unsigned long len);
+
+/* core/vcpu.c */
+int kvmx_create_vcpu(struct kvmx_vm *vm, unsigned long id);
+void kvmx_vcpu_destroy(struct kvmx_vcpu *vcpu);
+
+/* core/hwenable.c: virtualization on while at least one VM exists. */
+int kvmx_hw_init(void);
+void kvmx_hw_exit(void);
+int kvmx_hw_get(void);
+void kvmx_hw_put(void);
+
+#endif

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The x86 layer: vendor-neutral x86 vCPU state and the seam to the vendor
+ * backends (struct kvmx_x86_ops, one const instance per vendor, picked once
+ * at module load from a probe list).
+ */
+#ifndef KVMX_X86_H
+#define KVMX_X86_H
+
+#include <linux/kvm.h>
+#include <asm/fpu/api.h>
+
+#include "kvmx_host.h"
+
+/* Index of each GPR in kvmx_x86_vcpu.regs; shared with the vmenter.S files. */
+enum kvmx_reg {
+	KVMX_RAX, KVMX_RCX, KVMX_RDX, KVMX_RBX,
+	KVMX_RSP, KVMX_RBP, KVMX_RSI, KVMX_RDI,
+	KVMX_R8,  KVMX_R9,  KVMX_R10, KVMX_R11,
+	KVMX_R12, KVMX_R13, KVMX_R14, KVMX_R15,
+	KVMX_NR_GPRS,
+};
+
+enum kvmx_seg {
+	KVMX_SEG_ES, KVMX_SEG_CS, KVMX_SEG_SS, KVMX_SEG_DS,
+	KVMX_SEG_FS, KVMX_SEG_GS, KVMX_SEG_TR, KVMX_SEG_LDTR,
+	KVMX_NR_SEGS,
+};
+
+/* Why a vCPU stopped: what kvmx_arch_vcpu_run does next. */
+enum kvmx_pending_io {
+	KVMX_IO_NONE,
+	KVMX_IO_PIO_IN,		/* copy run->io data to RAX, skip the insn */
+	KVMX_IO_PIO_OUT,	/* skip the instruction */
+	KVMX_IO_PIO_STRING,	/* re-execute the string instruction */
+	KVMX_IO_MMIO,		/* re-execute with run->mmio data */
+};
+
+struct kvmx_x86_vcpu;
+
+/**
+ * struct kvmx_x86_ops - what a vendor backend provides
+ *
+ * Every vCPU op runs with vcpu->mutex held.
+ */
+struct kvmx_x86_ops {
+	const char *name;
+	/* Can this CPU run the backend?  0, or -errno after one pr_err line. */
+	int (*probe)(void);
+	int (*hardware_setup)(void);
+	void (*hardware_unsetup)(void);
+	int (*hw_enable_cpu)(void);
+	void (*hw_disable_cpu)(void);
+
+	int (*vm_init)(struct kvmx_vm *vm);
+	void (*vm_destroy)(struct kvmx_vm *vm);
+	/* Drop TDP mappings of [gfn, gfn + npages). */
+	void (*zap_gfn_range)(struct kvmx_vm *vm, u64 gfn, u64 npages);
+
+	struct kvmx_x86_vcpu *(*vcpu_alloc)(void);
+	int (*vcpu_create)(struct kvmx_x86_vcpu *xv);
+	void (*vcpu_free)(struct kvmx_x86_vcpu *xv);
+
+	void (*get_segment)(struct kvmx_x86_vcpu *xv, struct kvm_segment *s,
+			    enum kvmx_seg seg);
+	void (*set_segment)(struct kvmx_x86_vcpu *xv,
+			    const struct kvm_segment *s, enum kvmx_seg seg);
+	void (*get_dtable)(struct kvmx_x86_vcpu *xv, struct kvm_dtable *dt,
+			   bool idt);
+	void (*set_dtable)(struct kvmx_x86_vcpu *xv,
+			   const struct kvm_dtable *dt, bool idt);
+	/* Control registers as the guest sees them (CR0/2/3/4), and EFER. */
+	u64 (*get_cr)(struct kvmx_x86_vcpu *xv, int cr);
+	void (*set_cr)(struct kvmx_x86_vcpu *xv, int cr, u64 val);
+	void (*set_efer)(struct kvmx_x86_vcpu *xv, u64 efer);
+	u64 (*get_rflags)(struct kvmx_x86_vcpu *xv);
+	void (*set_rflags)(struct kvmx_x86_vcpu *xv, u64 rflags);
+	int (*get_cpl)(struct kvmx_x86_vcpu *xv);
+	/* MSRs kept in vendor state; -ENOENT if not one of them. */
+	int (*get_msr)(struct kvmx_x86_vcpu *xv, u32 index, u64 *data);
+	int (*set_msr)(struct kvmx_x86_vcpu *xv, u32 index, u64 data);
+
+	/*
+	 * Enter the guest once and handle the exit.  Return contract of the
+	 * exit handlers: 1 = resume the guest, 0 = kvm_run is filled for
+	 * userspace, <0 = error for the ioctl.
+	 */
+	int (*run)(struct kvmx_x86_vcpu *xv);
+	/* Advance RIP past the instruction that exited; same contract. */
+	int (*skip_insn)(struct kvmx_x86_vcpu *xv);
+};
+
+/**
+ * struct kvmx_x86_vcpu - vendor-neutral x86 vCPU state
+ * @vcpu:        the core vCPU (container_of from backend state goes through
+ *               this struct: the backend embeds it first)
+ * @regs:        GPRs; authoritative while the guest is not running, except
+ *               that backends keep RSP/RAX in their own state as noted there
+ * @rip:         guest RIP
+ * @cpuid:       CPUID table from KVM_SET_CPUID2 (kvmalloc'd), @nr_cpuid entries
+ * @efer:        guest EFER as written by the guest (LMA included)
+ * @apic_base:   IA32_APIC_BASE
+ * @pat:         IA32_PAT
+ * @tsc_offset:  guest TSC = host TSC + tsc_offset
+ * @xcr0:        guest XCR0
+ * @misc_enable: IA32_MISC_ENABLE
+ * @mtrr:        MTRR MSRs (def type, fixed, variable base/mask pairs)
+ * @mp_state:    KVM_MP_STATE_*
+ * @guest_fpu:   guest FPU/XSAVE state, swapped in around guest entry
+ * @pending_io:  what the next KVM_RUN completes before entering
+ * @mmio_*:      the MMIO access in flight while @pending_io == KVMX_IO_MMIO
+ * @exception:   an exception queued for injection on the next entry
+ * @triple_fault: a fault while delivering #DF: the next run exits SHUTDOWN
+ * @stat_exits:  exits by cause, for the statistics interface
+ * All fields are protected by vcpu->mutex.
+ */
+struct kvmx_x86_vcpu {
+	struct kvmx_vcpu *vcpu;
+	u64 regs[KVMX_NR_GPRS];
+	u64 rip;
+	struct kvm_cpuid_entry2 *cpuid;
+	int nr_cpuid;
+	u64 efer;
+	u64 apic_base;
+	u64 pat;
+	s64 tsc_offset;
+	u64 xcr0;
+	u64 misc_enable;
+	u64 mtrr_def_type;
+	u64 mtrr_fixed[11];
+	u64 mtrr_var[16];
+	u32 mp_state;
+	struct fpu_guest guest_fpu;
+	enum kvmx_pending_io pending_io;
+	u8 io_size;
+	u16 io_port;
+	u32 io_count;
+	u64 mmio_gpa;
+	u32 mmio_len;
+	bool mmio_write;
+	struct {
+		bool pending;
+		bool has_error;
+		u8 vector;
+		u32 error_code;
+	} exception;
+	bool triple_fault;
+	u64 stat_exits;
+};
+
+/**
+ * struct kvmx_x86_vm - vendor-neutral x86 VM state
+ * @tss_addr:          from KVM_SET_TSS_ADDR (recorded; VMX real mode uses it)
+ * @identity_map_addr: from KVM_SET_IDENTITY_MAP_ADDR
+ * @vendor:            the backend's VM state
+ */
+struct kvmx_x86_vm {
+	u64 tss_addr;
+	u64 identity_map_addr;
+	bool identity_map_set;
+	void *vendor;
+};
+
+static inline struct kvmx_x86_vcpu *to_x86(struct kvmx_vcpu *vcpu)
+{
+	return vcpu->arch;
+}
+
+static inline struct kvmx_x86_vm *to_x86_vm(struct kvmx_vm *vm)
+{
+	return vm->arch;
+}
+
+extern const struct kvmx_x86_ops *kvmx_x86;
+extern const struct kvmx_x86_ops kvmx_svm_ops;
+extern const struct kvmx_x86_ops kvmx_vmx_ops;
+
+/* x86/cpuid.c */
+const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_x86_vcpu *xv,
+					       u32 function, u32 index);
+long kvmx_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
+long kvmx_set_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u);
+long kvmx_get_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u);
+void kvmx_cpuid(struct kvmx_x86_vcpu *xv, u32 *eax, u32 *ebx, u32 *ecx,
+		u32 *edx);
+u64 kvmx_supported_xcr0(void);
+int kvmx_check_xcr0(u64 xcr0);
+
+/* x86/msr.c */
+long kvmx_get_msr_index_list(struct kvm_msr_list __user *u, bool features);
+int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host);
+int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host);
+long kvmx_msrs_ioctl(struct kvmx_x86_vcpu *xv, struct kvm_msrs __user *u,
+		     bool set);
+long kvmx_get_msr_feature(struct kvm_msrs __user *u);
+
+/* x86/regs.c */
+void kvmx_vcpu_reset(struct kvmx_x86_vcpu *xv);
+long kvmx_regs_ioctl(struct kvmx_x86_vcpu *xv, unsigned int ioctl,
+		     void __user *argp);
+
+/* x86/exits.c: handlers shared by both vendors (same return contract). */
+int kvmx_handle_io(struct kvmx_x86_vcpu *xv, u16 port, u8 size, bool in,
+		   bool string, bool rep);
+int kvmx_handle_hlt(struct kvmx_x86_vcpu *xv);
+int kvmx_handle_cpuid(struct kvmx_x86_vcpu *xv);
+int kvmx_handle_rdmsr(struct kvmx_x86_vcpu *xv);
+int kvmx_handle_wrmsr(struct kvmx_x86_vcpu *xv);
+int kvmx_handle_hypercall(struct kvmx_x86_vcpu *xv);
+int kvmx_handle_xsetbv(struct kvmx_x86_vcpu *xv);
+int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv);
+int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa);
+int kvmx_internal_error(struct kvmx_x86_vcpu *xv, u32 suberror);
+unsigned int kvmx_insn_length(struct kvmx_x86_vcpu *xv, unsigned int plain);
+void kvmx_queue_exception(struct kvmx_x86_vcpu *xv, u8 vector,
+			  bool has_error, u32 error_code);
+int kvmx_complete_userspace_io(struct kvmx_x86_vcpu *xv);
+void kvmx_load_guest_xcr0(struct kvmx_x86_vcpu *xv, bool guest);
+
+/* Host XCR0, read once at load. */
+extern u64 kvmx_host_xcr0;
+
+#endif

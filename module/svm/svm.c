@@ -1,0 +1,828 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The AMD SVM backend: enabling SVM, the VMCB, NPT and ASIDs, and decoding
+ * #VMEXIT information into calls to the shared x86 exit handlers.
+ */
+#define pr_fmt(fmt) "kvmx: " fmt
+
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <asm/cpufeature.h>
+#include <asm/io.h>
+#include <asm/fpu/api.h>
+#include <asm/msr.h>
+#include <asm/nospec-branch.h>
+#include <asm/traps.h>
+
+#include "kvmx_tdp.h"
+#include "svm.h"
+
+/* The CPU's SVM features, read at probe. */
+static bool has_nrips;
+static u32 nr_asids;
+/* All-ones I/O permission map: every port access exits. */
+static void *iopm;
+static u64 iopm_pa;
+
+/**
+ * struct svm_cpu - per-CPU SVM state
+ * @hsave:       the VM_HSAVE_PA page VMRUN stores host state in
+ * @host_save:   page for the host's VMSAVE state around each run
+ * @asid_gen:    bumped when ASIDs run out; every vCPU then takes a new one
+ * @next_asid:   next free ASID in this generation
+ * @last_vcpu:   the vCPU that ran here last (IBPB when another comes)
+ * @flush_all:   the next VMRUN must flush every ASID's TLB entries
+ * Accessed only by the owning CPU with preemption disabled.
+ */
+struct svm_cpu {
+	struct page *hsave;
+	struct page *host_save;
+	u64 asid_gen;
+	u32 next_asid;
+	struct kvmx_svm_vcpu *last_vcpu;
+	bool flush_all;
+};
+
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
+
+/* NPT entries are ordinary long-mode page-table entries (user, writable). */
+static const struct kvmx_tdp_format npt_format = {
+	.present = _PAGE_PRESENT,
+	.table	 = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED,
+	.leaf_rw = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED |
+		   _PAGE_DIRTY,
+	.leaf_ro = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED,
+	.large	 = _PAGE_PSE,
+};
+
+static struct kvmx_tdp *vm_tdp(struct kvmx_vm *vm)
+{
+	return to_x86_vm(vm)->vendor;
+}
+
+static void check_svme(void *failed)
+{
+	u64 efer;
+
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME)
+		atomic_inc(failed);
+}
+
+static int svm_probe(void)
+{
+	atomic_t busy = ATOMIC_INIT(0);
+	u32 eax, ebx, ecx, edx;
+	u64 vm_cr;
+
+	if (boot_cpu_data.x86_vendor != X86_VENDOR_AMD &&
+	    boot_cpu_data.x86_vendor != X86_VENDOR_HYGON)
+		return -ENODEV;
+	if (!boot_cpu_has(X86_FEATURE_SVM)) {
+		pr_err("CPU lacks SVM\n");
+		return -EOPNOTSUPP;
+	}
+	rdmsrl(SVMX_MSR_VM_CR, vm_cr);
+	if (vm_cr & SVMX_VM_CR_SVMDIS) {
+		pr_err("SVM disabled by firmware (VM_CR.SVMDIS)\n");
+		return -EOPNOTSUPP;
+	}
+	cpuid(0x8000000a, &eax, &ebx, &ecx, &edx);
+	if (!(edx & SVMX_FEAT_NPT)) {
+		pr_err("CPU lacks nested paging (NPT)\n");
+		return -EOPNOTSUPP;
+	}
+	has_nrips = edx & SVMX_FEAT_NRIPS;
+	nr_asids = ebx;
+	if (nr_asids < 2) {
+		pr_err("CPU reports no guest ASIDs\n");
+		return -EOPNOTSUPP;
+	}
+	on_each_cpu(check_svme, &busy, 1);
+	if (atomic_read(&busy)) {
+		pr_err("SVM is in use by another hypervisor (EFER.SVME set)\n");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void svm_hardware_unsetup(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sc = per_cpu_ptr(&svm_cpu, cpu);
+
+		if (sc->hsave)
+			__free_page(sc->hsave);
+		if (sc->host_save)
+			__free_page(sc->host_save);
+		sc->hsave = sc->host_save = NULL;
+	}
+	if (iopm)
+		free_pages((unsigned long)iopm, SVMX_IOPM_ORDER);
+	iopm = NULL;
+}
+
+static int svm_hardware_setup(void)
+{
+	int cpu;
+
+	iopm = (void *)__get_free_pages(GFP_KERNEL, SVMX_IOPM_ORDER);
+	if (!iopm)
+		return -ENOMEM;
+	memset(iopm, 0xff, PAGE_SIZE << SVMX_IOPM_ORDER);
+	iopm_pa = __pa(iopm);
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sc = per_cpu_ptr(&svm_cpu, cpu);
+
+		sc->hsave = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		sc->host_save = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!sc->hsave || !sc->host_save) {
+			svm_hardware_unsetup();
+			return -ENOMEM;
+		}
+		sc->asid_gen = 1;
+		sc->next_asid = 1;
+	}
+	pr_info("SVM: NPT, %u ASIDs, NRIP save %s\n", nr_asids,
+		has_nrips ? "yes" : "no (decoding instruction lengths)");
+	return 0;
+}
+
+static int svm_hw_enable_cpu(void)
+{
+	struct svm_cpu *sc = this_cpu_ptr(&svm_cpu);
+	u64 efer;
+
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME)
+		return -EBUSY;
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	wrmsrl(SVMX_MSR_VM_HSAVE_PA, page_to_phys(sc->hsave));
+	/* TLB entries of an earlier user of the ASIDs must not survive. */
+	sc->asid_gen++;
+	sc->next_asid = 1;
+	sc->flush_all = true;
+	sc->last_vcpu = NULL;
+	return 0;
+}
+
+static void svm_hw_disable_cpu(void)
+{
+	u64 efer;
+
+	wrmsrl(SVMX_MSR_VM_HSAVE_PA, 0);
+	rdmsrl(MSR_EFER, efer);
+	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+}
+
+static int svm_vm_init(struct kvmx_vm *vm)
+{
+	struct kvmx_tdp *tdp;
+	int r;
+
+	tdp = kzalloc(sizeof(*tdp), GFP_KERNEL_ACCOUNT);
+	if (!tdp)
+		return -ENOMEM;
+	r = kvmx_tdp_init(tdp, &npt_format);
+	if (r) {
+		kfree(tdp);
+		return r;
+	}
+	to_x86_vm(vm)->vendor = tdp;
+	return 0;
+}
+
+static void svm_vm_destroy(struct kvmx_vm *vm)
+{
+	struct kvmx_tdp *tdp = vm_tdp(vm);
+
+	kvmx_tdp_destroy(tdp);
+	kfree(tdp);
+}
+
+static void svm_zap_gfn_range(struct kvmx_vm *vm, u64 gfn, u64 npages)
+{
+	kvmx_tdp_zap(vm_tdp(vm), gfn, npages);
+}
+
+/* Clear the read and write intercept bits of @msr in @msrpm. */
+static void msrpm_allow(void *msrpm, u32 msr)
+{
+	u32 base, offset;
+
+	if (msr < 0x2000)
+		base = 0, offset = msr;
+	else if (msr - 0xc0000000 < 0x2000)
+		base = 0x800, offset = msr - 0xc0000000;
+	else if (msr - 0xc0010000 < 0x2000)
+		base = 0x1000, offset = msr - 0xc0010000;
+	else
+		return;
+	/* Two bits per MSR: read, then write. */
+	((u8 *)msrpm)[base + offset / 4] &= ~(3 << (2 * (offset % 4)));
+}
+
+/* MSRs whose state lives in the VMCB and is switched by VMLOAD/VMSAVE. */
+static const u32 passthrough_msrs[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+};
+
+static struct kvmx_x86_vcpu *svm_vcpu_alloc(void)
+{
+	struct kvmx_svm_vcpu *svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+
+	return svm ? &svm->x86 : NULL;
+}
+
+/* Exceptions intercepted: #DB and #AC could otherwise loop in the CPU. */
+#define SVM_EXCEPTION_INTERCEPTS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC))
+
+static void init_vmcb_control(struct kvmx_svm_vcpu *svm)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	memset(c, 0, sizeof(*c));
+	c->intercept_exceptions = SVM_EXCEPTION_INTERCEPTS;
+	c->intercept3 = BIT(SVMX_INT_INTR) | BIT(SVMX_INT_NMI) |
+			BIT(SVMX_INT_SMI) | BIT(SVMX_INT_INIT) |
+			BIT(SVMX_INT_CPUID) | BIT(SVMX_INT_INVD) |
+			BIT(SVMX_INT_HLT) | BIT(SVMX_INT_INVLPGA) |
+			BIT(SVMX_INT_IOIO_PROT) | BIT(SVMX_INT_MSR_PROT) |
+			BIT(SVMX_INT_SHUTDOWN);
+	c->intercept4 = BIT(SVMX_INT_VMRUN) | BIT(SVMX_INT_VMMCALL) |
+			BIT(SVMX_INT_VMLOAD) | BIT(SVMX_INT_VMSAVE) |
+			BIT(SVMX_INT_STGI) | BIT(SVMX_INT_CLGI) |
+			BIT(SVMX_INT_SKINIT) | BIT(SVMX_INT_RDTSCP) |
+			BIT(SVMX_INT_MONITOR) | BIT(SVMX_INT_MWAIT) |
+			BIT(SVMX_INT_MWAIT_COND) | BIT(SVMX_INT_XSETBV);
+	c->iopm_base_pa = iopm_pa;
+	c->msrpm_base_pa = __pa(svm->msrpm);
+	c->int_ctl = SVMX_INT_CTL_V_INTR_MASKING;
+	c->nested_ctl = SVMX_NESTED_CTL_NP_ENABLE;
+	c->nested_cr3 = vm_tdp(svm->x86.vcpu->vm)->root_pa;
+	/* Force a fresh ASID on the first run. */
+	svm->asid_gen = 0;
+}
+
+static int svm_vcpu_create(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_svm_vcpu *svm = to_svm(xv);
+	int i;
+
+	svm->vmcb = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	svm->msrpm = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT,
+					      SVMX_MSRPM_ORDER);
+	if (!svm->vmcb || !svm->msrpm) {
+		free_page((unsigned long)svm->vmcb);
+		if (svm->msrpm)
+			free_pages((unsigned long)svm->msrpm, SVMX_MSRPM_ORDER);
+		return -ENOMEM;
+	}
+	svm->vmcb_pa = __pa(svm->vmcb);
+	memset(svm->msrpm, 0xff, PAGE_SIZE << SVMX_MSRPM_ORDER);
+	for (i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+		msrpm_allow(svm->msrpm, passthrough_msrs[i]);
+	svm->asid_cpu = -1;
+	init_vmcb_control(svm);
+	svm->vmcb->save.g_pat = 0x0007040600070406ULL;
+	/* The guest's TSC starts near zero, as with kvm. */
+	xv->tsc_offset = -(s64)rdtsc();
+	return 0;
+}
+
+static void svm_vcpu_free(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_svm_vcpu *svm = to_svm(xv);
+	int cpu;
+
+	/* No CPU may keep a pointer for its IBPB decision. */
+	for_each_possible_cpu(cpu)
+		cmpxchg(&per_cpu_ptr(&svm_cpu, cpu)->last_vcpu, svm, NULL);
+	free_page((unsigned long)svm->vmcb);
+	free_pages((unsigned long)svm->msrpm, SVMX_MSRPM_ORDER);
+}
+
+static struct vmcb_seg *vmcb_seg(struct vmcb *vmcb, enum kvmx_seg seg)
+{
+	switch (seg) {
+	case KVMX_SEG_ES: return &vmcb->save.es;
+	case KVMX_SEG_CS: return &vmcb->save.cs;
+	case KVMX_SEG_SS: return &vmcb->save.ss;
+	case KVMX_SEG_DS: return &vmcb->save.ds;
+	case KVMX_SEG_FS: return &vmcb->save.fs;
+	case KVMX_SEG_GS: return &vmcb->save.gs;
+	case KVMX_SEG_TR: return &vmcb->save.tr;
+	default:	  return &vmcb->save.ldtr;
+	}
+}
+
+/* VMCB segment attributes: type, S, DPL, P in bits 0-7; AVL, L, DB, G in 8-11. */
+static void svm_get_segment(struct kvmx_x86_vcpu *xv, struct kvm_segment *var,
+			    enum kvmx_seg seg)
+{
+	struct vmcb *vmcb = to_svm(xv)->vmcb;
+	struct vmcb_seg *s = vmcb_seg(vmcb, seg);
+	u16 a = s->attrib;
+
+	var->base = s->base;
+	var->limit = s->limit;
+	var->selector = s->selector;
+	var->type = a & 0xf;
+	var->s = (a >> 4) & 1;
+	var->dpl = (a >> 5) & 3;
+	var->present = (a >> 7) & 1;
+	var->avl = (a >> 8) & 1;
+	var->l = (a >> 9) & 1;
+	var->db = (a >> 10) & 1;
+	/* The CPU ignores G; report the one the limit implies. */
+	var->g = s->limit > 0xfffff;
+	var->unusable = !var->present;
+	var->padding = 0;
+
+	switch (seg) {
+	case KVMX_SEG_TR:
+		var->type |= 2;		/* a loaded TSS is busy */
+		break;
+	case KVMX_SEG_DS: case KVMX_SEG_ES: case KVMX_SEG_FS: case KVMX_SEG_GS:
+		if (!var->unusable)
+			var->type |= 1;	/* accessed */
+		break;
+	case KVMX_SEG_SS:
+		/* SS.DPL is the CPL by definition; the VMCB keeps CPL apart. */
+		var->dpl = vmcb->save.cpl;
+		break;
+	default:
+		break;
+	}
+}
+
+static void svm_set_segment(struct kvmx_x86_vcpu *xv,
+			    const struct kvm_segment *var, enum kvmx_seg seg)
+{
+	struct vmcb *vmcb = to_svm(xv)->vmcb;
+	struct vmcb_seg *s = vmcb_seg(vmcb, seg);
+
+	s->base = var->base;
+	s->limit = var->limit;
+	s->selector = var->selector;
+	if (var->unusable)
+		s->attrib = 0;
+	else
+		s->attrib = (var->type & 0xf) | (var->s & 1) << 4 |
+			    (var->dpl & 3) << 5 | (var->present & 1) << 7 |
+			    (var->avl & 1) << 8 | (var->l & 1) << 9 |
+			    (var->db & 1) << 10 | (var->g & 1) << 11;
+	if (seg == KVMX_SEG_SS)
+		vmcb->save.cpl = var->dpl & 3;
+}
+
+static void svm_get_dtable(struct kvmx_x86_vcpu *xv, struct kvm_dtable *dt,
+			   bool idt)
+{
+	struct vmcb_seg *s = idt ? &to_svm(xv)->vmcb->save.idtr
+				 : &to_svm(xv)->vmcb->save.gdtr;
+
+	dt->base = s->base;
+	dt->limit = s->limit;
+	memset(dt->padding, 0, sizeof(dt->padding));
+}
+
+static void svm_set_dtable(struct kvmx_x86_vcpu *xv,
+			   const struct kvm_dtable *dt, bool idt)
+{
+	struct vmcb_seg *s = idt ? &to_svm(xv)->vmcb->save.idtr
+				 : &to_svm(xv)->vmcb->save.gdtr;
+
+	s->base = dt->base;
+	s->limit = dt->limit;
+}
+
+static u64 svm_get_cr(struct kvmx_x86_vcpu *xv, int cr)
+{
+	struct vmcb *vmcb = to_svm(xv)->vmcb;
+
+	switch (cr) {
+	case 0: return vmcb->save.cr0;
+	case 2: return vmcb->save.cr2;
+	case 3: return vmcb->save.cr3;
+	case 4: return vmcb->save.cr4;
+	case 8: return vmcb->control.int_ctl & 0xf;	/* V_TPR */
+	default: return 0;
+	}
+}
+
+static void svm_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
+{
+	struct vmcb *vmcb = to_svm(xv)->vmcb;
+
+	switch (cr) {
+	case 0:
+		vmcb->save.cr0 = val;
+		break;
+	case 2:
+		vmcb->save.cr2 = val;
+		break;
+	case 3:
+		vmcb->save.cr3 = val;
+		break;
+	case 4:
+		vmcb->save.cr4 = val;
+		break;
+	case 8:
+		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~0xfU) |
+					(val & 0xf);
+		break;
+	}
+}
+
+static void svm_set_efer(struct kvmx_x86_vcpu *xv, u64 efer)
+{
+	/* VMRUN requires EFER.SVME in the guest state; the guest never sees it. */
+	to_svm(xv)->vmcb->save.efer = efer | EFER_SVME;
+}
+
+static u64 svm_get_rflags(struct kvmx_x86_vcpu *xv)
+{
+	return to_svm(xv)->vmcb->save.rflags;
+}
+
+static void svm_set_rflags(struct kvmx_x86_vcpu *xv, u64 rflags)
+{
+	to_svm(xv)->vmcb->save.rflags = rflags;
+}
+
+static int svm_get_cpl(struct kvmx_x86_vcpu *xv)
+{
+	return to_svm(xv)->vmcb->save.cpl;
+}
+
+static u64 *svm_msr_field(struct vmcb *vmcb, u32 index)
+{
+	switch (index) {
+	case MSR_FS_BASE:		return &vmcb->save.fs.base;
+	case MSR_GS_BASE:		return &vmcb->save.gs.base;
+	case MSR_KERNEL_GS_BASE:	return &vmcb->save.kernel_gs_base;
+	case MSR_STAR:			return &vmcb->save.star;
+	case MSR_LSTAR:			return &vmcb->save.lstar;
+	case MSR_CSTAR:			return &vmcb->save.cstar;
+	case MSR_SYSCALL_MASK:		return &vmcb->save.sfmask;
+	case MSR_IA32_SYSENTER_CS:	return &vmcb->save.sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:	return &vmcb->save.sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:	return &vmcb->save.sysenter_eip;
+	case MSR_IA32_CR_PAT:		return &vmcb->save.g_pat;
+	default:			return NULL;
+	}
+}
+
+static int svm_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data)
+{
+	u64 *f = svm_msr_field(to_svm(xv)->vmcb, index);
+
+	if (!f || index == MSR_IA32_CR_PAT)
+		return -ENOENT;
+	*data = *f;
+	return 0;
+}
+
+static int svm_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data)
+{
+	u64 *f = svm_msr_field(to_svm(xv)->vmcb, index);
+
+	if (!f)
+		return -ENOENT;
+	/* Base addresses must be canonical (#GP otherwise). */
+	if (index != MSR_IA32_CR_PAT && index != MSR_IA32_SYSENTER_CS &&
+	    index != MSR_SYSCALL_MASK && index != MSR_STAR &&
+	    (s64)(data << 16) >> 16 != (s64)data)
+		return 1;
+	*f = data;
+	return 0;
+}
+
+/* Instruction lengths of the intercepted instructions without prefixes. */
+static u8 plain_insn_len(u64 exit_code)
+{
+	switch (exit_code) {
+	case SVMX_EXIT_HLT:
+		return 1;
+	case SVMX_EXIT_CPUID: case SVMX_EXIT_MSR: case SVMX_EXIT_INVD:
+		return 2;
+	case SVMX_EXIT_VMMCALL: case SVMX_EXIT_XSETBV:
+		return 3;
+	default:
+		return 0;
+	}
+}
+
+static int svm_skip_insn(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_svm_vcpu *svm = to_svm(xv);
+	struct vmcb *vmcb = svm->vmcb;
+	u64 next;
+
+	if (vmcb->control.exit_code == SVMX_EXIT_IOIO)
+		next = vmcb->control.exit_info_2;	/* always provided */
+	else if (has_nrips)
+		next = vmcb->control.next_rip;
+	else
+		next = xv->rip + kvmx_insn_length(xv, plain_insn_len(vmcb->control.exit_code));
+	if (next == xv->rip)
+		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
+	xv->rip = next;
+	/* Skipping an instruction ends an STI or MOV SS interrupt shadow. */
+	vmcb->control.int_state &= ~1ULL;
+	return 1;
+}
+
+static int handle_ioio(struct kvmx_svm_vcpu *svm)
+{
+	u64 info = svm->vmcb->control.exit_info_1;
+	u8 size = (info & SVMX_IOIO_SIZE_MASK) >> SVMX_IOIO_SIZE_SHIFT;
+
+	return kvmx_handle_io(&svm->x86, info >> SVMX_IOIO_PORT_SHIFT,
+			      size == 4 ? 4 : size == 2 ? 2 : 1,
+			      info & SVMX_IOIO_IN, info & SVMX_IOIO_STR,
+			      info & SVMX_IOIO_REP);
+}
+
+static int handle_msr(struct kvmx_svm_vcpu *svm)
+{
+	return svm->vmcb->control.exit_info_1 ? kvmx_handle_wrmsr(&svm->x86)
+					       : kvmx_handle_rdmsr(&svm->x86);
+}
+
+static int handle_ud(struct kvmx_svm_vcpu *svm)
+{
+	kvmx_queue_exception(&svm->x86, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+static int handle_intr(struct kvmx_svm_vcpu *svm)
+{
+	/* The host takes the interrupt once it enables IRQs again. */
+	return 1;
+}
+
+static int handle_reflect(struct kvmx_svm_vcpu *svm)
+{
+	u8 vector = svm->vmcb->control.exit_code - SVMX_EXIT_EXCP_BASE;
+	bool has_error = vector == X86_TRAP_AC;
+
+	kvmx_queue_exception(&svm->x86, vector, has_error,
+			     svm->vmcb->control.exit_info_1);
+	return 1;
+}
+
+static int handle_npf(struct kvmx_svm_vcpu *svm)
+{
+	struct kvmx_x86_vcpu *xv = &svm->x86;
+	u64 gpa = svm->vmcb->control.exit_info_2;
+	bool write = svm->vmcb->control.exit_info_1 & BIT(1);
+	int r;
+
+	r = kvmx_tdp_fault(xv->vcpu->vm, vm_tdp(xv->vcpu->vm), gpa, write);
+	if (r < 0)
+		return r;
+	if (r == KVMX_TDP_MMIO)
+		return kvmx_handle_mmio(xv, gpa);
+	return 1;
+}
+
+static int handle_shutdown(struct kvmx_svm_vcpu *svm)
+{
+	/* The VMCB is undefined after a shutdown intercept: rebuild it. */
+	memset(&svm->vmcb->save, 0, sizeof(svm->vmcb->save));
+	init_vmcb_control(svm);
+	svm->vmcb->save.g_pat = svm->x86.pat;
+	kvmx_vcpu_reset(&svm->x86);
+	return kvmx_handle_shutdown(&svm->x86);
+}
+
+static int handle_cpuid(struct kvmx_svm_vcpu *svm)
+{
+	return kvmx_handle_cpuid(&svm->x86);
+}
+
+static int handle_hlt(struct kvmx_svm_vcpu *svm)
+{
+	return kvmx_handle_hlt(&svm->x86);
+}
+
+static int handle_vmmcall(struct kvmx_svm_vcpu *svm)
+{
+	return kvmx_handle_hypercall(&svm->x86);
+}
+
+static int handle_xsetbv(struct kvmx_svm_vcpu *svm)
+{
+	return kvmx_handle_xsetbv(&svm->x86);
+}
+
+static int handle_nop(struct kvmx_svm_vcpu *svm)
+{
+	return svm_skip_insn(&svm->x86);
+}
+
+/*
+ * Exit handlers by exit code.  Return contract: 1 = resume the guest,
+ * 0 = kvm_run is filled for userspace, <0 = error for KVM_RUN.
+ */
+static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
+	[SVMX_EXIT_EXCP_BASE + X86_TRAP_DB]	= handle_reflect,
+	[SVMX_EXIT_EXCP_BASE + X86_TRAP_AC]	= handle_reflect,
+	[SVMX_EXIT_INTR]			= handle_intr,
+	[SVMX_EXIT_NMI]				= handle_intr,
+	[SVMX_EXIT_SMI]				= handle_intr,
+	[SVMX_EXIT_INIT]			= handle_intr,
+	[SVMX_EXIT_CPUID]			= handle_cpuid,
+	[SVMX_EXIT_INVD]			= handle_nop,
+	[SVMX_EXIT_HLT]				= handle_hlt,
+	[SVMX_EXIT_INVLPGA]			= handle_ud,
+	[SVMX_EXIT_IOIO]			= handle_ioio,
+	[SVMX_EXIT_MSR]				= handle_msr,
+	[SVMX_EXIT_SHUTDOWN]			= handle_shutdown,
+	[SVMX_EXIT_VMRUN]			= handle_ud,
+	[SVMX_EXIT_VMMCALL]			= handle_vmmcall,
+	[SVMX_EXIT_VMLOAD]			= handle_ud,
+	[SVMX_EXIT_VMSAVE]			= handle_ud,
+	[SVMX_EXIT_STGI]			= handle_ud,
+	[SVMX_EXIT_CLGI]			= handle_ud,
+	[SVMX_EXIT_SKINIT]			= handle_ud,
+	[SVMX_EXIT_RDTSCP]			= handle_ud,
+	[SVMX_EXIT_MONITOR]			= handle_ud,
+	[SVMX_EXIT_MWAIT]			= handle_ud,
+	[SVMX_EXIT_MWAIT_COND]			= handle_ud,
+	[SVMX_EXIT_XSETBV]			= handle_xsetbv,
+	[SVMX_EXIT_NPF]				= handle_npf,
+};
+
+static int svm_handle_exit(struct kvmx_svm_vcpu *svm)
+{
+	struct kvm_run *run = svm->x86.vcpu->run;
+	u64 code = svm->vmcb->control.exit_code;
+
+	if (code == (u64)SVMX_EXIT_INVALID) {
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = code;
+		run->fail_entry.cpu = svm->asid_cpu;
+		return 0;
+	}
+	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
+		return svm_exit_handlers[code](svm);
+
+	pr_warn_ratelimited("unexpected SVM exit 0x%llx\n", code);
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+	run->internal.ndata = 2;
+	run->internal.data[0] = code;
+	run->internal.data[1] = svm->asid_cpu;
+	return 0;
+}
+
+/* Take a fresh ASID when this CPU's generation moved or the vCPU moved. */
+static void svm_pick_asid(struct kvmx_svm_vcpu *svm, struct svm_cpu *sc,
+			  int cpu)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+	u64 tlb_gen = atomic64_read(&vm_tdp(svm->x86.vcpu->vm)->gen);
+
+	c->tlb_ctl = SVMX_TLB_FLUSH_NOTHING;
+	if (svm->asid_cpu != cpu || svm->asid_gen != sc->asid_gen) {
+		if (sc->next_asid >= nr_asids) {
+			sc->asid_gen++;
+			sc->next_asid = 1;
+			sc->flush_all = true;
+		}
+		svm->asid = sc->next_asid++;
+		svm->asid_gen = sc->asid_gen;
+		svm->asid_cpu = cpu;
+		c->asid = svm->asid;
+		c->tlb_ctl = SVMX_TLB_FLUSH_ASID;
+	}
+	if (svm->tlb_gen != tlb_gen) {
+		svm->tlb_gen = tlb_gen;
+		c->tlb_ctl = SVMX_TLB_FLUSH_ASID;
+	}
+	if (sc->flush_all) {
+		sc->flush_all = false;
+		c->tlb_ctl = SVMX_TLB_FLUSH_ALL;
+	}
+}
+
+static void svm_inject_event(struct kvmx_svm_vcpu *svm)
+{
+	struct kvmx_x86_vcpu *xv = &svm->x86;
+	u64 ev;
+
+	if (!xv->exception.pending)
+		return;
+	ev = xv->exception.vector | SVMX_EVT_TYPE_EXEPT | SVMX_EVT_VALID;
+	if (xv->exception.has_error)
+		ev |= SVMX_EVT_VALID_ERR | (u64)xv->exception.error_code << 32;
+	svm->vmcb->control.event_inj = ev;
+	xv->exception.pending = false;
+}
+
+/* An exception cut short by the exit is delivered again on the next entry. */
+static void svm_requeue_event(struct kvmx_svm_vcpu *svm)
+{
+	u64 info = svm->vmcb->control.exit_int_info;
+
+	if (!(info & SVMX_EVT_VALID))
+		return;
+	if ((info & SVMX_EVT_TYPE_MASK) == SVMX_EVT_TYPE_EXEPT)
+		kvmx_queue_exception(&svm->x86, info & SVMX_EVT_VECTOR_MASK,
+				     info & SVMX_EVT_VALID_ERR, info >> 32);
+}
+
+static int svm_run(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_svm_vcpu *svm = to_svm(xv);
+	struct vmcb *vmcb = svm->vmcb;
+	struct svm_cpu *sc;
+	int cpu;
+
+	if (xv->triple_fault) {
+		xv->triple_fault = false;
+		return handle_shutdown(svm);
+	}
+
+	vmcb->save.rax = xv->regs[KVMX_RAX];
+	vmcb->save.rsp = xv->regs[KVMX_RSP];
+	vmcb->save.rip = xv->rip;
+	vmcb->control.tsc_offset = xv->tsc_offset;
+
+	preempt_disable();
+	local_irq_disable();
+	if (need_resched() || signal_pending(current)) {
+		local_irq_enable();
+		preempt_enable();
+		return 1;	/* the run loop handles it and comes back */
+	}
+	vmcb->control.event_inj = 0;
+	svm_inject_event(svm);
+	cpu = smp_processor_id();
+	sc = this_cpu_ptr(&svm_cpu);
+	if (sc->last_vcpu != svm) {
+		/* Another vCPU's branch predictions must not steer this one. */
+		indirect_branch_prediction_barrier();
+		sc->last_vcpu = svm;
+	}
+	svm_pick_asid(svm, sc, cpu);
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	kvmx_load_guest_xcr0(xv, true);
+	vmcb->control.clean = 0;
+
+	asm volatile("clgi" ::: "memory");
+	kvmx_svm_vmrun(svm->vmcb_pa, xv->regs, page_to_phys(sc->host_save));
+	asm volatile("stgi" ::: "memory");
+
+	kvmx_load_guest_xcr0(xv, false);
+	local_irq_enable();
+	preempt_enable();
+
+	xv->regs[KVMX_RAX] = vmcb->save.rax;
+	xv->regs[KVMX_RSP] = vmcb->save.rsp;
+	xv->rip = vmcb->save.rip;
+	xv->efer = vmcb->save.efer & ~EFER_SVME;
+	xv->stat_exits++;
+	svm_requeue_event(svm);
+	return svm_handle_exit(svm);
+}
+
+const struct kvmx_x86_ops kvmx_svm_ops = {
+	.name			= "AMD SVM",
+	.probe			= svm_probe,
+	.hardware_setup		= svm_hardware_setup,
+	.hardware_unsetup	= svm_hardware_unsetup,
+	.hw_enable_cpu		= svm_hw_enable_cpu,
+	.hw_disable_cpu		= svm_hw_disable_cpu,
+	.vm_init		= svm_vm_init,
+	.vm_destroy		= svm_vm_destroy,
+	.zap_gfn_range		= svm_zap_gfn_range,
+	.vcpu_alloc		= svm_vcpu_alloc,
+	.vcpu_create		= svm_vcpu_create,
+	.vcpu_free		= svm_vcpu_free,
+	.get_segment		= svm_get_segment,
+	.set_segment		= svm_set_segment,
+	.get_dtable		= svm_get_dtable,
+	.set_dtable		= svm_set_dtable,
+	.get_cr			= svm_get_cr,
+	.set_cr			= svm_set_cr,
+	.set_efer		= svm_set_efer,
+	.get_rflags		= svm_get_rflags,
+	.set_rflags		= svm_set_rflags,
+	.get_cpl		= svm_get_cpl,
+	.get_msr		= svm_get_msr,
+	.set_msr		= svm_set_msr,
+	.run			= svm_run,
+	.skip_insn		= svm_skip_insn,
+};

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPUID: what kvmx can offer a guest (KVM_GET_SUPPORTED_CPUID), the
+ * per-vCPU table (KVM_SET/GET_CPUID2) and the guest's CPUID instruction.
+ *
+ * Policy is data: allowed_bits[] names, per leaf and register, the feature
+ * bits a guest may see.  A bit not listed is withheld, because kvmx does not
+ * virtualize it (e.g. VMX/SVM: no nesting; PKU: PKRU not switched; XSAVES:
+ * supervisor state not switched; SPEC_CTRL family: MSRs not passed).
+ */
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
+#include <asm/processor.h>
+
+#include "kvmx_x86.h"
+
+#define KVMX_MAX_CPUID_ENTRIES	256
+
+enum { R_EAX, R_EBX, R_ECX, R_EDX };
+
+struct cpuid_mask {
+	u32 function;
+	u32 index;
+	u8 reg;
+	u32 allowed;
+};
+
+#define BIT32(n)	(1U << (n))
+
+static const struct cpuid_mask allowed_bits[] = {
+	/* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA
+	 * CMOV PAT PSE36 CLFLUSH MMX FXSR SSE SSE2; not DS/ACPI/SS/HTT/TM/PBE. */
+	{ 1, 0, R_EDX, 0x0789fbff & ~(BIT32(10) | BIT32(20)) },
+	/* Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 FMA CX16 SSE4.1 SSE4.2 MOVBE POPCNT
+	 * AES XSAVE AVX F16C RDRAND; not MONITOR/VMX/SMX/EST/TM2/PDCM/PCID/
+	 * DCA/x2APIC/TSC_DEADLINE (no in-kernel LAPIC yet). */
+	{ 1, 0, R_ECX, BIT32(0) | BIT32(1) | BIT32(9) | BIT32(12) | BIT32(13) |
+		       BIT32(19) | BIT32(20) | BIT32(22) | BIT32(23) |
+		       BIT32(25) | BIT32(26) | BIT32(28) | BIT32(29) |
+		       BIT32(30) },
+	/* Leaf 7.0 EBX: FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS AVX512F AVX512DQ RDSEED
+	 * ADX SMAP AVX512IFMA CLFLUSHOPT CLWB AVX512CD SHA AVX512BW AVX512VL. */
+	{ 7, 0, R_EBX, BIT32(0) | BIT32(3) | BIT32(5) | BIT32(7) | BIT32(8) |
+		       BIT32(9) | BIT32(16) | BIT32(17) | BIT32(18) |
+		       BIT32(19) | BIT32(20) | BIT32(21) | BIT32(23) |
+		       BIT32(24) | BIT32(28) | BIT32(29) | BIT32(30) |
+		       BIT32(31) },
+	/* Leaf 7.0 ECX: AVX512VBMI UMIP GFNI VAES VPCLMULQDQ AVX512_VNNI
+	 * AVX512_BITALG AVX512_VPOPCNTDQ RDPID; not PKU/OSPKE/LA57. */
+	{ 7, 0, R_ECX, BIT32(1) | BIT32(2) | BIT32(8) | BIT32(9) | BIT32(10) |
+		       BIT32(11) | BIT32(12) | BIT32(14) | BIT32(22) },
+	{ 7, 0, R_EDX, BIT32(4) /* FSRM */ },
+	/* Leaf 0xd.1 EAX: XSAVEOPT XSAVEC XGETBV1; not XSAVES. */
+	{ 0xd, 1, R_EAX, BIT32(0) | BIT32(1) | BIT32(2) },
+	/* 0x80000001 ECX: LAHF_LM ABM SSE4A MISALIGNSSE 3DNOWPREFETCH; not SVM. */
+	{ 0x80000001, 0, R_ECX, BIT32(0) | BIT32(5) | BIT32(6) | BIT32(7) |
+				BIT32(8) },
+	/* 0x80000001 EDX: the leaf-1 EDX bits AMD mirrors plus SYSCALL NX MMXEXT
+	 * FXSR_OPT PDPE1GB RDTSCP LM. */
+	{ 0x80000001, 0, R_EDX, (0x0183f3ff & ~BIT32(10)) | BIT32(11) |
+				BIT32(20) | BIT32(22) | BIT32(25) | BIT32(26) |
+				BIT32(27) | BIT32(29) },
+	/* 0x80000007 EDX: invariant TSC. */
+	{ 0x80000007, 0, R_EDX, BIT32(8) },
+};
+
+/* Leaves whose sub-leaf (ECX) selects different data. */
+static bool index_significant(u32 function)
+{
+	switch (function) {
+	case 4: case 7: case 0xb: case 0xd: case 0x1f: case 0x8000001d:
+		return true;
+	default:
+		return false;
+	}
+}
+
+u64 kvmx_supported_xcr0(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return 0;
+	return xgetbv(XCR_XFEATURE_ENABLED_MASK) &
+	       (XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM | XFEATURE_MASK_AVX512);
+}
+
+/* Rules of XSETBV (Intel SDM, "XSETBV"); 0 when @xcr0 is valid. */
+int kvmx_check_xcr0(u64 xcr0)
+{
+	if (!(xcr0 & XFEATURE_MASK_FP))
+		return -EINVAL;
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
+		return -EINVAL;
+	if (xcr0 & ~kvmx_supported_xcr0())
+		return -EINVAL;
+	if ((xcr0 & XFEATURE_MASK_AVX512) &&
+	    ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
+	     !(xcr0 & XFEATURE_MASK_YMM)))
+		return -EINVAL;
+	return 0;
+}
+
+static u32 mask_reg(u32 function, u32 index, int reg, u32 val)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(allowed_bits); i++)
+		if (allowed_bits[i].function == function &&
+		    allowed_bits[i].index == index && allowed_bits[i].reg == reg)
+			return val & allowed_bits[i].allowed;
+	return val;
+}
+
+/* Fill one supported entry from the host's CPUID, filtered. */
+static void fill_entry(struct kvm_cpuid_entry2 *e, u32 function, u32 index)
+{
+	u32 regs[4];
+	int reg;
+
+	cpuid_count(function, index, &regs[R_EAX], &regs[R_EBX],
+		    &regs[R_ECX], &regs[R_EDX]);
+	memset(e, 0, sizeof(*e));
+	e->function = function;
+	e->index = index;
+	if (index_significant(function))
+		e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+	for (reg = R_EAX; reg <= R_EDX; reg++)
+		regs[reg] = mask_reg(function, index, reg, regs[reg]);
+
+	switch (function) {
+	case 1:
+		/* APIC ID, logical count: the VMM's to set.  Hypervisor bit on. */
+		regs[R_EBX] &= 0x0000ffff;
+		regs[R_ECX] |= BIT32(31);
+		break;
+	case 7:
+		if (index) {
+			regs[R_EAX] = regs[R_EBX] = regs[R_ECX] = regs[R_EDX] = 0;
+		} else {
+			regs[R_EAX] = 0;	/* only sub-leaf 0 */
+		}
+		break;
+	case 0xd:
+		if (index == 0) {
+			regs[R_EAX] = (u32)kvmx_supported_xcr0();
+			regs[R_EDX] = (u32)(kvmx_supported_xcr0() >> 32);
+		} else if (index == 1) {
+			regs[R_EBX] = regs[R_ECX] = regs[R_EDX] = 0;
+		} else {
+			if (!(kvmx_supported_xcr0() & BIT_ULL(index)))
+				regs[R_EAX] = regs[R_EBX] = regs[R_ECX] = regs[R_EDX] = 0;
+		}
+		break;
+	case 6: case 0xa:
+		/* No power management or PMU virtualized. */
+		regs[R_EAX] = regs[R_EBX] = regs[R_ECX] = regs[R_EDX] = 0;
+		break;
+	case 0x80000008:
+		regs[R_EBX] = 0;
+		break;
+	}
+	e->eax = regs[R_EAX];
+	e->ebx = regs[R_EBX];
+	e->ecx = regs[R_ECX];
+	e->edx = regs[R_EDX];
+}
+
+static bool leaf_offered(u32 function)
+{
+	/* Leaves kvmx knows how to present; others are not listed. */
+	switch (function) {
+	case 0: case 1: case 2: case 4: case 6: case 7: case 0xa: case 0xb:
+	case 0xd:
+	case 0x80000000: case 0x80000001: case 0x80000002: case 0x80000003:
+	case 0x80000004: case 0x80000005: case 0x80000006: case 0x80000007:
+	case 0x80000008:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Sub-leaves of an index-significant leaf that hold data. */
+static int nr_subleaves(u32 function)
+{
+	u32 a, b, c, d, n;
+
+	switch (function) {
+	case 4:		/* until cache type 0 */
+		for (n = 0; n < 8; n++) {
+			cpuid_count(4, n, &a, &b, &c, &d);
+			if (!(a & 0x1f))
+				break;
+		}
+		return n + 1;
+	case 0xb:	/* until level type 0 */
+		for (n = 0; n < 8; n++) {
+			cpuid_count(0xb, n, &a, &b, &c, &d);
+			if (!(c & 0xff00))
+				break;
+		}
+		return n + 1;
+	case 0xd:
+		return 64 - __builtin_clzll(kvmx_supported_xcr0() | 2);
+	default:
+		return 1;
+	}
+}
+
+long kvmx_get_supported_cpuid(struct kvm_cpuid2 __user *u)
+{
+	struct kvm_cpuid2 hdr;
+	struct kvm_cpuid_entry2 *ents;
+	u32 base, max, fn, a, b, c, d;
+	int n = 0, sub, nsub;
+	long r = 0;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < 1)
+		return -E2BIG;
+	if (hdr.nent > KVMX_MAX_CPUID_ENTRIES)
+		hdr.nent = KVMX_MAX_CPUID_ENTRIES;
+	ents = kvcalloc(hdr.nent, sizeof(*ents), GFP_KERNEL_ACCOUNT);
+	if (!ents)
+		return -ENOMEM;
+
+	for (base = 0; base <= 0x80000000; base += 0x80000000) {
+		cpuid(base, &max, &b, &c, &d);
+		max = min(max, base ? 0x80000008U : 0xdU);
+		for (fn = base; fn <= max; fn++) {
+			if (!leaf_offered(fn))
+				continue;
+			nsub = index_significant(fn) ? nr_subleaves(fn) : 1;
+			for (sub = 0; sub < nsub; sub++) {
+				if (n >= hdr.nent) {
+					r = -E2BIG;
+					goto out;
+				}
+				fill_entry(&ents[n++], fn, sub);
+				if (fn == base)
+					ents[n - 1].eax = max;
+			}
+		}
+	}
+	a = n;
+	hdr.nent = a;
+	if (copy_to_user(u, &hdr, sizeof(hdr)) ||
+	    copy_to_user(u->entries, ents, n * sizeof(*ents)))
+		r = -EFAULT;
+out:
+	kvfree(ents);
+	return r;
+}
+
+long kvmx_set_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u)
+{
+	struct kvm_cpuid2 hdr;
+	struct kvm_cpuid_entry2 *ents = NULL;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent > KVMX_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	if (hdr.nent) {
+		ents = vmemdup_user(u->entries, hdr.nent * sizeof(*ents));
+		if (IS_ERR(ents))
+			return PTR_ERR(ents);
+	}
+	kvfree(xv->cpuid);
+	xv->cpuid = ents;
+	xv->nr_cpuid = hdr.nent;
+	return 0;
+}
+
+long kvmx_get_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u)
+{
+	struct kvm_cpuid2 hdr;
+	long r = 0;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < xv->nr_cpuid)
+		r = -E2BIG;
+	else if (copy_to_user(u->entries, xv->cpuid,
+			      xv->nr_cpuid * sizeof(*xv->cpuid)))
+		return -EFAULT;
+	hdr.nent = xv->nr_cpuid;
+	if (copy_to_user(u, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	return r;
+}
+
+const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_x86_vcpu *xv,
+					       u32 function, u32 index)
+{
+	int i;
+
+	for (i = 0; i < xv->nr_cpuid; i++) {
+		const struct kvm_cpuid_entry2 *e = &xv->cpuid[i];
+
+		if (e->function != function)
+			continue;
+		if ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) && e->index != index)
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
+/* The guest executed CPUID: answer from the table userspace set. */
+void kvmx_cpuid(struct kvmx_x86_vcpu *xv, u32 *eax, u32 *ebx, u32 *ecx,
+		u32 *edx)
+{
+	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(xv, *eax, *ecx);
+	u32 fn = *eax;
+
+	if (e) {
+		*eax = e->eax;
+		*ebx = e->ebx;
+		*ecx = e->ecx;
+		*edx = e->edx;
+		/* OSXSAVE mirrors CR4.OSXSAVE. */
+		if (fn == 1) {
+			*ecx &= ~BIT32(27);
+			if (kvmx_x86->get_cr(xv, 4) & X86_CR4_OSXSAVE)
+				*ecx |= BIT32(27);
+		}
+	} else {
+		*eax = *ebx = *ecx = *edx = 0;
+	}
+}

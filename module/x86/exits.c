@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exit handlers shared by both vendors.  The vendor files decode their exit
+ * information and call these.  Return contract (as the vendor exit tables):
+ *   1  resume the guest
+ *   0  kvm_run is filled; return to userspace
+ *  <0  error returned by KVM_RUN
+ */
+#include <linux/kvm_para.h>
+#include <asm/fpu/xcr.h>
+#include <asm/traps.h>
+
+#include "kvmx_x86.h"
+
+/* Advance RIP past the instruction that caused the current exit. */
+static int skip_insn(struct kvmx_x86_vcpu *xv)
+{
+	return kvmx_x86->skip_insn(xv);
+}
+
+void kvmx_queue_exception(struct kvmx_x86_vcpu *xv, u8 vector,
+			  bool has_error, u32 error_code)
+{
+	/* A second exception while one is pending: a #DF or, past it, shutdown. */
+	if (xv->exception.pending) {
+		if (xv->exception.vector == X86_TRAP_DF) {
+			xv->exception.pending = false;
+			xv->triple_fault = true;
+			return;
+		}
+		vector = X86_TRAP_DF;
+		has_error = true;
+		error_code = 0;
+	}
+	xv->exception.pending = true;
+	xv->exception.vector = vector;
+	xv->exception.has_error = has_error;
+	xv->exception.error_code = error_code;
+}
+
+static int inject_gp(struct kvmx_x86_vcpu *xv)
+{
+	kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+int kvmx_internal_error(struct kvmx_x86_vcpu *xv, u32 suberror)
+{
+	struct kvm_run *run = xv->vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 0;
+	return 0;
+}
+
+int kvmx_handle_io(struct kvmx_x86_vcpu *xv, u16 port, u8 size, bool in,
+		   bool string, bool rep)
+{
+	struct kvm_run *run = xv->vcpu->run;
+
+	if (string)	/* TODO: INS/OUTS through the emulator (issue 3) */
+		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = 1;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	if (!in)
+		memcpy(xv->vcpu->pio_data, &xv->regs[KVMX_RAX], size);
+	xv->io_size = size;
+	xv->pending_io = in ? KVMX_IO_PIO_IN : KVMX_IO_PIO_OUT;
+	return 0;
+}
+
+/* Called at the start of KVM_RUN: finish the access userspace served. */
+int kvmx_complete_userspace_io(struct kvmx_x86_vcpu *xv)
+{
+	enum kvmx_pending_io p = xv->pending_io;
+	u64 val = 0;
+
+	xv->pending_io = KVMX_IO_NONE;
+	switch (p) {
+	case KVMX_IO_PIO_IN:
+		memcpy(&val, xv->vcpu->pio_data, xv->io_size);
+		if (xv->io_size == 4)	/* 32-bit results zero-extend */
+			xv->regs[KVMX_RAX] = (u32)val;
+		else if (xv->io_size == 2)
+			xv->regs[KVMX_RAX] = (xv->regs[KVMX_RAX] & ~0xffffULL) | (u16)val;
+		else
+			xv->regs[KVMX_RAX] = (xv->regs[KVMX_RAX] & ~0xffULL) | (u8)val;
+		return skip_insn(xv);
+	case KVMX_IO_PIO_OUT:
+		return skip_insn(xv);
+	default:
+		return 1;
+	}
+}
+
+int kvmx_handle_hlt(struct kvmx_x86_vcpu *xv)
+{
+	int r = skip_insn(xv);
+
+	if (r <= 0)
+		return r;
+	xv->vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+int kvmx_handle_cpuid(struct kvmx_x86_vcpu *xv)
+{
+	u32 a = xv->regs[KVMX_RAX], b, c = xv->regs[KVMX_RCX], d;
+
+	kvmx_cpuid(xv, &a, &b, &c, &d);
+	xv->regs[KVMX_RAX] = a;
+	xv->regs[KVMX_RBX] = b;
+	xv->regs[KVMX_RCX] = c;
+	xv->regs[KVMX_RDX] = d;
+	return skip_insn(xv);
+}
+
+int kvmx_handle_rdmsr(struct kvmx_x86_vcpu *xv)
+{
+	u64 data;
+
+	if (kvmx_get_msr(xv, xv->regs[KVMX_RCX], &data, false))
+		return inject_gp(xv);
+	xv->regs[KVMX_RAX] = (u32)data;
+	xv->regs[KVMX_RDX] = data >> 32;
+	return skip_insn(xv);
+}
+
+int kvmx_handle_wrmsr(struct kvmx_x86_vcpu *xv)
+{
+	u64 data = (u32)xv->regs[KVMX_RAX] | (xv->regs[KVMX_RDX] << 32);
+
+	if (kvmx_set_msr(xv, xv->regs[KVMX_RCX], data, false))
+		return inject_gp(xv);
+	return skip_insn(xv);
+}
+
+/* VMCALL/VMMCALL: no hypercall is implemented yet; kvm's error codes. */
+int kvmx_handle_hypercall(struct kvmx_x86_vcpu *xv)
+{
+	if (kvmx_x86->get_cpl(xv) != 0)
+		xv->regs[KVMX_RAX] = (u64)-KVM_EPERM;
+	else
+		xv->regs[KVMX_RAX] = (u64)-KVM_ENOSYS;
+	return skip_insn(xv);
+}
+
+int kvmx_handle_xsetbv(struct kvmx_x86_vcpu *xv)
+{
+	u64 val = (u32)xv->regs[KVMX_RAX] | (xv->regs[KVMX_RDX] << 32);
+
+	/* Only XCR0 exists; CPL must be 0 (Intel SDM, "XSETBV"). */
+	if (kvmx_x86->get_cpl(xv) != 0 || (u32)xv->regs[KVMX_RCX] != 0 ||
+	    kvmx_check_xcr0(val))
+		return inject_gp(xv);
+	xv->xcr0 = val;
+	return skip_insn(xv);
+}
+
+int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv)
+{
+	xv->vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+/* Switch XCR0 to the guest's (before entry) or back to the host's. */
+void kvmx_load_guest_xcr0(struct kvmx_x86_vcpu *xv, bool guest)
+{
+	if (!boot_cpu_has(X86_FEATURE_XSAVE) ||
+	    !(kvmx_x86->get_cr(xv, 4) & X86_CR4_OSXSAVE))
+		return;
+	if (xv->xcr0 != kvmx_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, guest ? xv->xcr0 : kvmx_host_xcr0);
+}
+
+/*
+ * Length of the instruction at RIP, for CPUs without NRIP save.
+ * TODO: fetch and decode the bytes (prefixes make @plain too short).
+ */
+unsigned int kvmx_insn_length(struct kvmx_x86_vcpu *xv, unsigned int plain)
+{
+	return plain;
+}
+
+/* TODO: decode and emulate the access (issue 3); report it for now. */
+int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa)
+{
+	return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
+}

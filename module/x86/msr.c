@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Model-specific registers: the ones a guest OS touches are emulated here or
+ * in the vendor's state (get_msr/set_msr ops); anything else is #GP for the
+ * guest and a failed entry for KVM_GET/SET_MSRS, as in kvm.
+ */
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/msr.h>
+#include <asm/msr-index.h>
+
+#include "kvmx_x86.h"
+
+#define KVMX_MAX_IO_MSRS	256
+
+/* MTRRcap: 8 variable ranges, fixed ranges, write-combining. */
+#define KVMX_MTRR_CAP		(8 | BIT(8) | BIT(10))
+#define MTRR_DEF_TYPE_VALID	(0xff | BIT(10) | BIT(11))
+
+/* MSRs userspace saves and restores (KVM_GET_MSR_INDEX_LIST). */
+static const u32 msrs_to_save[] = {
+	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_MISC_ENABLE,
+	MSR_IA32_APICBASE, MSR_MTRRdefType,
+};
+
+/* Feature MSRs (KVM_GET_MSR_FEATURE_INDEX_LIST). */
+static const u32 feature_msrs[] = {
+	MSR_IA32_UCODE_REV,
+};
+
+long kvmx_get_msr_index_list(struct kvm_msr_list __user *u, bool features)
+{
+	const u32 *list = features ? feature_msrs : msrs_to_save;
+	u32 n = features ? ARRAY_SIZE(feature_msrs) : ARRAY_SIZE(msrs_to_save);
+	struct kvm_msr_list hdr;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (put_user(n, &u->nmsrs))
+		return -EFAULT;
+	if (hdr.nmsrs < n)
+		return -E2BIG;
+	if (copy_to_user(u->indices, list, n * sizeof(u32)))
+		return -EFAULT;
+	return 0;
+}
+
+static bool pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (8 * i);
+
+		/* Types 2 and 3 and anything above 7 are reserved. */
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+static bool mtrr_type_valid(u8 t)
+{
+	return t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
+}
+
+/* Index into mtrr_fixed[] of a fixed-range MTRR MSR, or -1. */
+static int fixed_mtrr_index(u32 index)
+{
+	switch (index) {
+	case MSR_MTRRfix64K_00000:
+		return 0;
+	case MSR_MTRRfix16K_80000:
+	case MSR_MTRRfix16K_A0000:
+		return 1 + index - MSR_MTRRfix16K_80000;
+	case MSR_MTRRfix4K_C0000 ... MSR_MTRRfix4K_F8000:
+		return 3 + index - MSR_MTRRfix4K_C0000;
+	default:
+		return -1;
+	}
+}
+
+static bool efer_valid(struct kvmx_x86_vcpu *xv, u64 efer, bool host)
+{
+	u64 allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX;
+
+	if (efer & ~allowed)
+		return false;
+	if (host)
+		return true;
+	/* LME may not change while paging is on; LMA is read-only. */
+	if ((kvmx_x86->get_cr(xv, 0) & X86_CR0_PG) &&
+	    ((efer ^ xv->efer) & EFER_LME))
+		return false;
+	return true;
+}
+
+/* 0 on success, 1 if the access must #GP (or fail for userspace). */
+int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
+{
+	int i, r;
+
+	r = kvmx_x86->get_msr(xv, index, data);
+	if (r != -ENOENT)
+		return r ? 1 : 0;
+
+	switch (index) {
+	case MSR_EFER:
+		*data = xv->efer;
+		return 0;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + xv->tsc_offset;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*data = xv->pat;
+		return 0;
+	case MSR_IA32_APICBASE:
+		*data = xv->apic_base;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*data = xv->misc_enable;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		*data = 0x100000000ULL;
+		return 0;
+	case MSR_MTRRcap:
+		*data = KVMX_MTRR_CAP;
+		return 0;
+	case MSR_MTRRdefType:
+		*data = xv->mtrr_def_type;
+		return 0;
+	case 0x200 ... 0x20f:	/* MTRRphysBase0 ... MTRRphysMask7 */
+		*data = xv->mtrr_var[index - 0x200];
+		return 0;
+	default:
+		i = fixed_mtrr_index(index);
+		if (i >= 0) {
+			*data = xv->mtrr_fixed[i];
+			return 0;
+		}
+		return 1;
+	}
+}
+
+int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
+{
+	int i, r;
+
+	switch (index) {
+	case MSR_EFER:
+		if (!efer_valid(xv, data, host))
+			return 1;
+		if (!host)	/* LMA follows paging, not the guest's write */
+			data = (data & ~EFER_LMA) | (xv->efer & EFER_LMA);
+		xv->efer = data;
+		kvmx_x86->set_efer(xv, data);
+		return 0;
+	case MSR_IA32_TSC:
+		xv->tsc_offset = data - rdtsc();
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!pat_valid(data))
+			return 1;
+		xv->pat = data;
+		kvmx_x86->set_msr(xv, index, data);
+		return 0;
+	case MSR_IA32_APICBASE:
+		if (data & ~(MSR_IA32_APICBASE_BASE | MSR_IA32_APICBASE_ENABLE |
+			     MSR_IA32_APICBASE_BSP | X2APIC_ENABLE))
+			return 1;
+		xv->apic_base = data;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		xv->misc_enable = data;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		return host ? 0 : 1;
+	case MSR_MTRRdefType:
+		if ((data & ~MTRR_DEF_TYPE_VALID) || !mtrr_type_valid(data & 0xff))
+			return 1;
+		xv->mtrr_def_type = data;
+		return 0;
+	case 0x200 ... 0x20f:
+		xv->mtrr_var[index - 0x200] = data;
+		return 0;
+	}
+	i = fixed_mtrr_index(index);
+	if (i >= 0) {
+		xv->mtrr_fixed[i] = data;
+		return 0;
+	}
+	r = kvmx_x86->set_msr(xv, index, data);
+	if (r == -ENOENT)
+		return 1;
+	return r ? 1 : 0;
+}
+
+/* KVM_GET_MSRS/KVM_SET_MSRS: returns how many entries were processed. */
+long kvmx_msrs_ioctl(struct kvmx_x86_vcpu *xv, struct kvm_msrs __user *u,
+		     bool set)
+{
+	struct kvm_msrs hdr;
+	struct kvm_msr_entry *ents;
+	u32 i;
+	long r;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= KVMX_MAX_IO_MSRS)
+		return -E2BIG;
+	ents = memdup_user(u->entries, hdr.nmsrs * sizeof(*ents));
+	if (IS_ERR(ents))
+		return PTR_ERR(ents);
+	for (i = 0; i < hdr.nmsrs; i++) {
+		if (set ? kvmx_set_msr(xv, ents[i].index, ents[i].data, true)
+			: kvmx_get_msr(xv, ents[i].index, &ents[i].data, true))
+			break;
+	}
+	r = i;
+	if (!set && copy_to_user(u->entries, ents, i * sizeof(*ents)))
+		r = -EFAULT;
+	kfree(ents);
+	return r;
+}
+
+/* KVM_GET_MSRS on the system fd: feature MSRs. */
+long kvmx_get_msr_feature(struct kvm_msrs __user *u)
+{
+	struct kvm_msrs hdr;
+	struct kvm_msr_entry e;
+	u32 i;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= KVMX_MAX_IO_MSRS)
+		return -E2BIG;
+	for (i = 0; i < hdr.nmsrs; i++) {
+		if (copy_from_user(&e, &u->entries[i], sizeof(e)))
+			return -EFAULT;
+		if (e.index != MSR_IA32_UCODE_REV)
+			break;
+		e.data = 0x100000000ULL;
+		if (copy_to_user(&u->entries[i], &e, sizeof(e)))
+			return -EFAULT;
+	}
+	return i;
+}

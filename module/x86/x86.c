@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The x86 layer: backend selection, capabilities, the x86 ioctls and the
+ * KVM_RUN loop.  Everything vendor-specific goes through kvmx_x86.
+ */
+#define pr_fmt(fmt) "kvmx: " fmt
+
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+
+#include "kvmx_arch.h"
+#include "kvmx_x86.h"
+
+const struct kvmx_x86_ops *kvmx_x86;
+u64 kvmx_host_xcr0;
+
+/* Backends in probe order; the first whose probe succeeds is used. */
+static const struct kvmx_x86_ops *const backends[] = {
+	&kvmx_svm_ops,
+	&kvmx_vmx_ops,
+};
+
+int kvmx_arch_init(void)
+{
+	int i, r = -EOPNOTSUPP;
+
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		kvmx_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	for (i = 0; i < ARRAY_SIZE(backends); i++) {
+		r = backends[i]->probe();
+		if (r == -ENODEV)
+			continue;	/* not this vendor's CPU */
+		if (r)
+			return r;	/* this vendor, but unusable: said why */
+		kvmx_x86 = backends[i];
+		r = kvmx_x86->hardware_setup();
+		if (r)
+			return r;
+		pr_info("using %s\n", kvmx_x86->name);
+		return 0;
+	}
+	pr_err("CPU has neither VMX nor SVM\n");
+	return -EOPNOTSUPP;
+}
+
+void kvmx_arch_exit(void)
+{
+	kvmx_x86->hardware_unsetup();
+}
+
+int kvmx_arch_hw_enable_cpu(void)
+{
+	return kvmx_x86->hw_enable_cpu();
+}
+
+void kvmx_arch_hw_disable_cpu(void)
+{
+	kvmx_x86->hw_disable_cpu();
+}
+
+long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
+{
+	switch (ext) {
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_XCRS:
+	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_NOP_IO_DELAY:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+long kvmx_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case KVM_GET_SUPPORTED_CPUID:
+		return kvmx_get_supported_cpuid(argp);
+	case KVM_GET_MSR_INDEX_LIST:
+		return kvmx_get_msr_index_list(argp, false);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return kvmx_get_msr_index_list(argp, true);
+	case KVM_GET_MSRS:
+		return kvmx_get_msr_feature(argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+int kvmx_arch_vm_init(struct kvmx_vm *vm)
+{
+	struct kvmx_x86_vm *xvm;
+	int r;
+
+	xvm = kzalloc(sizeof(*xvm), GFP_KERNEL_ACCOUNT);
+	if (!xvm)
+		return -ENOMEM;
+	vm->arch = xvm;
+	r = kvmx_x86->vm_init(vm);
+	if (r) {
+		kfree(xvm);
+		vm->arch = NULL;
+	}
+	return r;
+}
+
+void kvmx_arch_vm_destroy(struct kvmx_vm *vm)
+{
+	kvmx_x86->vm_destroy(vm);
+	kfree(vm->arch);
+}
+
+void kvmx_arch_memslot_removed(struct kvmx_vm *vm,
+			       const struct kvmx_memslot *old)
+{
+	kvmx_x86->zap_gfn_range(vm, old->base_gfn, old->npages);
+}
+
+long kvmx_arch_vm_ioctl(struct kvmx_vm *vm, unsigned int ioctl,
+			unsigned long arg)
+{
+	struct kvmx_x86_vm *xvm = to_x86_vm(vm);
+	u64 addr;
+
+	switch (ioctl) {
+	case KVM_SET_TSS_ADDR:
+		/* The TSS takes three pages below 4 GiB. */
+		if (arg > 0xffffffffUL - 3 * PAGE_SIZE)
+			return -EINVAL;
+		xvm->tss_addr = arg;
+		return 0;
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		if (copy_from_user(&addr, (void __user *)arg, sizeof(addr)))
+			return -EFAULT;
+		mutex_lock(&vm->lock);
+		/* kvm refuses a change once vCPUs exist. */
+		if (vm->nr_vcpus) {
+			mutex_unlock(&vm->lock);
+			return -EINVAL;
+		}
+		xvm->identity_map_addr = addr;
+		xvm->identity_map_set = true;
+		mutex_unlock(&vm->lock);
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
+{
+	struct kvmx_x86_vcpu *xv;
+	int r;
+
+	xv = kvmx_x86->vcpu_alloc();
+	if (!xv)
+		return -ENOMEM;
+	xv->vcpu = vcpu;
+	vcpu->arch = xv;
+	if (!fpu_alloc_guest_fpstate(&xv->guest_fpu)) {
+		r = -ENOMEM;
+		goto err_free;
+	}
+	r = kvmx_x86->vcpu_create(xv);
+	if (r)
+		goto err_fpu;
+	kvmx_vcpu_reset(xv);
+	return 0;
+
+err_fpu:
+	fpu_free_guest_fpstate(&xv->guest_fpu);
+err_free:
+	kfree(xv);
+	vcpu->arch = NULL;
+	return r;
+}
+
+void kvmx_arch_vcpu_destroy(struct kvmx_vcpu *vcpu)
+{
+	struct kvmx_x86_vcpu *xv = to_x86(vcpu);
+
+	kvmx_x86->vcpu_free(xv);
+	fpu_free_guest_fpstate(&xv->guest_fpu);
+	kvfree(xv->cpuid);
+	kfree(xv);
+}
+
+long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
+			  unsigned long arg)
+{
+	struct kvmx_x86_vcpu *xv = to_x86(vcpu);
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case KVM_SET_CPUID2:
+		return kvmx_set_cpuid2(xv, argp);
+	case KVM_GET_CPUID2:
+		return kvmx_get_cpuid2(xv, argp);
+	case KVM_GET_MSRS:
+		return kvmx_msrs_ioctl(xv, argp, false);
+	case KVM_SET_MSRS:
+		return kvmx_msrs_ioctl(xv, argp, true);
+	default:
+		return kvmx_regs_ioctl(xv, ioctl, argp);
+	}
+}
+
+/*
+ * KVM_RUN: finish what the last exit to userspace left open, then enter the
+ * guest until an exit needs userspace, a signal arrives, or an error occurs.
+ */
+int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
+{
+	struct kvmx_x86_vcpu *xv = to_x86(vcpu);
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	r = kvmx_complete_userspace_io(xv);
+	if (r <= 0)
+		return r;
+
+	if (READ_ONCE(run->immediate_exit)) {
+		run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+
+	fpu_swap_kvm_fpstate(&xv->guest_fpu, true);
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+		r = kvmx_x86->run(xv);
+		if (r <= 0)
+			break;
+	}
+	fpu_swap_kvm_fpstate(&xv->guest_fpu, false);
+	return r;
+}
