@@ -13,6 +13,7 @@
 #include <asm/fpu/xcr.h>
 
 #include "kvmx_arch.h"
+#include "kvmx_compat.h"
 #include "kvmx_x86.h"
 
 const struct kvmx_x86_ops *kvmx_x86;
@@ -229,7 +230,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 	if (r <= 0)
 		return r;
 
-	if (READ_ONCE(run->immediate_exit)) {
+	if (kvmx_run_immediate_exit(run)) {
 		run->exit_reason = KVM_EXIT_INTR;
 		return -EINTR;
 	}
