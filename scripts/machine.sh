@@ -17,6 +17,7 @@
 #   --tests DIR       test programs for /kvmx/tests (default selftests/out/*_test)
 #   --no-tests        no test programs
 #   --module FILE     the kvmx module to include (default ./kvmx.ko if built)
+#   --no-module       no kvmx module (its tests then fail: "not built")
 #   --env NAME=VALUE  exported to the run script; repeatable
 #   --timeout SECS    wall-clock limit of the whole machine (default 900 for
 #                     svm, 2400 for vmx; KVMX_MACHINE_TIMEOUT)
@@ -79,6 +80,7 @@ while [ $# -gt 0 ]; do
 	--tests) tests_dir=$2; shift 2 ;;
 	--no-tests) no_tests=1; shift ;;
 	--module) module=$2; shift 2 ;;
+	--no-module) module=; shift ;;
 	--env) envs+=("$2"); shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
@@ -175,7 +177,7 @@ overlay_initramfs() {
 	if [ -f "$KVMX_ROOT/selftests/kvmx-xfail.txt" ]; then
 		cp "$KVMX_ROOT/selftests/kvmx-xfail.txt" "$o/kvmx/"
 	fi
-	if [ -f "$module" ]; then
+	if [ -n "$module" ] && [ -f "$module" ]; then
 		# Debug info only costs boot time (the unpacking is emulated).
 		strip --strip-debug -o "$o/kvmx/kvmx.ko" "$module"
 	fi

@@ -20,7 +20,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential bc bison flex libelf-dev kmod xz-utils rsync perl
 	sparse libcap-dev libseccomp-dev
-	qemu-system-x86 busybox-static cpio
+	qemu-system-x86 busybox-static cpio lz4 file
 	bochs bochsbios vgabios xorriso isolinux syslinux-common
 	linux-source-6.1
 	dpkg-dev git ca-certificates
@@ -38,6 +38,7 @@ install_packages() {
 	local missing
 	mapfile -t missing < <(missing_packages "$@")
 	[ ${#missing[@]} -gt 0 ] || return 0
+	[ "$(id -u)" = 0 ] || die "missing packages, run as root: ${missing[*]}"
 	log "installing: ${missing[*]}"
 	apt_update
 	if ! apt_get install --no-install-recommends "${missing[@]}" >&2; then
@@ -49,8 +50,7 @@ install_packages() {
 }
 
 main() {
-	[ "$(id -u)" = 0 ] || die "run as root (apt-get install)"
-	apt_update
+	[ "$(id -u)" = 0 ] && apt_update
 	local abi abi612
 	abi=$(kvmx_abi)
 	abi612=$(kvmx_abi612)

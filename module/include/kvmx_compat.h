@@ -6,14 +6,16 @@
 #ifndef KVMX_COMPAT_H
 #define KVMX_COMPAT_H
 
-#include <linux/version.h>
+
+#include <linux/kvm.h>
 
 /*
- * Since 6.10 the kernel's view of kvm_run.immediate_exit carries an
- * "__unsafe" suffix (userspace may change it at any time; read it once).
+ * Newer kernels rename fields of kvm_run that userspace may change at any
+ * time (kvm_run.immediate_exit -> immediate_exit__unsafe): read them once.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-#define kvmx_run_immediate_exit(run)	READ_ONCE((run)->immediate_exit__unsafe)
+#ifdef HINT_UNSAFE_IN_KVM
+#define kvmx_run_immediate_exit(run) \
+	READ_ONCE((run)->HINT_UNSAFE_IN_KVM(immediate_exit))
 #else
 #define kvmx_run_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
 #endif
