@@ -42,39 +42,39 @@ enum kvmx_paging_mode {
 #define KVMX_WALK_MAX_LEVELS	5
 
 /* Architectural bits the caller hands in (struct kvmx_walk_cpu). */
-#define KVMX_WALK_CR0_WP		(1ULL << 16)
-#define KVMX_WALK_CR0_PG		(1ULL << 31)
-#define KVMX_WALK_CR4_PSE		(1ULL << 4)
-#define KVMX_WALK_CR4_PAE		(1ULL << 5)
-#define KVMX_WALK_CR4_LA57		(1ULL << 12)
-#define KVMX_WALK_CR4_SMEP		(1ULL << 20)
-#define KVMX_WALK_CR4_SMAP		(1ULL << 21)
-#define KVMX_WALK_CR4_PKE		(1ULL << 22)
-#define KVMX_WALK_CR4_PKS		(1ULL << 24)
-#define KVMX_WALK_EFER_NXE		(1ULL << 11)
-#define KVMX_WALK_EFER_LMA		(1ULL << 10)
+#define KVMX_WALK_CR0_WP		BIT_ULL(16)
+#define KVMX_WALK_CR0_PG		BIT_ULL(31)
+#define KVMX_WALK_CR4_PSE		BIT_ULL(4)
+#define KVMX_WALK_CR4_PAE		BIT_ULL(5)
+#define KVMX_WALK_CR4_LA57		BIT_ULL(12)
+#define KVMX_WALK_CR4_SMEP		BIT_ULL(20)
+#define KVMX_WALK_CR4_SMAP		BIT_ULL(21)
+#define KVMX_WALK_CR4_PKE		BIT_ULL(22)
+#define KVMX_WALK_CR4_PKS		BIT_ULL(24)
+#define KVMX_WALK_EFER_NXE		BIT_ULL(11)
+#define KVMX_WALK_EFER_LMA		BIT_ULL(10)
 
 /* Paging-structure entry bits. */
-#define KVMX_PTE_P		(1ULL << 0)
-#define KVMX_PTE_RW		(1ULL << 1)
-#define KVMX_PTE_US		(1ULL << 2)
-#define KVMX_PTE_A		(1ULL << 5)
-#define KVMX_PTE_D		(1ULL << 6)
-#define KVMX_PTE_PS		(1ULL << 7)
-#define KVMX_PTE_XD		(1ULL << 63)
+#define KVMX_PTE_P		BIT_ULL(0)
+#define KVMX_PTE_RW		BIT_ULL(1)
+#define KVMX_PTE_US		BIT_ULL(2)
+#define KVMX_PTE_A		BIT_ULL(5)
+#define KVMX_PTE_D		BIT_ULL(6)
+#define KVMX_PTE_PS		BIT_ULL(7)
+#define KVMX_PTE_XD		BIT_ULL(63)
 
 /* #PF error code bits ("Page-Fault Exceptions" in the SDM paging chapter). */
-#define KVMX_PFERR_PRESENT	(1U << 0)	/* 0: no translation (P = 0 somewhere) */
-#define KVMX_PFERR_WRITE	(1U << 1)	/* the access was a write */
-#define KVMX_PFERR_USER		(1U << 2)	/* the access was a user-mode access */
-#define KVMX_PFERR_RSVD		(1U << 3)	/* a reserved bit was set in an entry */
-#define KVMX_PFERR_FETCH	(1U << 4)	/* instruction fetch (see mmu.rst for when) */
-#define KVMX_PFERR_PK		(1U << 5)	/* protection-key violation */
+#define KVMX_PFERR_PRESENT	BIT(0)	/* 0: no translation (P = 0 somewhere) */
+#define KVMX_PFERR_WRITE	BIT(1)	/* the access was a write */
+#define KVMX_PFERR_USER		BIT(2)	/* the access was a user-mode access */
+#define KVMX_PFERR_RSVD		BIT(3)	/* a reserved bit was set in an entry */
+#define KVMX_PFERR_FETCH	BIT(4)	/* instruction fetch (see mmu.rst for when) */
+#define KVMX_PFERR_PK		BIT(5)	/* protection-key violation */
 
 /* kvmx_walk_cpu.features: what the guest's CPU model supports. */
-#define KVMX_WALK_CPU_1G_PAGES	(1U << 0)	/* CPUID.80000001H:EDX.Page1GB */
-#define KVMX_WALK_CPU_AMD	(1U << 1)	/* AMD: PML4E/PML5E bit 8 is reserved too */
-#define KVMX_WALK_CPU_NO_PSE36	(1U << 2)	/* no PSE-36: 4 MiB pages reach 4 GiB only */
+#define KVMX_WALK_CPU_1G_PAGES	BIT(0)	/* CPUID.80000001H:EDX.Page1GB */
+#define KVMX_WALK_CPU_AMD	BIT(1)	/* AMD: PML4E/PML5E bit 8 is reserved too */
+#define KVMX_WALK_CPU_NO_PSE36	BIT(2)	/* no PSE-36: 4 MiB pages reach 4 GiB only */
 #define KVMX_WALK_CPU_VALID	(KVMX_WALK_CPU_1G_PAGES | KVMX_WALK_CPU_AMD | \
 				 KVMX_WALK_CPU_NO_PSE36)
 
@@ -135,19 +135,19 @@ struct kvmx_walker {
  * never excused by EFLAGS.AC.  KVMX_WALK_AC is EFLAGS.AC; it only matters for
  * explicit supervisor data accesses with CR4.SMAP = 1.
  */
-#define KVMX_WALK_WRITE		(1U << 0)
-#define KVMX_WALK_FETCH		(1U << 1)
-#define KVMX_WALK_USER		(1U << 2)
-#define KVMX_WALK_IMPLICIT	(1U << 3)
-#define KVMX_WALK_AC		(1U << 4)
+#define KVMX_WALK_WRITE		BIT(0)
+#define KVMX_WALK_FETCH		BIT(1)
+#define KVMX_WALK_USER		BIT(2)
+#define KVMX_WALK_IMPLICIT	BIT(3)
+#define KVMX_WALK_AC		BIT(4)
 /* Set accessed (and, for a write, dirty) bits; without it the walk only queries. */
-#define KVMX_WALK_SET_AD	(1U << 5)
-#define KVMX_WALK_VALID		((1U << 6) - 1)
+#define KVMX_WALK_SET_AD	BIT(5)
+#define KVMX_WALK_VALID		(BIT(6) - 1)
 
 /* Effective permissions of a translation (kvmx_walk_result.perms). */
-#define KVMX_WALK_PERM_W	(1U << 0)	/* R/W = 1 at every level */
-#define KVMX_WALK_PERM_U	(1U << 1)	/* U/S = 1 at every level: a user-mode address */
-#define KVMX_WALK_PERM_X	(1U << 2)	/* no XD at any level (or XD not in force) */
+#define KVMX_WALK_PERM_W	BIT(0)	/* R/W = 1 at every level */
+#define KVMX_WALK_PERM_U	BIT(1)	/* U/S = 1 at every level: a user-mode address */
+#define KVMX_WALK_PERM_X	BIT(2)	/* no XD at any level (or XD not in force) */
 
 /* What kvmx_walk() returns when its arguments are valid. */
 enum kvmx_walk_status {

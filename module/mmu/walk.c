@@ -20,7 +20,7 @@ static u64 walk_bits(unsigned int hi, unsigned int lo)
 }
 
 /* Bit 8 of a PML4E/PML5E: must be zero on AMD ("Long-Mode Page Translation"). */
-#define WALK_AMD_NONLEAF_BIT8	(1ULL << 8)
+#define WALK_AMD_NONLEAF_BIT8	BIT_ULL(8)
 
 /* Address bits of a paging-structure entry that points to a table or 4 KiB page. */
 #define WALK_ADDR_32		0xfffff000ULL

@@ -567,6 +567,7 @@ static void test_4level_page_sizes(void)
 {
 	struct tenv t;
 	struct kvmx_walk_result res;
+	unsigned int bit;
 
 	env_init(&t, KVMX_PAGING_4LEVEL);
 	map(&t, 0x00007fffdeadb000ULL, 0x1234567000ULL, 1, PRWU);
@@ -594,9 +595,21 @@ static void test_4level_page_sizes(void)
 	/* 1 GiB leaf: bits 29:13 reserved, 12 (PAT) not. */
 	poke(&t, 0xffffffffc0000000ULL, 3, 1 << 12, 0);
 	expect_ok(&t, 0xffffffffc0000000ULL, A_READ, 0x40000000ULL, PAGE_1G);
-	poke(&t, 0xffffffffc0000000ULL, 3, 1 << 29, 0);
-	expect_pf(&t, 0xffffffffc0000000ULL, A_READ, PF_P | PF_RSVD);
+	for (bit = 13; bit <= 29; bit++) {
+		poke(&t, 0xffffffffc0000000ULL, 3, 1ULL << bit, 0);
+		expect_pf(&t, 0xffffffffc0000000ULL, A_READ, PF_P | PF_RSVD);
+		poke(&t, 0xffffffffc0000000ULL, 3, 0, 1ULL << bit);
+	}
 	/* 2 MiB leaf: bits 20:13 reserved. */
+	for (bit = 13; bit <= 20; bit++) {
+		poke(&t, 0xffff800000200000ULL, 2, 1ULL << bit, 0);
+		expect_pf(&t, 0xffff800000200000ULL, A_WRITE, PF_P | PF_W | PF_RSVD);
+		poke(&t, 0xffff800000200000ULL, 2, 0, 1ULL << bit);
+	}
+	expect_ok(&t, 0xffff800000200000ULL, A_READ, 0x3fffffe00000ULL, PAGE_2M);
+	/* and bit 21 of a 2 MiB leaf is an address bit. */
+	poke(&t, 0xffff800000200000ULL, 2, 0, 1ULL << 21);
+	expect_ok(&t, 0xffff800000200000ULL, A_READ, 0x3fffffc00000ULL, PAGE_2M);
 	poke(&t, 0xffff800000200000ULL, 2, 1 << 13, 0);
 	expect_pf(&t, 0xffff800000200000ULL, A_WRITE, PF_P | PF_W | PF_RSVD);
 
