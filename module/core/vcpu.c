@@ -128,6 +128,10 @@ int kvmx_create_vcpu(struct kvmx_vm *vm, unsigned long id)
 	r = -EINVAL;
 	if (vm->nr_vcpus >= KVMX_MAX_VCPUS)
 		goto err_unlock;
+	if (!vm->max_vcpu_ids)
+		vm->max_vcpu_ids = KVMX_MAX_VCPU_IDS;
+	if (id >= vm->max_vcpu_ids)
+		goto err_unlock;
 	r = -EEXIST;
 	if (vcpu_id_taken(vm, id))
 		goto err_unlock;

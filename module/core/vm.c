@@ -51,6 +51,34 @@ static long vm_set_memory_region(struct kvmx_vm *vm, void __user *argp)
 	return kvmx_set_memory_region(vm, &mem);
 }
 
+static long vm_enable_cap(struct kvmx_vm *vm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+	long r = -EINVAL;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags)
+		return -EINVAL;
+	switch (cap.cap) {
+	case KVM_CAP_MAX_VCPU_ID:
+		if (cap.args[0] > KVMX_MAX_VCPU_IDS)
+			return -EINVAL;
+		mutex_lock(&vm->lock);
+		/* Settable once, before the first vCPU fixes the default. */
+		if (vm->max_vcpu_ids == cap.args[0]) {
+			r = 0;
+		} else if (!vm->max_vcpu_ids) {
+			vm->max_vcpu_ids = cap.args[0];
+			r = 0;
+		}
+		mutex_unlock(&vm->lock);
+		return r;
+	default:
+		return -EINVAL;
+	}
+}
+
 static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -69,6 +97,8 @@ static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return vm_set_memory_region(vm, (void __user *)arg);
 	case KVM_CHECK_EXTENSION:
 		return kvmx_check_extension(vm, arg);
+	case KVM_ENABLE_CAP:
+		return vm_enable_cap(vm, (void __user *)arg);
 	default:
 		r = kvmx_arch_vm_ioctl(vm, ioctl, arg);
 		return r;

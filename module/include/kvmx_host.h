@@ -78,6 +78,8 @@ struct kvmx_memslots {
  * @vcpus:       vCPUs by creation index, @nr_vcpus of them; written under
  *               @lock, readable locklessly after smp_load_acquire(@nr_vcpus)
  * @nr_vcpus:    number of created vCPUs
+ * @max_vcpu_ids: vCPU ids must be below this; 0 until KVM_ENABLE_CAP(
+ *               KVM_CAP_MAX_VCPU_ID) or the first vCPU fixes it (@lock)
  * @dead:        set once a host-side impossibility was seen; every later
  *               ioctl fails with -EIO
  * @arch:        x86 and vendor state, owned by module/x86/
@@ -91,6 +93,7 @@ struct kvmx_vm {
 	struct mm_struct *mm;
 	struct kvmx_vcpu *vcpus[KVMX_MAX_VCPUS];
 	int nr_vcpus;
+	u32 max_vcpu_ids;
 	bool dead;
 	void *arch;
 };

@@ -213,8 +213,9 @@ long kvmx_get_supported_cpuid(struct kvm_cpuid2 __user *u)
 {
 	struct kvm_cpuid2 hdr;
 	struct kvm_cpuid_entry2 *ents;
-	u32 base, max, fn, a, b, c, d;
-	int n = 0, sub, nsub;
+	static const u32 ranges[] = { 0, 0x80000000 };
+	u32 base, max, fn, b, c, d;
+	int i, n = 0, sub, nsub;
 	long r = 0;
 
 	if (copy_from_user(&hdr, u, sizeof(hdr)))
@@ -227,7 +228,8 @@ long kvmx_get_supported_cpuid(struct kvm_cpuid2 __user *u)
 	if (!ents)
 		return -ENOMEM;
 
-	for (base = 0; base <= 0x80000000; base += 0x80000000) {
+	for (i = 0; i < ARRAY_SIZE(ranges); i++) {
+		base = ranges[i];
 		cpuid(base, &max, &b, &c, &d);
 		max = min(max, base ? 0x80000008U : 0xdU);
 		for (fn = base; fn <= max; fn++) {
@@ -245,8 +247,7 @@ long kvmx_get_supported_cpuid(struct kvm_cpuid2 __user *u)
 			}
 		}
 	}
-	a = n;
-	hdr.nent = a;
+	hdr.nent = n;
 	if (copy_to_user(u, &hdr, sizeof(hdr)) ||
 	    copy_to_user(u->entries, ents, n * sizeof(*ents)))
 		r = -EFAULT;

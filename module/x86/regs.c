@@ -164,6 +164,11 @@ static bool cr4_valid(u64 cr4)
 /* The checks kvm makes on KVM_SET_SREGS (others fail at VM entry). */
 static bool sregs_valid(const struct kvm_sregs *s)
 {
+	/* CR0: no bits above 31, NW needs CD, PG needs PE. */
+	if ((s->cr0 >> 32) ||
+	    ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD)) ||
+	    ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE)))
+		return false;
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
 		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
 			return false;
@@ -334,9 +339,8 @@ static long set_mp_state(struct kvmx_x86_vcpu *xv, struct kvm_mp_state __user *u
 
 	if (copy_from_user(&s, u, sizeof(s)))
 		return -EFAULT;
-	/* Without an in-kernel LAPIC only RUNNABLE and HALTED make sense. */
-	if (s.mp_state != KVM_MP_STATE_RUNNABLE &&
-	    s.mp_state != KVM_MP_STATE_HALTED)
+	/* Without an in-kernel LAPIC a vCPU is always RUNNABLE (as in kvm). */
+	if (s.mp_state != KVM_MP_STATE_RUNNABLE)
 		return -EINVAL;
 	xv->mp_state = s.mp_state;
 	return 0;
