@@ -15,10 +15,10 @@
 
 #define GUEST_MEM_SIZE	(8ULL << 20)	/* page tables live below 8 MiB */
 #define TABLE_BASE	0x10000ULL
-#define PAGE_4K		(1ULL << 12)
-#define PAGE_2M		(1ULL << 21)
-#define PAGE_4M		(1ULL << 22)
-#define PAGE_1G		(1ULL << 30)
+#define PAGE_4K		BIT_ULL(12)
+#define PAGE_2M		BIT_ULL(21)
+#define PAGE_4M		BIT_ULL(22)
+#define PAGE_1G		BIT_ULL(30)
 
 #define P	KVMX_PTE_P
 #define RW	KVMX_PTE_RW
@@ -278,7 +278,8 @@ static void expect_ok(struct tenv *t, u64 gva, u32 access, u64 gpa, u64 size)
 	int ret = walk(t, gva, access, &res);
 
 	if (ret != KVMX_WALK_OK)
-		test_fail(__FILE__, __LINE__, "gva 0x%llx access 0x%x: status %d error code 0x%x, want OK",
+		test_fail(__FILE__, __LINE__,
+			  "gva 0x%llx access 0x%x: status %d error code 0x%x, want OK",
 			  (unsigned long long)gva, access, ret, res.error_code);
 	CHECK_EQ(res.gpa, gpa);
 	CHECK_EQ(res.page_size, size);
@@ -308,7 +309,8 @@ static void test_paging_off(void)
 	expect_ok(&t, 0x1fedcba98ULL, A_FETCH, 0xfedcba98, PAGE_4K);
 	CHECK_EQ(kvmx_walker_init(&t.w, &t.cpu), 0);
 	/* No memory is touched, so no callbacks are needed. */
-	CHECK_EQ(kvmx_walk(&t.w, NULL, NULL, 0x1000, A_READ | KVMX_WALK_SET_AD, &res), KVMX_WALK_OK);
+	CHECK_EQ(kvmx_walk(&t.w, NULL, NULL, 0x1000, A_READ | KVMX_WALK_SET_AD, &res),
+		 KVMX_WALK_OK);
 	CHECK_EQ(res.gpa, 0x1000);
 	CHECK_EQ(res.perms, KVMX_WALK_PERM_W | KVMX_WALK_PERM_U | KVMX_WALK_PERM_X);
 	CHECK_EQ(res.level, 0);
@@ -502,7 +504,8 @@ static void test_pae_pdpte_registers(void)
 	/* The helper for the MOV-to-CR3 check. */
 	CHECK(!kvmx_walk_pdpte_rsvd(0x12345001, 36), "PDPTE reserved-bit check");
 	CHECK(!kvmx_walk_pdpte_rsvd(0x12345e19, 36), "PDPTE reserved-bit check");
-	CHECK(!kvmx_walk_pdpte_rsvd(0xffffffffffffff06ULL, 36), "PDPTE reserved-bit check");	/* not present */
+	/* Not present: nothing is checked. */
+	CHECK(!kvmx_walk_pdpte_rsvd(0xffffffffffffff06ULL, 36), "PDPTE reserved-bit check");
 	CHECK(kvmx_walk_pdpte_rsvd(0x12345003, 36), "PDPTE reserved-bit check");
 	CHECK(kvmx_walk_pdpte_rsvd(0x12345005, 36), "PDPTE reserved-bit check");
 	CHECK(kvmx_walk_pdpte_rsvd(0x12345021, 36), "PDPTE reserved-bit check");
@@ -751,8 +754,8 @@ static const struct perm_case perm_cases[] = {
 	{ "implicit write of supervisor page", PRW, WP, SMAP, IMPL | A_WRITE, 1, 0 },
 	{ "supervisor write of user page, SMAP, AC=0", PRWU, WP, SMAP, A_WRITE, 0, 0x3 },
 	{ "supervisor write of user page, SMAP, AC=1", PRWU, WP, SMAP, A_WRITE | AC, 1, 0 },
-	{ "supervisor write of RO user page, SMAP, AC=1, WP=1", P | US, WP, SMAP, A_WRITE | AC, 0, 0x3 },
-	{ "supervisor write of RO user page, SMAP, AC=1, WP=0", P | US, 0, SMAP, A_WRITE | AC, 1, 0 },
+	{ "supervisor write, RO user page, SMAP, AC=1, WP=1", P | US, WP, SMAP, A_WRITE | AC, 0, 3 },
+	{ "supervisor write, RO user page, SMAP, AC=1, WP=0", P | US, 0, SMAP, A_WRITE | AC, 1, 0 },
 	{ "supervisor write of RO user page, SMAP, AC=0, WP=0", P | US, 0, SMAP, A_WRITE, 0, 0x3 },
 	{ "user read, SMAP and AC=0 do not matter", PRWU, WP, SMAP | SMEP, A_USER, 1, 0 },
 	{ "supervisor fetch of supervisor page, SMEP", PRW, WP, SMEP | SMAP, A_FETCH, 1, 0 },
@@ -779,7 +782,8 @@ static void test_perm_cases(void)
 			test_fail(__FILE__, __LINE__, "%s: status %d error code 0x%x, want OK",
 				  c->what, ret, res.error_code);
 		if (!c->ok && (ret != KVMX_WALK_PAGE_FAULT || res.error_code != c->error_code))
-			test_fail(__FILE__, __LINE__, "%s: status %d error code 0x%x, want #PF 0x%x",
+			test_fail(__FILE__, __LINE__,
+				  "%s: status %d error code 0x%x, want #PF 0x%x",
 				  c->what, ret, res.error_code, c->error_code);
 	}
 }
