@@ -11,20 +11,14 @@
 #include <asm/fpu/api.h>
 
 #include "kvmx_host.h"
+#include "kvmx_emulate.h"
 
-/* Index of each GPR in kvmx_x86_vcpu.regs; shared with the vmenter.S files. */
-enum kvmx_reg {
-	KVMX_RAX, KVMX_RCX, KVMX_RDX, KVMX_RBX,
-	KVMX_RSP, KVMX_RBP, KVMX_RSI, KVMX_RDI,
-	KVMX_R8,  KVMX_R9,  KVMX_R10, KVMX_R11,
-	KVMX_R12, KVMX_R13, KVMX_R14, KVMX_R15,
-	KVMX_NR_GPRS,
-};
+/* GPR indices (enum kvmx_gpr, KVMX_RAX...) come from kvmx_emulate.h. */
 
-enum kvmx_seg {
-	KVMX_SEG_ES, KVMX_SEG_CS, KVMX_SEG_SS, KVMX_SEG_DS,
-	KVMX_SEG_FS, KVMX_SEG_GS, KVMX_SEG_TR, KVMX_SEG_LDTR,
-	KVMX_NR_SEGS,
+enum kvmx_sreg {
+	KVMX_SREG_ES, KVMX_SREG_CS, KVMX_SREG_SS, KVMX_SREG_DS,
+	KVMX_SREG_FS, KVMX_SREG_GS, KVMX_SREG_TR, KVMX_SREG_LDTR,
+	KVMX_NR_SREGS,
 };
 
 /* Why a vCPU stopped: what kvmx_arch_vcpu_run does next. */
@@ -62,9 +56,9 @@ struct kvmx_x86_ops {
 	void (*vcpu_free)(struct kvmx_x86_vcpu *xv);
 
 	void (*get_segment)(struct kvmx_x86_vcpu *xv, struct kvm_segment *s,
-			    enum kvmx_seg seg);
+			    enum kvmx_sreg seg);
 	void (*set_segment)(struct kvmx_x86_vcpu *xv,
-			    const struct kvm_segment *s, enum kvmx_seg seg);
+			    const struct kvm_segment *s, enum kvmx_sreg seg);
 	void (*get_dtable)(struct kvmx_x86_vcpu *xv, struct kvm_dtable *dt,
 			   bool idt);
 	void (*set_dtable)(struct kvmx_x86_vcpu *xv,
@@ -108,7 +102,10 @@ struct kvmx_x86_ops {
  * @mp_state:    KVM_MP_STATE_*
  * @guest_fpu:   guest FPU/XSAVE state, swapped in around guest entry
  * @pending_io:  what the next KVM_RUN completes before entering
- * @mmio_*:      the MMIO access in flight while @pending_io == KVMX_IO_MMIO
+ * @mmio_*:      the MMIO access in flight while @pending_io == KVMX_IO_MMIO:
+ *               its gpa and length, whether the emulated instruction wrote
+ *               to MMIO, and the read data userspace supplied (@mmio_ready)
+ * @emul:        emulator context (large, so kept here, not on the stack)
  * @exception:   an exception queued for injection on the next entry
  * @triple_fault: a fault while delivering #DF: the next run exits SHUTDOWN
  * @stat_exits:  exits by cause, for the statistics interface
@@ -138,6 +135,9 @@ struct kvmx_x86_vcpu {
 	u64 mmio_gpa;
 	u32 mmio_len;
 	bool mmio_write;
+	bool mmio_ready;
+	u8 mmio_data[8];
+	struct kvmx_emul_ctxt emul;
 	struct {
 		bool pending;
 		bool has_error;
@@ -209,9 +209,14 @@ int kvmx_handle_wrmsr(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_hypercall(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_xsetbv(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv);
-int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa);
 int kvmx_internal_error(struct kvmx_x86_vcpu *xv, u32 suberror);
-unsigned int kvmx_insn_length(struct kvmx_x86_vcpu *xv, unsigned int plain);
+
+/* x86/mmio.c */
+int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa);
+int kvmx_complete_mmio(struct kvmx_x86_vcpu *xv);
+unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain);
+long kvmx_translate_ioctl(struct kvmx_x86_vcpu *xv,
+			  struct kvm_translation __user *u);
 void kvmx_queue_exception(struct kvmx_x86_vcpu *xv, u8 vector,
 			  bool has_error, u32 error_code);
 int kvmx_complete_userspace_io(struct kvmx_x86_vcpu *xv);

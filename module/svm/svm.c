@@ -309,23 +309,23 @@ static void svm_vcpu_free(struct kvmx_x86_vcpu *xv)
 	free_pages((unsigned long)svm->msrpm, SVMX_MSRPM_ORDER);
 }
 
-static struct vmcb_seg *vmcb_seg(struct vmcb *vmcb, enum kvmx_seg seg)
+static struct vmcb_seg *vmcb_seg(struct vmcb *vmcb, enum kvmx_sreg seg)
 {
 	switch (seg) {
-	case KVMX_SEG_ES: return &vmcb->save.es;
-	case KVMX_SEG_CS: return &vmcb->save.cs;
-	case KVMX_SEG_SS: return &vmcb->save.ss;
-	case KVMX_SEG_DS: return &vmcb->save.ds;
-	case KVMX_SEG_FS: return &vmcb->save.fs;
-	case KVMX_SEG_GS: return &vmcb->save.gs;
-	case KVMX_SEG_TR: return &vmcb->save.tr;
+	case KVMX_SREG_ES: return &vmcb->save.es;
+	case KVMX_SREG_CS: return &vmcb->save.cs;
+	case KVMX_SREG_SS: return &vmcb->save.ss;
+	case KVMX_SREG_DS: return &vmcb->save.ds;
+	case KVMX_SREG_FS: return &vmcb->save.fs;
+	case KVMX_SREG_GS: return &vmcb->save.gs;
+	case KVMX_SREG_TR: return &vmcb->save.tr;
 	default:	  return &vmcb->save.ldtr;
 	}
 }
 
 /* VMCB segment attributes: type, S, DPL, P in bits 0-7; AVL, L, DB, G in 8-11. */
 static void svm_get_segment(struct kvmx_x86_vcpu *xv, struct kvm_segment *var,
-			    enum kvmx_seg seg)
+			    enum kvmx_sreg seg)
 {
 	struct vmcb *vmcb = to_svm(xv)->vmcb;
 	struct vmcb_seg *s = vmcb_seg(vmcb, seg);
@@ -347,14 +347,14 @@ static void svm_get_segment(struct kvmx_x86_vcpu *xv, struct kvm_segment *var,
 	var->padding = 0;
 
 	switch (seg) {
-	case KVMX_SEG_TR:
+	case KVMX_SREG_TR:
 		var->type |= 2;		/* a loaded TSS is busy */
 		break;
-	case KVMX_SEG_DS: case KVMX_SEG_ES: case KVMX_SEG_FS: case KVMX_SEG_GS:
+	case KVMX_SREG_DS: case KVMX_SREG_ES: case KVMX_SREG_FS: case KVMX_SREG_GS:
 		if (!var->unusable)
 			var->type |= 1;	/* accessed */
 		break;
-	case KVMX_SEG_SS:
+	case KVMX_SREG_SS:
 		/* SS.DPL is the CPL by definition; the VMCB keeps CPL apart. */
 		var->dpl = vmcb->save.cpl;
 		break;
@@ -364,7 +364,7 @@ static void svm_get_segment(struct kvmx_x86_vcpu *xv, struct kvm_segment *var,
 }
 
 static void svm_set_segment(struct kvmx_x86_vcpu *xv,
-			    const struct kvm_segment *var, enum kvmx_seg seg)
+			    const struct kvm_segment *var, enum kvmx_sreg seg)
 {
 	struct vmcb *vmcb = to_svm(xv)->vmcb;
 	struct vmcb_seg *s = vmcb_seg(vmcb, seg);
@@ -379,7 +379,7 @@ static void svm_set_segment(struct kvmx_x86_vcpu *xv,
 			    (var->dpl & 3) << 5 | (var->present & 1) << 7 |
 			    (var->avl & 1) << 8 | (var->l & 1) << 9 |
 			    (var->db & 1) << 10 | (var->g & 1) << 11;
-	if (seg == KVMX_SEG_SS)
+	if (seg == KVMX_SREG_SS)
 		vmcb->save.cpl = var->dpl & 3;
 }
 
@@ -532,7 +532,8 @@ static int svm_skip_insn(struct kvmx_x86_vcpu *xv)
 	else if (has_nrips)
 		next = vmcb->control.next_rip;
 	else
-		next = xv->rip + kvmx_insn_length(xv, plain_insn_len(vmcb->control.exit_code));
+		next = xv->rip + kvmx_next_insn_len(xv,
+						 plain_insn_len(vmcb->control.exit_code));
 	if (next == xv->rip)
 		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
 	xv->rip = next;

@@ -4,6 +4,7 @@
 #include <asm/nospec-branch.h>
 
 /* Byte offsets of the GPRs in the regs array (enum kvmx_reg order). */
+/* kvmx_gpr order: RAX RCX RDX RBX RSP RBP RSI RDI R8..R15 */
 #define REG_RCX	(1 * 8)
 #define REG_RDX	(2 * 8)
 #define REG_RBX	(3 * 8)

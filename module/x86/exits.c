@@ -94,6 +94,8 @@ int kvmx_complete_userspace_io(struct kvmx_x86_vcpu *xv)
 		return skip_insn(xv);
 	case KVMX_IO_PIO_OUT:
 		return skip_insn(xv);
+	case KVMX_IO_MMIO:
+		return kvmx_complete_mmio(xv);
 	default:
 		return 1;
 	}
@@ -179,17 +181,3 @@ void kvmx_load_guest_xcr0(struct kvmx_x86_vcpu *xv, bool guest)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, guest ? xv->xcr0 : kvmx_host_xcr0);
 }
 
-/*
- * Length of the instruction at RIP, for CPUs without NRIP save.
- * TODO: fetch and decode the bytes (prefixes make @plain too short).
- */
-unsigned int kvmx_insn_length(struct kvmx_x86_vcpu *xv, unsigned int plain)
-{
-	return plain;
-}
-
-/* TODO: decode and emulate the access (issue 3); report it for now. */
-int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa)
-{
-	return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
-}

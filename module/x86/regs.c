@@ -41,14 +41,14 @@ void kvmx_vcpu_reset(struct kvmx_x86_vcpu *xv)
 	/* RDX holds the processor signature (family 6 by default). */
 	xv->regs[KVMX_RDX] = 0x600;
 	xv->rip = RESET_RIP;
-	for (seg = 0; seg < KVMX_NR_SEGS; seg++) {
+	for (seg = 0; seg < KVMX_NR_SREGS; seg++) {
 		const struct kvm_segment *s = &reset_data_seg;
 
-		if (seg == KVMX_SEG_CS)
+		if (seg == KVMX_SREG_CS)
 			s = &reset_cs;
-		else if (seg == KVMX_SEG_TR)
+		else if (seg == KVMX_SREG_TR)
 			s = &reset_tr;
-		else if (seg == KVMX_SEG_LDTR)
+		else if (seg == KVMX_SREG_LDTR)
 			s = &reset_ldtr;
 		kvmx_x86->set_segment(xv, s, seg);
 	}
@@ -111,14 +111,14 @@ static long get_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)
 {
 	struct kvm_sregs s = {};
 
-	kvmx_x86->get_segment(xv, &s.cs, KVMX_SEG_CS);
-	kvmx_x86->get_segment(xv, &s.ds, KVMX_SEG_DS);
-	kvmx_x86->get_segment(xv, &s.es, KVMX_SEG_ES);
-	kvmx_x86->get_segment(xv, &s.fs, KVMX_SEG_FS);
-	kvmx_x86->get_segment(xv, &s.gs, KVMX_SEG_GS);
-	kvmx_x86->get_segment(xv, &s.ss, KVMX_SEG_SS);
-	kvmx_x86->get_segment(xv, &s.tr, KVMX_SEG_TR);
-	kvmx_x86->get_segment(xv, &s.ldt, KVMX_SEG_LDTR);
+	kvmx_x86->get_segment(xv, &s.cs, KVMX_SREG_CS);
+	kvmx_x86->get_segment(xv, &s.ds, KVMX_SREG_DS);
+	kvmx_x86->get_segment(xv, &s.es, KVMX_SREG_ES);
+	kvmx_x86->get_segment(xv, &s.fs, KVMX_SREG_FS);
+	kvmx_x86->get_segment(xv, &s.gs, KVMX_SREG_GS);
+	kvmx_x86->get_segment(xv, &s.ss, KVMX_SREG_SS);
+	kvmx_x86->get_segment(xv, &s.tr, KVMX_SREG_TR);
+	kvmx_x86->get_segment(xv, &s.ldt, KVMX_SREG_LDTR);
 	kvmx_x86->get_dtable(xv, &s.gdt, false);
 	kvmx_x86->get_dtable(xv, &s.idt, true);
 	s.cr0 = kvmx_x86->get_cr(xv, 0);
@@ -201,14 +201,14 @@ static long set_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)
 	kvmx_x86->set_cr(xv, 3, s.cr3);
 	kvmx_x86->set_cr(xv, 4, s.cr4);
 	kvmx_x86->set_cr(xv, 8, s.cr8);
-	kvmx_x86->set_segment(xv, &s.cs, KVMX_SEG_CS);
-	kvmx_x86->set_segment(xv, &s.ds, KVMX_SEG_DS);
-	kvmx_x86->set_segment(xv, &s.es, KVMX_SEG_ES);
-	kvmx_x86->set_segment(xv, &s.fs, KVMX_SEG_FS);
-	kvmx_x86->set_segment(xv, &s.gs, KVMX_SEG_GS);
-	kvmx_x86->set_segment(xv, &s.ss, KVMX_SEG_SS);
-	kvmx_x86->set_segment(xv, &s.tr, KVMX_SEG_TR);
-	kvmx_x86->set_segment(xv, &s.ldt, KVMX_SEG_LDTR);
+	kvmx_x86->set_segment(xv, &s.cs, KVMX_SREG_CS);
+	kvmx_x86->set_segment(xv, &s.ds, KVMX_SREG_DS);
+	kvmx_x86->set_segment(xv, &s.es, KVMX_SREG_ES);
+	kvmx_x86->set_segment(xv, &s.fs, KVMX_SREG_FS);
+	kvmx_x86->set_segment(xv, &s.gs, KVMX_SREG_GS);
+	kvmx_x86->set_segment(xv, &s.ss, KVMX_SREG_SS);
+	kvmx_x86->set_segment(xv, &s.tr, KVMX_SREG_TR);
+	kvmx_x86->set_segment(xv, &s.ldt, KVMX_SREG_LDTR);
 	kvmx_x86->set_dtable(xv, &s.gdt, false);
 	kvmx_x86->set_dtable(xv, &s.idt, true);
 	return 0;
@@ -370,6 +370,8 @@ long kvmx_regs_ioctl(struct kvmx_x86_vcpu *xv, unsigned int ioctl,
 		return get_xcrs(xv, argp);
 	case KVM_SET_XCRS:
 		return set_xcrs(xv, argp);
+	case KVM_TRANSLATE:
+		return kvmx_translate_ioctl(xv, argp);
 	case KVM_GET_MP_STATE:
 		return get_mp_state(xv, argp);
 	case KVM_SET_MP_STATE:

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Glue between a vCPU and the pure code: guest page walks (kvmx_walk),
+ * instruction fetch and length decoding (for CPUs without NRIP save),
+ * MMIO emulation (kvmx_emulate) and KVM_TRANSLATE.
+ */
+#include <linux/uaccess.h>
+#include <asm/traps.h>
+
+#include "kvmx_walk.h"
+#include "kvmx_x86.h"
+
+#define INVALID_GPA	(~0ULL)
+
+static int walk_read_pte(void *ctx, u64 gpa, u64 *pte, unsigned int size)
+{
+	struct kvmx_x86_vcpu *xv = ctx;
+
+	*pte = 0;
+	return kvmx_read_guest(xv->vcpu->vm, gpa, pte, size);
+}
+
+/* Walks here only query: the guest's own access already set A/D bits. */
+static const struct kvmx_walk_ops walk_ops = {
+	.read_pte = walk_read_pte,
+};
+
+static int vcpu_walker(struct kvmx_x86_vcpu *xv, struct kvmx_walker *w)
+{
+	struct kvmx_walk_cpu cpu = {
+		.cr0 = kvmx_x86->get_cr(xv, 0),
+		.cr3 = kvmx_x86->get_cr(xv, 3),
+		.cr4 = kvmx_x86->get_cr(xv, 4),
+		.efer = xv->efer,
+		.maxphyaddr = boot_cpu_data.x86_phys_bits,
+	};
+	int i;
+
+	if (boot_cpu_has(X86_FEATURE_GBPAGES))
+		cpu.features |= KVMX_WALK_CPU_1G_PAGES;
+	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON)
+		cpu.features |= KVMX_WALK_CPU_AMD;
+	/* PAE paging: the PDPTEs as the CPU reads them from memory. */
+	if ((cpu.cr0 & X86_CR0_PG) && (cpu.cr4 & X86_CR4_PAE) &&
+	    !(cpu.efer & EFER_LMA))
+		for (i = 0; i < 4; i++)
+			kvmx_read_guest(xv->vcpu->vm,
+					(cpu.cr3 & ~0x1fULL) + 8 * i,
+					&cpu.pdpte[i], 8);
+	return kvmx_walker_init(w, &cpu);
+}
+
+/* Translate @gva for an access; KVMX_WALK_* status, or <0 for bad state. */
+static int gva_to_gpa(struct kvmx_x86_vcpu *xv, u64 gva, u32 access,
+		      struct kvmx_walk_result *res)
+{
+	struct kvmx_walker w;
+	int r;
+
+	r = vcpu_walker(xv, &w);
+	if (r)
+		return r;
+	return kvmx_walk(&w, &walk_ops, xv, gva, access, res);
+}
+
+static enum kvmx_cpu_mode vcpu_mode(struct kvmx_x86_vcpu *xv)
+{
+	struct kvm_segment cs;
+
+	kvmx_x86->get_segment(xv, &cs, KVMX_SREG_CS);
+	return kvmx_emul_cpu_mode(kvmx_x86->get_cr(xv, 0), xv->efer,
+				  kvmx_x86->get_rflags(xv), cs.l, cs.db);
+}
+
+/* Access flags for the walker at the guest's current privilege. */
+static u32 walk_access(struct kvmx_x86_vcpu *xv, u32 access)
+{
+	if (kvmx_x86->get_cpl(xv) == 3)
+		access |= KVMX_WALK_USER;
+	return access;
+}
+
+/* Read up to 15 instruction bytes at CS:RIP; returns how many were read. */
+static unsigned int fetch_insn(struct kvmx_x86_vcpu *xv, u8 *bytes,
+			       enum kvmx_cpu_mode mode)
+{
+	struct kvmx_walk_result res;
+	struct kvm_segment cs;
+	unsigned int n = 0;
+	u64 la;
+
+	kvmx_x86->get_segment(xv, &cs, KVMX_SREG_CS);
+	la = (mode == KVMX_MODE_LONG64 ? 0 : cs.base) + xv->rip;
+	if (mode != KVMX_MODE_LONG64)
+		la = (u32)la;
+	while (n < KVMX_INSN_MAX_LEN) {
+		unsigned int chunk = min_t(unsigned int, KVMX_INSN_MAX_LEN - n,
+					   PAGE_SIZE - offset_in_page(la + n));
+
+		if (gva_to_gpa(xv, la + n, walk_access(xv, KVMX_WALK_FETCH),
+			       &res) != KVMX_WALK_OK)
+			break;
+		if (kvmx_read_guest(xv->vcpu->vm, res.gpa, bytes + n, chunk))
+			break;
+		n += chunk;
+	}
+	return n;
+}
+
+unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain)
+{
+	u8 bytes[KVMX_INSN_MAX_LEN];
+	enum kvmx_cpu_mode mode = vcpu_mode(xv);
+	unsigned int n = fetch_insn(xv, bytes, mode);
+	int len = kvmx_insn_length(bytes, n, mode);
+
+	return len > 0 ? len : plain;
+}
+
+/* Emulator callbacks: RAM through the memslots, the rest is MMIO. */
+static enum kvmx_emul_result emul_translate(struct kvmx_emul_ctxt *c, u64 la,
+					    u32 access, u64 *gpa)
+{
+	struct kvmx_x86_vcpu *xv = c->opaque;
+	struct kvmx_walk_result res;
+	int r = gva_to_gpa(xv, la, walk_access(xv, access), &res);
+
+	if (r == KVMX_WALK_OK) {
+		*gpa = res.gpa;
+		return KVMX_EMUL_DONE;
+	}
+	if (r == KVMX_WALK_PAGE_FAULT) {
+		c->exception.vector = X86_TRAP_PF;
+		c->exception.error_code_valid = true;
+		c->exception.error_code = res.error_code;
+		c->exception.address = la;
+	} else {
+		c->exception.vector = X86_TRAP_GP;
+		c->exception.error_code_valid = true;
+		c->exception.error_code = 0;
+	}
+	return KVMX_EMUL_FAULT;
+}
+
+static bool gpa_is_ram(struct kvmx_x86_vcpu *xv, u64 gpa, bool write)
+{
+	struct kvmx_vm *vm = xv->vcpu->vm;
+	const struct kvmx_memslot *slot;
+	bool ram;
+	int idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	slot = kvmx_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
+	ram = slot && !(write && (slot->flags & KVM_MEM_READONLY));
+	srcu_read_unlock(&vm->srcu, idx);
+	return ram;
+}
+
+static enum kvmx_emul_result emul_read(struct kvmx_emul_ctxt *c, u64 la,
+				       void *buf, unsigned int bytes)
+{
+	struct kvmx_x86_vcpu *xv = c->opaque;
+	struct kvm_run *run = xv->vcpu->run;
+	enum kvmx_emul_result r;
+	u64 gpa;
+
+	r = emul_translate(c, la, 0, &gpa);
+	if (r != KVMX_EMUL_DONE)
+		return r;
+	/* TODO: an access that crosses into another page (issue 3). */
+	if (gpa_is_ram(xv, gpa, false))
+		return kvmx_read_guest(xv->vcpu->vm, gpa, buf, bytes) ?
+		       KVMX_EMUL_UNHANDLED : KVMX_EMUL_DONE;
+
+	if (xv->mmio_ready && xv->mmio_gpa == gpa && xv->mmio_len == bytes) {
+		memcpy(buf, xv->mmio_data, bytes);
+		return KVMX_EMUL_DONE;
+	}
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = bytes;
+	run->mmio.is_write = 0;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	xv->mmio_gpa = gpa;
+	xv->mmio_len = bytes;
+	return KVMX_EMUL_EXIT;
+}
+
+static enum kvmx_emul_result emul_write(struct kvmx_emul_ctxt *c, u64 la,
+					const void *buf, unsigned int bytes)
+{
+	struct kvmx_x86_vcpu *xv = c->opaque;
+	struct kvm_run *run = xv->vcpu->run;
+	enum kvmx_emul_result r;
+	u64 gpa;
+
+	r = emul_translate(c, la, KVMX_WALK_WRITE, &gpa);
+	if (r != KVMX_EMUL_DONE)
+		return r;
+	if (gpa_is_ram(xv, gpa, true))
+		return kvmx_write_guest(xv->vcpu->vm, gpa, buf, bytes) ?
+		       KVMX_EMUL_UNHANDLED : KVMX_EMUL_DONE;
+
+	/* Recorded now; the exit happens once the instruction completed. */
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = bytes;
+	run->mmio.is_write = 1;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	memcpy(run->mmio.data, buf, bytes);
+	xv->mmio_write = true;
+	return KVMX_EMUL_DONE;
+}
+
+static const struct kvmx_emul_ops emul_ops = {
+	.read = emul_read,
+	.write = emul_write,
+};
+
+static int emulation_failed(struct kvmx_x86_vcpu *xv,
+			    const struct kvmx_emul_ctxt *c)
+{
+	struct kvm_run *run = xv->vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.flags =
+		KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = c->insn_avail;
+	memcpy(run->emulation_failure.insn_bytes, c->insn_bytes,
+	       sizeof(run->emulation_failure.insn_bytes));
+	/* flags, then insn_size and the 15 bytes: three u64 words. */
+	run->emulation_failure.ndata = 3;
+	return 0;
+}
+
+/* Emulate the instruction at RIP.  Exit-handler return contract. */
+static int emulate_at_rip(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_emul_ctxt *c = &xv->emul;
+	struct kvm_segment s;
+	static const enum kvmx_sreg segs[] = {
+		KVMX_SREG_ES, KVMX_SREG_CS, KVMX_SREG_SS,
+		KVMX_SREG_DS, KVMX_SREG_FS, KVMX_SREG_GS,
+	};
+	enum kvmx_emul_result r;
+	int i;
+
+	kvmx_emul_init(c, &emul_ops, xv, vcpu_mode(xv));
+	c->la57 = kvmx_x86->get_cr(xv, 4) & X86_CR4_LA57;
+	memcpy(c->regs, xv->regs, sizeof(c->regs));
+	c->rip = xv->rip;
+	c->rflags = kvmx_x86->get_rflags(xv);
+	for (i = 0; i < ARRAY_SIZE(segs); i++) {
+		kvmx_x86->get_segment(xv, &s, segs[i]);
+		c->seg_base[i] = s.base;
+	}
+	c->insn_avail = fetch_insn(xv, c->insn_bytes, c->mode);
+	xv->mmio_write = false;
+
+	r = kvmx_emulate(c);
+	switch (r) {
+	case KVMX_EMUL_DONE:
+		xv->mmio_ready = false;
+		memcpy(xv->regs, c->regs, sizeof(xv->regs));
+		xv->rip = c->rip;
+		kvmx_x86->set_rflags(xv, c->rflags);
+		if (xv->mmio_write) {
+			xv->vcpu->run->exit_reason = KVM_EXIT_MMIO;
+			return 0;
+		}
+		return 1;
+	case KVMX_EMUL_EXIT:
+		xv->pending_io = KVMX_IO_MMIO;
+		return 0;
+	case KVMX_EMUL_EXCEPTION:
+	case KVMX_EMUL_FAULT:
+		xv->mmio_ready = false;
+		if (c->exception.vector == X86_TRAP_PF)
+			kvmx_x86->set_cr(xv, 2, c->exception.address);
+		kvmx_queue_exception(xv, c->exception.vector,
+				     c->exception.error_code_valid,
+				     c->exception.error_code);
+		return 1;
+	default:
+		xv->mmio_ready = false;
+		return emulation_failed(xv, c);
+	}
+}
+
+int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa)
+{
+	xv->mmio_ready = false;
+	return emulate_at_rip(xv);
+}
+
+/* KVM_RUN after an MMIO read exit: the data is in kvm_run; run it again. */
+int kvmx_complete_mmio(struct kvmx_x86_vcpu *xv)
+{
+	struct kvm_run *run = xv->vcpu->run;
+
+	memcpy(xv->mmio_data, run->mmio.data, sizeof(xv->mmio_data));
+	xv->mmio_ready = true;
+	return emulate_at_rip(xv);
+}
+
+long kvmx_translate_ioctl(struct kvmx_x86_vcpu *xv, struct kvm_translation __user *u)
+{
+	struct kvm_translation tr;
+	struct kvmx_walk_result res;
+	int r;
+
+	if (copy_from_user(&tr, u, sizeof(tr)))
+		return -EFAULT;
+	/* A supervisor read that sets no A/D bits, as kvm's "system" walk. */
+	r = gva_to_gpa(xv, tr.linear_address, 0, &res);
+	tr.physical_address = r == KVMX_WALK_OK ? res.gpa : INVALID_GPA;
+	tr.valid = r == KVMX_WALK_OK;
+	tr.writeable = 1;
+	tr.usermode = 0;
+	return copy_to_user(u, &tr, sizeof(tr)) ? -EFAULT : 0;
+}
