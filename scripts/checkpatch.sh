@@ -7,14 +7,15 @@
 #
 # scripts/checkpatch.sh --fetch: only put checkpatch.pl and its data files
 # into the cache (taken out of /usr/src/linux-source-6.1.tar.xz, since the
-# header packages lack them).
+# header packages lack them), with a mirror of the 6.1 headers that teaches
+# it the kernel's own CamelCase names.
 #
 # Ignored message types, each for a reason:
 #   LINUX_VERSION_CODE  kvmx is out of tree and must build against 6.1 and
 #                       6.12; module/core/compat.c hides the differences
 #                       behind version tests, which checkpatch dislikes in
 #                       code meant for mainline.
-set -euo pipefail
+set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 IGNORE=LINUX_VERSION_CODE
@@ -39,13 +40,32 @@ fetch() {
 	touch "$CP_DIR/.complete"
 }
 
+# checkpatch's CamelCase check accepts names that the kernel's headers
+# define (MSR_MTRRdefType...), learning them from <root>/include.  Give it a
+# root whose include/ mirrors (as symbolic links) the 6.1 headers' include/
+# and arch/x86/include/; it caches what it learned in its cwd.
+seed_root() {
+	local common=/usr/src/linux-headers-$1-common root=$CP_DIR/root
+	[ -f "$root/.complete-$1" ] && return 0
+	[ -d "$common" ] || { log "checkpatch: $common missing, CamelCase seeding skipped"; return 0; }
+	rm -rf "$root"
+	mkdir -p "$root/include"
+	cp -rs "$common/include" "$root/include/linux-include"
+	cp -rs "$common/arch/x86/include" "$root/include/arch-x86-include"
+	touch "$root/.complete-$1"
+}
+
 fetch
+seed_root "${2:-$(kvmx_abi | sed 's/-amd64$//')}"
 [ "${1:-}" = --fetch ] && exit 0
 
-files=("$@")
-if [ ${#files[@]} -eq 0 ]; then
-	cd "$KVMX_ROOT"
-	mapfile -t files < <(find module uapi -type f \
+files=()
+if [ $# -gt 0 ]; then
+	for f in "$@"; do
+		files+=("$(realpath "$f")")
+	done
+else
+	mapfile -t files < <(find "$KVMX_ROOT/module" "$KVMX_ROOT/uapi" -type f \
 		\( -name '*.c' -o -name '*.h' -o -name '*.S' \) 2>/dev/null | sort)
 fi
 if [ ${#files[@]} -eq 0 ]; then
@@ -54,6 +74,10 @@ if [ ${#files[@]} -eq 0 ]; then
 fi
 
 # checkpatch finds spelling.txt and const_structs.checkpatch beside itself.
-# --no-tree: there is no kernel tree around us.
-perl "$CP" --no-tree --strict --terse --show-types --color=never \
-	--ignore "$IGNORE" -f "${files[@]}"
+# --no-tree: there is no kernel tree around us.  It drops a CamelCase cache
+# file (.checkpatch-camelcase.*) into its working directory: give it one of
+# its own, and show paths relative to the repository.
+mkdir -p "$CP_DIR/cwd" "$CP_DIR/root/include"
+cd "$CP_DIR/cwd"
+perl "$CP" --no-tree --root="$CP_DIR/root" --strict --terse --show-types --color=never \
+	--ignore "$IGNORE" -f "${files[@]}" | sed "s|^$KVMX_ROOT/||"

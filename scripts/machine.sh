@@ -316,7 +316,7 @@ while kill -0 "$emu_pid" 2>/dev/null; do
 	fi
 	if [ -n "$end_s" ] && [ $((now - end_s)) -gt "$grace" ]; then
 		log "machine $vendor: still running ${grace}s after the end; stopping it"
-		kill "$emu_pid" 2>/dev/null
+		kill "$emu_pid" 2>/dev/null || true
 		break
 	fi
 done

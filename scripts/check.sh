@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# scripts/check.sh (make check): everything that decides whether kvmx is
+# good, in order:
+#
+#   setup        scripts/setup.sh (packages, kernel image, checkpatch)
+#   build-6.1    kvmx.ko against the current 6.1 headers, W=1, no warnings
+#                (in a copy of the sources, .cache/build-6.1; the machines
+#                load that kvmx.ko)
+#   build-6.12   the same against the newest 6.12 headers (.cache/build-6.12)
+#   sparse       make C=2 over the 6.1 build; findings in our files fail
+#   checkpatch   --strict over module/ and uapi/ (scripts/checkpatch.sh)
+#   unit         make -C selftests unit
+#   selftests    make -C selftests
+#   machine-svm  QEMU SVM machine boots, runs and powers off cleanly
+#   svm results  one count per selftest x hypervisor, plus each rmmod
+#   machine-vmx  the same in the Bochs VMX machine
+#   vmx results
+#
+# Each step and each test result is one count.  The last line printed is
+# exactly "N passed, N failed"; the exit status is non-zero if anything
+# failed.  Logs: out/check/*.log.
+#
+# Environment:
+#   KVMX_CHECK_MACHINES   machines to boot (default "svm vmx")
+#   KVMX_TEST_TIMEOUT_SVM per-test limit in guest seconds (default 120)
+#   KVMX_TEST_TIMEOUT_VMX the same for Bochs (default 60): its guest clock runs
+#                         ~14x slower than the wall clock while busy
+#   KVMX_MODPARAMS        kvmx module parameters inside the machines
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+OUT=$KVMX_ROOT/out/check
+mkdir -p "$OUT"
+MACHINES=${KVMX_CHECK_MACHINES:-svm vmx}
+
+passed=0
+failed=0
+failures=()
+t_start=$(date +%s)
+
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); failures+=("$1"); }
+
+# step NAME FUNCTION [ARGS...]: run one counted step, output to its log.
+step() {
+	local name=$1 t0 rc
+	shift
+	t0=$(date +%s)
+	printf '%-12s ... ' "$name"
+	"$@" >"$OUT/$name.log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "PASS ($(($(date +%s) - t0))s)"
+		pass
+	else
+		echo "FAIL ($(($(date +%s) - t0))s, out/check/$name.log)"
+		tail -n 25 "$OUT/$name.log" | sed 's/^/    | /'
+		fail "$name"
+	fi
+	return $rc
+}
+
+# Compiler or modpost warnings in a build log fail the build.
+no_warnings() {
+	if grep -E -i '(^|[^a-z_])(warning|error):' "$1"; then
+		echo "check: the build printed warnings (above)"
+		return 1
+	fi
+}
+
+# build_copy VERSION ABI: build kvmx.ko against linux-headers-ABI, W=1, in
+# a private copy of the sources (.cache/build-VERSION): teammates building
+# in the checkout at the same time cannot mix objects of two kernels into
+# ours.  rsync keeps mtimes, so kbuild rebuilds only what changed.  Paths in
+# the log are shown relative to the repository.
+build_copy() {
+	local copy=$KVMX_CACHE/build-$1 abi=$2 log=$OUT/build-$1.make.log rc d
+	mkdir -p "$copy"
+	rsync -a "$KVMX_ROOT/Kbuild" "$KVMX_ROOT/Makefile" "$copy/"
+	for d in module uapi; do
+		if [ -d "$KVMX_ROOT/$d" ]; then
+			rsync -a --delete --exclude='*.o' --exclude='.*.cmd' \
+				--exclude='*.mod*' "$KVMX_ROOT/$d/" "$copy/$d/"
+		fi
+	done
+	rm -f "$copy/kvmx.ko"
+	make -C "$copy" module KDIR="/usr/src/linux-headers-$abi" W=1 2>&1 |
+		sed "s|$copy/||g" | tee "$log"
+	rc=${PIPESTATUS[0]}
+	[ $rc -eq 0 ] || return $rc
+	[ -f "$copy/kvmx.ko" ] || { echo "no kvmx.ko after the build"; return 1; }
+	no_warnings "$log"
+}
+
+# sparse over every module source of the 6.1 build (C=2 checks even
+# up-to-date objects); reports about the kernel's own headers are not ours
+# and are dropped.
+sparse_check() {
+	local copy=$KVMX_CACHE/build-6.1 log=$OUT/sparse.make.log findings
+	make -C "/usr/src/linux-headers-$ABI" M="$copy" C=2 W=1 modules 2>&1 |
+		sed "s|$copy/||g" >"$log" || { cat "$log"; return 1; }
+	findings=$(grep -E "^(module|uapi)/[^:]*:[0-9]+:[0-9]+: (warning|error):" "$log")
+	if [ -n "$findings" ]; then
+		echo "$findings"
+		return 1
+	fi
+	echo "sparse: no findings in module/ or uapi/"
+}
+
+# Each machine: one count for the machine itself (booted, no kernel fault,
+# powered off in time), one per TAP result; results missing from the plan
+# (the machine died) are failures.
+machine_tests() {
+	local vendor=$1 log=$OUT/machine-$vendor.log run=$OUT/run-$vendor.sh
+	local limit mstatus t0 ntests args=()
+	if [ "$vendor" = svm ]; then
+		limit=${KVMX_TEST_TIMEOUT_SVM:-120}
+	else
+		limit=${KVMX_TEST_TIMEOUT_VMX:-60}
+	fi
+	printf 'kvmx-runner -t %s\n' "$limit" >"$run"
+	if [ -n "$MODULE_OK" ]; then
+		args+=(--module "$KVMX_CACHE/build-6.1/kvmx.ko")
+	else
+		args+=(--no-module)
+	fi
+	[ -n "${KVMX_MODPARAMS:-}" ] && args+=(--env "KVMX_MODPARAMS=$KVMX_MODPARAMS")
+
+	echo "machine-$vendor: booting (console: out/check/machine-$vendor.log)"
+	t0=$(date +%s)
+	"$KVMX_SCRIPTS/machine.sh" "$vendor" "${args[@]}" --run "$run" --log "$log" \
+		2>"$OUT/machine-$vendor.stderr" |
+		tr -d '\r' | grep --line-buffered -E '^(not )?ok [0-9]+ |^# XPASS|^# [a-z]+-(svm|vmx): ' |
+		sed -u 's/^/    /'
+	mstatus=${PIPESTATUS[0]}
+	cat "$OUT/machine-$vendor.stderr" | sed 's/^/    /'
+
+	printf '%-12s ... ' "machine-$vendor"
+	case $mstatus in
+	0 | 1) echo "PASS ($(($(date +%s) - t0))s)"; pass ;;
+	*) echo "FAIL (status $mstatus, $(tail -n1 "$OUT/machine-$vendor.stderr"))"
+	   fail "machine-$vendor" ;;
+	esac
+
+	ntests=$(find "$KVMX_ROOT/selftests/out" -maxdepth 1 -name '*_test' -type f 2>/dev/null | wc -l)
+	summarize "$vendor" "$log" $((2 * (ntests + 1)))
+}
+
+# summarize VENDOR LOG EXPECTED: count the TAP results of one machine.
+summarize() {
+	local vendor=$1 log=$2 expected=$3 plan seen line
+	plan=$(tr -d '\r' <"$log" 2>/dev/null | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | head -n1)
+	[ -n "$plan" ] || plan=$expected
+	seen=0
+	while read -r status id; do
+		seen=$((seen + 1))
+		case $status in
+		pass | skip | xfail) pass ;;
+		*) fail "$id ($status)" ;;
+		esac
+	done < <("$KVMX_SCRIPTS/tap.sh" results "$log")
+	"$KVMX_SCRIPTS/tap.sh" summary "$log" | sed "s/^/$vendor /"
+	if [ "$seen" -lt "$plan" ]; then
+		echo "$vendor: $((plan - seen)) of $plan results missing (machine failed): counted as failures"
+		for ((line = seen; line < plan; line++)); do
+			fail "$vendor result $((line + 1)) missing"
+		done
+	fi
+}
+
+echo "kvmx check: $(git -C "$KVMX_ROOT" describe --always --dirty 2>/dev/null), $(date -u '+%F %T') UTC"
+if step setup "$KVMX_SCRIPTS/setup.sh"; then
+	ABI=$(kvmx_abi)
+	ABI612=$(kvmx_abi612)
+	echo "kernel ABIs: $ABI, $ABI612"
+	MODULE_OK=
+	step build-6.1 build_copy 6.1 "$ABI" && MODULE_OK=1
+	step build-6.12 build_copy 6.12 "$ABI612"
+	if [ -n "$MODULE_OK" ]; then
+		step sparse sparse_check
+	else
+		echo "sparse       ... FAIL (no 6.1 build to check)"
+		fail sparse
+	fi
+	step checkpatch "$KVMX_SCRIPTS/checkpatch.sh"
+	step unit make -C "$KVMX_ROOT/selftests" unit
+	step selftests make -C "$KVMX_ROOT/selftests"
+	for vendor in $MACHINES; do
+		machine_tests "$vendor"
+	done
+else
+	echo "check: setup failed; nothing else can run"
+fi
+
+echo "check: $(($(date +%s) - t_start))s wall"
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed:"
+	printf '    %s\n' "${failures[@]}" | head -n 60
+	[ ${#failures[@]} -le 60 ] || echo "    ... and $((${#failures[@]} - 60)) more"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
