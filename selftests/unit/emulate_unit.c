@@ -1,0 +1,1745 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the x86 instruction decoder/emulator (module/x86/emulate*.c).
+ *
+ * Three kinds of checks:
+ *  - instruction lengths (the skip-list instructions and every addressing
+ *    and immediate form), in each mode, and the decoder's errors;
+ *  - table-driven emulation cases against a fake guest memory that has RAM,
+ *    an MMIO window (reads exit until userspace supplies the data, writes
+ *    are recorded) and a page that faults;
+ *  - a cross-check against the host CPU: each 64-bit test instruction is
+ *    executed natively in a trampoline page and by the emulator, from the
+ *    same random registers, flags and memory, and the results must agree.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "harness.h"
+#include "kvmx_emulate.h"
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Parse "0f 01 d9" into bytes; returns the count. */
+static unsigned int hex_bytes(const char *hex, u8 *out, unsigned int max)
+{
+	unsigned int n = 0;
+	char *end;
+
+	while (*hex && n < max) {
+		unsigned long v = strtoul(hex, &end, 16);
+
+		if (end == hex)
+			break;
+		out[n++] = (u8)v;
+		hex = end;
+	}
+	return n;
+}
+
+static const char *mode_name(enum kvmx_cpu_mode mode)
+{
+	switch (mode) {
+	case KVMX_MODE_REAL: return "real";
+	case KVMX_MODE_VM86: return "vm86";
+	case KVMX_MODE_PROT16: return "prot16";
+	case KVMX_MODE_PROT32: return "prot32";
+	default: return "long64";
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Instruction lengths                                                 */
+/* ------------------------------------------------------------------ */
+
+#define M16	KVMX_MODE_PROT16
+#define M32	KVMX_MODE_PROT32
+#define M64	KVMX_MODE_LONG64
+#define MRL	KVMX_MODE_REAL
+
+struct len_case {
+	enum kvmx_cpu_mode mode;
+	const char *hex;
+	int want;		/* length, or -errno */
+};
+
+static const struct len_case len_cases[] = {
+	/* The instructions SVM intercepts and must skip. */
+	{ M64, "0f a2", 2 },			/* CPUID */
+	{ M64, "0f 01 d9", 3 },			/* VMMCALL */
+	{ M64, "0f 01 c1", 3 },			/* VMCALL */
+	{ M64, "f4", 1 },			/* HLT */
+	{ M32, "f4", 1 },
+	{ MRL, "f4", 1 },
+	{ M64, "e4 60", 2 },			/* IN AL, 0x60 */
+	{ M64, "e5 71", 2 },			/* IN EAX, 0x71 */
+	{ M64, "66 e7 80", 3 },			/* OUT 0x80, AX */
+	{ M64, "ec", 1 },			/* IN AL, DX */
+	{ M64, "66 ef", 2 },			/* OUT DX, AX */
+	{ MRL, "ee", 1 },
+	{ M64, "6c", 1 },			/* INSB */
+	{ M64, "f3 6e", 2 },			/* REP OUTSB */
+	{ M32, "f3 66 6f", 3 },			/* REP OUTSW */
+	{ M64, "0f 32", 2 },			/* RDMSR */
+	{ M64, "0f 30", 2 },			/* WRMSR */
+	{ M64, "0f 01 d1", 3 },			/* XSETBV */
+	{ M64, "0f 01 d0", 3 },			/* XGETBV */
+	{ M64, "0f 08", 2 },			/* INVD */
+	{ M64, "0f 09", 2 },			/* WBINVD */
+	{ M64, "cc", 1 },			/* INT3 */
+	{ M64, "cd 80", 2 },			/* INT 0x80 */
+	{ M64, "f1", 1 },			/* INT1 */
+	{ M64, "f3 90", 2 },			/* PAUSE */
+	{ M64, "0f 31", 2 },			/* RDTSC */
+	{ M64, "0f 01 f9", 3 },			/* RDTSCP */
+	{ M64, "0f 33", 2 },			/* RDPMC */
+	{ M64, "0f 01 c8", 3 },			/* MONITOR */
+	{ M64, "0f 01 c9", 3 },			/* MWAIT */
+	{ M64, "0f 01 38", 3 },			/* INVLPG [rax] */
+	{ M64, "0f 01 bc 24 78 56 34 12", 8 },	/* INVLPG [rsp+disp32] */
+	{ M32, "0f 01 3d 00 10 00 00", 7 },	/* INVLPG [disp32] */
+	{ M16, "0f 01 3e 00 10", 5 },		/* INVLPG [disp16] */
+	{ M64, "0f 01 d8", 3 },			/* VMRUN */
+	{ M64, "0f 01 da", 3 },			/* VMLOAD */
+	{ M64, "0f 01 db", 3 },			/* VMSAVE */
+	{ M64, "0f 01 dc", 3 },			/* STGI */
+	{ M64, "0f 01 dd", 3 },			/* CLGI */
+	{ M64, "0f 01 de", 3 },			/* SKINIT */
+	{ M64, "0f 01 df", 3 },			/* INVLPGA */
+	{ M64, "0f 01 f8", 3 },			/* SWAPGS */
+	{ M64, "0f aa", 2 },			/* RSM */
+	{ M64, "0f 22 c0", 3 },			/* MOV CR0, RAX */
+	{ M64, "0f 20 00", 3 },			/* MOV RAX, CR0 (mod ignored) */
+	{ M64, "0f 23 bf", 3 },			/* MOV DR7, RDI (mod ignored) */
+	{ M64, "44 0f 20 c0", 4 },		/* MOV RAX, CR8 */
+	{ M64, "0f 06", 2 },			/* CLTS */
+	{ M64, "cf", 1 },			/* IRET */
+	{ M64, "48 cf", 2 },			/* IRETQ */
+	{ M64, "0f 05", 2 },			/* SYSCALL */
+	{ M64, "0f 00 d8", 3 },			/* LTR AX */
+	{ M64, "0f 01 10", 3 },			/* LGDT [rax] */
+	{ M64, "0f ae f0", 3 },			/* MFENCE */
+	{ M64, "0f c7 f0", 3 },			/* RDRAND EAX */
+	{ M64, "fa", 1 },			/* CLI */
+	{ M64, "0f 0d 08", 3 },			/* PREFETCHW [rax] */
+	{ M64, "0f 1f 44 00 00", 5 },		/* NOP DWORD [rax+rax] */
+	{ M64, "66 2e 0f 1f 84 00 00 00 00 00", 10 },	/* long NOP */
+	/* Immediates. */
+	{ M64, "48 b8 88 77 66 55 44 33 22 11", 10 },	/* MOV RAX, imm64 */
+	{ M64, "b8 44 33 22 11", 5 },
+	{ M64, "66 b8 22 11", 4 },
+	{ M16, "b8 22 11", 3 },
+	{ M16, "66 b8 44 33 22 11", 6 },
+	{ M64, "b0 11", 2 },
+	{ M64, "48 a1 88 77 66 55 44 33 22 11", 10 },	/* MOV RAX, moffs64 */
+	{ M64, "a0 88 77 66 55 44 33 22 11", 9 },
+	{ M64, "67 a1 44 33 22 11", 6 },	/* moffs32 */
+	{ M32, "a1 44 33 22 11", 5 },
+	{ M32, "67 a3 22 11", 4 },		/* moffs16 */
+	{ MRL, "a1 22 11", 3 },
+	{ M64, "68 44 33 22 11", 5 },		/* PUSH imm32 */
+	{ M64, "66 68 22 11", 4 },		/* PUSH imm16 */
+	{ M64, "6a ff", 2 },
+	{ M64, "c8 10 00 01", 4 },		/* ENTER */
+	{ M64, "c2 08 00", 3 },			/* RET imm16 */
+	{ M64, "ca 08 00", 3 },			/* RETF imm16 */
+	{ M32, "9a 44 33 22 11 08 00", 7 },	/* CALLF ptr16:32 */
+	{ M16, "9a 22 11 08 00", 5 },		/* CALLF ptr16:16 */
+	{ MRL, "ea 00 7c 00 00", 5 },		/* JMPF 0:7c00 */
+	{ M32, "ea 00 00 10 00 08 00", 7 },
+	{ M16, "e8 fd ff", 3 },			/* CALL rel16 */
+	{ M32, "e8 00 00 00 00", 5 },
+	{ M64, "e8 00 00 00 00", 5 },
+	{ M64, "66 e8 00 00 00 00", 6 },	/* rel32 regardless (Intel) */
+	{ M64, "eb fe", 2 },
+	{ M32, "0f 84 00 00 00 00", 6 },	/* JE rel32 */
+	{ M16, "0f 84 00 00", 4 },		/* JE rel16 */
+	{ M64, "e3 fe", 2 },			/* JRCXZ */
+	{ M64, "69 c0 44 33 22 11", 6 },	/* IMUL r, r/m, imm32 */
+	{ M64, "6b c0 11", 3 },
+	{ M64, "c0 e0 04", 3 },			/* SHL AL, 4 */
+	{ M64, "d3 e0", 2 },			/* SHL EAX, CL */
+	{ M64, "0f ba e0 05", 4 },		/* BT EAX, 5 */
+	{ M64, "0f a4 c0 04", 4 },		/* SHLD */
+	/* Groups whose immediate depends on ModRM.reg. */
+	{ M64, "f6 c0 12", 3 },			/* TEST AL, imm8 */
+	{ M64, "f6 c8 12", 3 },			/* TEST AL, imm8 (/1 alias) */
+	{ M64, "f6 d0", 2 },			/* NOT AL */
+	{ M64, "f7 d8", 2 },			/* NEG EAX */
+	{ M64, "f7 c0 44 33 22 11", 6 },	/* TEST EAX, imm32 */
+	{ M64, "66 f7 c0 22 11", 5 },		/* TEST AX, imm16 */
+	{ M32, "f7 05 00 10 00 00 44 33 22 11", 10 },	/* TEST [disp32], imm32 */
+	{ M32, "f7 15 00 10 00 00", 6 },	/* NOT [disp32] */
+	{ M64, "f7 65 08", 3 },			/* MUL [rbp+8] */
+	/* ModRM / SIB / displacement forms. */
+	{ M64, "8b 03", 2 },
+	{ M64, "8b 43 10", 3 },
+	{ M64, "8b 83 00 01 00 00", 6 },
+	{ M64, "8b 04 24", 3 },			/* [rsp] */
+	{ M64, "8b 44 24 08", 4 },
+	{ M64, "8b 04 8d 00 10 00 00", 7 },	/* [rcx*4+disp32] */
+	{ M64, "8b 04 25 00 10 00 00", 7 },	/* [disp32] via SIB */
+	{ M64, "8b 05 00 10 00 00", 6 },	/* [rip+disp32] */
+	{ M64, "41 8b 45 00", 4 },		/* [r13+0] */
+	{ M64, "42 8b 04 2b", 4 },		/* [rbx+r13] */
+	{ M64, "81 84 24 44 33 22 11 78 56 34 12", 11 },
+	{ M64, "48 c7 84 24 44 33 22 11 78 56 34 12", 12 },
+	{ M64, "8b c1", 2 },			/* register form */
+	{ M16, "8b 07", 2 },			/* [bx] */
+	{ M16, "8b 46 02", 3 },			/* [bp+2] */
+	{ M16, "8b 06 34 12", 4 },		/* [disp16] */
+	{ M16, "8b 86 34 12", 4 },		/* [bp+disp16] */
+	{ M16, "67 8b 04 24", 4 },		/* 32-bit addressing, SIB */
+	{ M32, "67 8b 06 34 12", 5 },		/* 16-bit addressing */
+	{ M32, "8b 05 00 10 00 00", 6 },	/* [disp32], not RIP-relative */
+	{ MRL, "c7 06 00 10 34 12", 6 },	/* MOV word [0x1000], imm16 */
+	{ M16, "66 c7 06 00 10 44 33 22 11", 9 },
+	/* 0F, 0F 38, 0F 3A maps. */
+	{ M64, "0f b6 03", 3 },
+	{ M64, "48 0f bf 43 01", 5 },
+	{ M64, "0f 10 04 25 00 10 00 00", 8 },	/* MOVUPS */
+	{ M64, "66 0f 6f 03", 4 },		/* MOVDQA */
+	{ M64, "0f c3 03", 3 },			/* MOVNTI */
+	{ M64, "0f 0f c1 b4", 4 },		/* 3DNow! PFADD */
+	{ M64, "66 0f 3a 0f c1 08", 6 },	/* PALIGNR */
+	{ M64, "66 0f 38 00 c1", 5 },		/* PSHUFB */
+	{ M64, "0f 38 f0 03", 4 },		/* MOVBE */
+	{ M64, "66 0f 70 c1 1b", 5 },		/* PSHUFD */
+	{ M64, "0f c2 c1 00", 4 },		/* CMPPS */
+	{ M64, "0f 84 00 00 00 00", 6 },
+	{ M64, "0f 94 c0", 3 },			/* SETE AL */
+	{ M64, "0f c8", 2 },			/* BSWAP EAX */
+	{ M64, "0f ff 03", 3 },			/* UD0 has a ModRM */
+	/* Prefixes and REX. */
+	{ M64, "40 90", 2 },
+	{ M64, "66 66 66 66 66 66 66 66 66 66 66 66 66 66 90", 15 },
+	{ M64, "66 66 66 66 66 66 66 66 66 66 66 66 66 66 66 90", -E2BIG },
+	{ M64, "26 2e 36 3e 64 65 f0 f2 f3 66 67 48 01 03", 14 },
+	{ M64, "48 66 8b 03", 4 },		/* REX ignored before 66 */
+	{ M64, "66 48 c7 c0 44 33 22 11", 8 },	/* REX.W wins over 66 */
+	{ M64, "f0 01 03", 3 },			/* LOCK ADD [rbx], eax */
+	{ M64, "f0 83 03 01", 4 },
+	{ M64, "f0 0f ba 2b 01", 5 },		/* LOCK BTS [rbx], 1 */
+	{ M32, "40", 1 },			/* INC EAX */
+	{ M32, "06", 1 },			/* PUSH ES */
+	{ M32, "c4 06", 2 },			/* LES (not VEX) */
+	{ MRL, "c5 06 00 10", 4 },		/* LDS SI, [0x1000] */
+	/* Errors. */
+	{ M64, "0f", -ENODATA },
+	{ M64, "48 8b", -ENODATA },
+	{ M64, "8b 04", -ENODATA },
+	{ M64, "b8 11 22", -ENODATA },
+	{ M64, "", -ENODATA },
+	{ M64, "0f 0b", -EILSEQ },		/* UD2 */
+	{ M64, "06", -EILSEQ },			/* PUSH ES */
+	{ M64, "9a 00 00 00 00 00 00", -EILSEQ },
+	{ M64, "d6", -EILSEQ },
+	{ M64, "0f 04", -EILSEQ },
+	{ M64, "f0 90", -EILSEQ },		/* LOCK NOP */
+	{ M64, "f0 01 c3", -EILSEQ },		/* LOCK with a register */
+	{ M64, "f0 89 03", -EILSEQ },		/* LOCK MOV */
+	{ M64, "f0 3b 03", -EILSEQ },		/* LOCK CMP */
+	{ M64, "f0 83 3b 01", -EILSEQ },	/* LOCK CMP imm */
+	{ M64, "f0 a1 00 00 00 00 00 00 00 00", -EILSEQ },
+	{ M64, "0f c3 c0", -EILSEQ },		/* MOVNTI with a register */
+	{ M64, "c4 e2 79 18 03", -EOPNOTSUPP },	/* VEX */
+	{ M64, "c5 f8 77", -EOPNOTSUPP },	/* VZEROUPPER */
+	{ M32, "c5 f8 77", -EOPNOTSUPP },
+	{ M64, "62 f1 7c 48 10 03", -EOPNOTSUPP },	/* EVEX */
+};
+
+static void test_length_table(void)
+{
+	unsigned int i, failures = 0;
+
+	for (i = 0; i < ARRAY_SIZE(len_cases); i++) {
+		const struct len_case *c = &len_cases[i];
+		u8 bytes[32];
+		unsigned int n = hex_bytes(c->hex, bytes, sizeof(bytes));
+		int got = kvmx_insn_length(bytes, n, c->mode);
+
+		if (got != c->want) {
+			test_info("%s [%s]: got %d want %d", mode_name(c->mode),
+				  c->hex, got, c->want);
+			failures++;
+		}
+	}
+	CHECK(failures == 0, "%u of %zu length cases wrong", failures,
+	      ARRAY_SIZE(len_cases));
+	test_info("%zu length cases", ARRAY_SIZE(len_cases));
+}
+
+/* Every byte value as a first opcode: never more than 15, never a crash. */
+static void test_length_any_bytes(void)
+{
+	static const enum kvmx_cpu_mode modes[] = { MRL, M16, M32, M64 };
+	unsigned int m, first, second, ok = 0;
+	u8 bytes[KVMX_INSN_MAX_LEN];
+
+	for (m = 0; m < ARRAY_SIZE(modes); m++) {
+		for (first = 0; first < 256; first++) {
+			for (second = 0; second < 256; second++) {
+				int len;
+
+				memset(bytes, 0x11, sizeof(bytes));
+				bytes[0] = (u8)first;
+				bytes[1] = (u8)second;
+				len = kvmx_insn_length(bytes, sizeof(bytes), modes[m]);
+				CHECK(len <= KVMX_INSN_MAX_LEN && len != 0 &&
+				      len != -ENODATA,
+				      "%s %02x %02x: %d", mode_name(modes[m]), first,
+				      second, len);
+				ok += len > 0;
+			}
+		}
+	}
+	test_info("%u two-byte prefixes of instructions decoded", ok);
+}
+
+/* The length never depends on bytes past the instruction. */
+static void test_length_exact_avail(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(len_cases); i++) {
+		const struct len_case *c = &len_cases[i];
+		u8 bytes[32];
+		unsigned int n = hex_bytes(c->hex, bytes, sizeof(bytes));
+
+		if (c->want <= 0)
+			continue;
+		CHECK_EQ(n, c->want);
+		CHECK_EQ(kvmx_insn_length(bytes, n, c->mode), c->want);
+		CHECK_EQ(kvmx_insn_length(bytes, n - 1, c->mode), -ENODATA);
+	}
+}
+
+static void test_decode_fields(void)
+{
+	struct kvmx_insn insn;
+	u8 b[16];
+	unsigned int n;
+
+	n = hex_bytes("65 48 81 84 8b 78 56 34 12 44 33 22 11", b, 16);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK_EQ(insn.len, 13);
+	CHECK_EQ(insn.seg_override, KVMX_SEG_GS);
+	CHECK_EQ(insn.rex, 0x48);
+	CHECK_EQ(insn.op_bytes, 8);
+	CHECK_EQ(insn.addr_bytes, 8);
+	CHECK_EQ(insn.opcode, 0x81);
+	CHECK_EQ(insn.modrm, 0x84);
+	CHECK(insn.has_sib, "sib");
+	CHECK_EQ(insn.sib, 0x8b);
+	CHECK_EQ(insn.disp, 0x12345678);
+	CHECK_EQ(insn.disp_bytes, 4);
+	CHECK_EQ(insn.imm, 0x11223344);
+	CHECK(insn.has_mem, "mem");
+
+	n = hex_bytes("83 43 f0 ff", b, 16);	/* ADD [rbx-16], -1 */
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK_EQ(insn.disp, -16);
+	CHECK_EQ(insn.imm, ~0ULL);
+
+	n = hex_bytes("48 c7 c0 00 00 00 80", b, 16);	/* sign-extended imm32 */
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK_EQ(insn.imm, 0xffffffff80000000ULL);
+	CHECK_EQ(insn.op_bytes, 8);
+
+	n = hex_bytes("48 a1 f0 de bc 9a 78 56 34 12", b, 16);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK_EQ(insn.disp, 0x123456789abcdef0ULL);
+	CHECK_EQ(insn.addr_bytes, 8);
+
+	n = hex_bytes("8b 05 fc ff ff ff", b, 16);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK(insn.rip_relative, "rip-relative");
+	n = hex_bytes("8b 05 fc ff ff ff", b, 16);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M32), 0);
+	CHECK(!insn.rip_relative, "not rip-relative in 32-bit mode");
+
+	/* Operand and address sizes per mode and prefix. */
+	n = hex_bytes("89 07", b, 16);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, MRL), 0);
+	CHECK_EQ(insn.op_bytes, 2);
+	CHECK_EQ(insn.addr_bytes, 2);
+	n = hex_bytes("66 67 89 07", b, 16);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, KVMX_MODE_VM86), 0);
+	CHECK_EQ(insn.op_bytes, 4);
+	CHECK_EQ(insn.addr_bytes, 4);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M32), 0);
+	CHECK_EQ(insn.op_bytes, 2);
+	CHECK_EQ(insn.addr_bytes, 2);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK_EQ(insn.op_bytes, 2);
+	CHECK_EQ(insn.addr_bytes, 4);
+	n = hex_bytes("ff 30", b, 16);	/* PUSH [rax]: 64-bit default */
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK_EQ(insn.op_bytes, 8);
+	n = hex_bytes("66 ff 30", b, 16);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK_EQ(insn.op_bytes, 2);
+	n = hex_bytes("ff 00", b, 16);	/* INC [rax] stays 32-bit */
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK_EQ(insn.op_bytes, 4);
+	n = hex_bytes("50", b, 16);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK_EQ(insn.op_bytes, 8);
+	n = hex_bytes("66 50", b, 16);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK_EQ(insn.op_bytes, 2);
+	n = hex_bytes("f3 48 a5", b, 16);
+	CHECK_EQ(kvmx_insn_decode(&insn, b, n, M64), 0);
+	CHECK_EQ(insn.rep, 0xf3);
+	CHECK_EQ(insn.op_bytes, 8);
+}
+
+static void test_cpu_mode(void)
+{
+	CHECK_EQ(kvmx_emul_cpu_mode(0, 0, 0, false, false), KVMX_MODE_REAL);
+	CHECK_EQ(kvmx_emul_cpu_mode(0x10, 0, 0, false, true), KVMX_MODE_REAL);
+	CHECK_EQ(kvmx_emul_cpu_mode(1, 0, 0, false, false), KVMX_MODE_PROT16);
+	CHECK_EQ(kvmx_emul_cpu_mode(1, 0, 0, false, true), KVMX_MODE_PROT32);
+	CHECK_EQ(kvmx_emul_cpu_mode(1, 0, KVMX_RFLAGS_VM, false, false), KVMX_MODE_VM86);
+	CHECK_EQ(kvmx_emul_cpu_mode(0x80000001, 0x500, 0, true, false), KVMX_MODE_LONG64);
+	CHECK_EQ(kvmx_emul_cpu_mode(0x80000001, 0x500, 0, false, true), KVMX_MODE_PROT32);
+	CHECK_EQ(kvmx_emul_cpu_mode(0x80000001, 0x500, 0, false, false), KVMX_MODE_PROT16);
+}
+
+/* ------------------------------------------------------------------ */
+/* A fake guest: RAM, an MMIO window and a faulting page               */
+/* ------------------------------------------------------------------ */
+
+#define RAM_BASE	0x10000ULL
+#define RAM_SIZE	0x10000ULL
+#define DATA		(RAM_BASE + 0x100)	/* where cases put their memory */
+#define MMIO_BASE	0xfee00000ULL
+#define MMIO_SIZE	0x1000ULL
+#define FAULT_BASE	0x30000ULL		/* reads and writes #PF here */
+#define START_RIP	0x1000ULL
+
+#define PFEC_PRESENT	0x1
+#define PFEC_WRITE	0x2
+
+struct mmio_record {
+	u64 la;
+	unsigned int len;
+	u8 data[KVMX_EMUL_MAX_ACCESS];
+};
+
+static struct fake_guest {
+	u8 ram[RAM_SIZE];
+	/* MMIO reads: one answer from "userspace", consumed by the next read. */
+	bool read_ready;
+	struct mmio_record read_answer;
+	struct mmio_record pending_read;	/* the read that exited */
+	unsigned int read_exits;
+	/* MMIO writes: recorded in order. */
+	bool write_exits;			/* answer EXIT to MMIO writes */
+	struct mmio_record writes[8];
+	unsigned int nr_writes;
+	unsigned int reads, ram_writes;
+	unsigned int fetches;
+} guest;
+
+static void guest_reset(void)
+{
+	memset(&guest, 0, sizeof(guest));
+}
+
+static enum kvmx_emul_result fault(struct kvmx_emul_ctxt *ctxt, u64 la, u32 pfec)
+{
+	ctxt->exception.vector = KVMX_VEC_PF;
+	ctxt->exception.error_code_valid = true;
+	ctxt->exception.error_code = pfec;
+	ctxt->exception.address = la;
+	return KVMX_EMUL_FAULT;
+}
+
+static bool in_range(u64 la, unsigned int len, u64 base, u64 size)
+{
+	return la >= base && la + len <= base + size;
+}
+
+static enum kvmx_emul_result guest_read(struct kvmx_emul_ctxt *ctxt, u64 la,
+					void *buf, unsigned int len)
+{
+	CHECK(len >= 1 && len <= KVMX_EMUL_MAX_ACCESS, "read of %u bytes", len);
+	CHECK(ctxt->opaque == &guest, "opaque pointer passed through");
+	guest.reads++;
+	if (in_range(la, len, RAM_BASE, RAM_SIZE)) {
+		memcpy(buf, guest.ram + (la - RAM_BASE), len);
+		return KVMX_EMUL_DONE;
+	}
+	if (in_range(la, len, MMIO_BASE, MMIO_SIZE)) {
+		if (guest.read_ready && guest.read_answer.la == la &&
+		    guest.read_answer.len == len) {
+			memcpy(buf, guest.read_answer.data, len);
+			guest.read_ready = false;
+			return KVMX_EMUL_DONE;
+		}
+		guest.pending_read.la = la;
+		guest.pending_read.len = len;
+		guest.read_exits++;
+		return KVMX_EMUL_EXIT;
+	}
+	if (in_range(la, len, FAULT_BASE, 0x1000))
+		return fault(ctxt, la, PFEC_PRESENT);
+	return fault(ctxt, la, 0);
+}
+
+static enum kvmx_emul_result guest_write(struct kvmx_emul_ctxt *ctxt, u64 la,
+					 const void *buf, unsigned int len)
+{
+	CHECK(len >= 1 && len <= KVMX_EMUL_MAX_ACCESS, "write of %u bytes", len);
+	if (in_range(la, len, RAM_BASE, RAM_SIZE)) {
+		memcpy(guest.ram + (la - RAM_BASE), buf, len);
+		guest.ram_writes++;
+		return KVMX_EMUL_DONE;
+	}
+	if (in_range(la, len, MMIO_BASE, MMIO_SIZE)) {
+		if (guest.write_exits)
+			return KVMX_EMUL_EXIT;
+		CHECK(guest.nr_writes < ARRAY_SIZE(guest.writes), "too many writes");
+		guest.writes[guest.nr_writes].la = la;
+		guest.writes[guest.nr_writes].len = len;
+		memcpy(guest.writes[guest.nr_writes].data, buf, len);
+		guest.nr_writes++;
+		return KVMX_EMUL_DONE;
+	}
+	if (in_range(la, len, FAULT_BASE, 0x1000))
+		return fault(ctxt, la, PFEC_PRESENT | PFEC_WRITE);
+	return fault(ctxt, la, PFEC_WRITE);
+}
+
+/* Instruction bytes live in RAM at the code address for fetch tests. */
+static enum kvmx_emul_result guest_fetch(struct kvmx_emul_ctxt *ctxt, u64 la,
+					 void *buf, unsigned int len)
+{
+	guest.fetches++;
+	if (in_range(la, len, RAM_BASE, RAM_SIZE)) {
+		memcpy(buf, guest.ram + (la - RAM_BASE), len);
+		return KVMX_EMUL_DONE;
+	}
+	return fault(ctxt, la, 0x10);	/* instruction fetch, not present */
+}
+
+static const struct kvmx_emul_ops guest_ops = {
+	.read = guest_read,
+	.write = guest_write,
+};
+
+static const struct kvmx_emul_ops guest_ops_fetch = {
+	.read = guest_read,
+	.write = guest_write,
+	.fetch = guest_fetch,
+};
+
+/* Set up @ctxt in @mode with @hex as the instruction at START_RIP. */
+static void ctxt_setup(struct kvmx_emul_ctxt *ctxt, enum kvmx_cpu_mode mode,
+		       const char *hex)
+{
+	kvmx_emul_init(ctxt, &guest_ops, &guest, mode);
+	ctxt->rip = START_RIP;
+	ctxt->rflags = KVMX_RFLAGS_FIXED;
+	ctxt->insn_avail = (u8)hex_bytes(hex, ctxt->insn_bytes, KVMX_INSN_MAX_LEN);
+}
+
+/* ------------------------------------------------------------------ */
+/* Table-driven emulation cases                                        */
+/* ------------------------------------------------------------------ */
+
+#define RAX	KVMX_RAX
+#define RCX	KVMX_RCX
+#define RDX	KVMX_RDX
+#define RBX	KVMX_RBX
+#define RSP	KVMX_RSP
+#define RBP	KVMX_RBP
+#define RSI	KVMX_RSI
+#define RDI	KVMX_RDI
+#define R8	KVMX_R8
+#define R9	KVMX_R9
+#define R11	KVMX_R11
+
+#define CF	KVMX_RFLAGS_CF
+#define PF	KVMX_RFLAGS_PF
+#define AF	KVMX_RFLAGS_AF
+#define ZF	KVMX_RFLAGS_ZF
+#define SF	KVMX_RFLAGS_SF
+#define OF	KVMX_RFLAGS_OF
+#define DF	KVMX_RFLAGS_DF
+#define ARITH	KVMX_RFLAGS_ARITH
+
+struct emu_case {
+	const char *name;
+	enum kvmx_cpu_mode mode;
+	const char *code;
+	u64 regs[KVMX_NR_GPRS];
+	u64 seg[KVMX_NR_SEGS];
+	u64 rip;			/* 0: START_RIP */
+	u64 flags_in;			/* besides the fixed bit 1 */
+	bool la57;
+	u64 mem_at;			/* 0: DATA */
+	const char *mem;		/* initial bytes at mem_at */
+	/* Expectations. */
+	enum kvmx_emul_result result;
+	u8 vector;			/* EXCEPTION/FAULT */
+	u32 error_code;
+	u64 out[KVMX_NR_GPRS];		/* for the registers in out_mask */
+	u32 out_mask;			/* others must be unchanged */
+	u64 flags_out;			/* value of the bits in flags_mask */
+	u64 flags_mask;			/* others must be unchanged */
+	const char *mem_out;		/* bytes expected at mem_at */
+	bool rep_more;			/* RIP stays */
+	u64 rip_out;			/* 0: rip + code length */
+};
+
+#define OUT(r)	BIT(r)
+
+static const struct emu_case emu_cases[] = {
+	/* ---- MOV, 64-bit ---- */
+	{ "mov [rbx],eax", M64, "89 03",
+	  .regs = { [RAX] = 0x1122334455667788, [RBX] = DATA },
+	  .mem_out = "88 77 66 55 00" },
+	{ "mov rax,[rbx]", M64, "48 8b 03", .regs = { [RBX] = DATA },
+	  .mem = "01 02 03 04 05 06 07 08",
+	  .out = { [RAX] = 0x0807060504030201 }, .out_mask = OUT(RAX) },
+	{ "mov eax,[rbx] zero-extends", M64, "8b 03",
+	  .regs = { [RAX] = ~0ULL, [RBX] = DATA }, .mem = "01 02 03 04 05",
+	  .out = { [RAX] = 0x04030201 }, .out_mask = OUT(RAX) },
+	{ "mov ax,[rbx] merges", M64, "66 8b 03",
+	  .regs = { [RAX] = ~0ULL, [RBX] = DATA }, .mem = "01 02 03",
+	  .out = { [RAX] = 0xffffffffffff0201 }, .out_mask = OUT(RAX) },
+	{ "mov al,[rbx]", M64, "8a 03", .regs = { [RAX] = ~0ULL, [RBX] = DATA },
+	  .mem = "01 02", .out = { [RAX] = 0xffffffffffffff01 }, .out_mask = OUT(RAX) },
+	{ "mov ah,[rbx]", M64, "8a 23", .regs = { [RAX] = ~0ULL, [RBX] = DATA },
+	  .mem = "01 02", .out = { [RAX] = 0xffffffffffff01ff }, .out_mask = OUT(RAX) },
+	{ "mov [rbx],ah", M64, "88 23", .regs = { [RAX] = 0x1234, [RBX] = DATA },
+	  .mem_out = "12 00" },
+	{ "mov [rbx],spl (REX)", M64, "40 88 23",
+	  .regs = { [RAX] = 0x1234, [RSP] = 0x55, [RBX] = DATA }, .mem_out = "55 00" },
+	{ "mov [r11],r8d", M64, "45 89 03",
+	  .regs = { [R8] = 0x99aabbccdd, [R11] = DATA }, .mem_out = "dd cc bb aa 00" },
+	{ "mov r9,[rbx+rsi*8+0x10]", M64, "4c 8b 4c f3 10",
+	  .regs = { [RBX] = DATA - 0x20, [RSI] = 2 }, .mem = "11 22 33 44 55 66 77 88",
+	  .out = { [R9] = 0x8877665544332211 }, .out_mask = OUT(R9) },
+	{ "mov eax,[rbx+r13*2] (REX.X)", M64, "42 8b 04 6b",
+	  .regs = { [RBX] = DATA - 8, [13] = 4 }, .mem = "44 33 22 11",
+	  .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "mov eax,[r13+0] (REX.B, mod 1)", M64, "41 8b 45 00",
+	  .regs = { [13] = DATA }, .mem = "44 33 22 11",
+	  .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "mov eax,[disp32] via SIB", M64, "8b 04 25 00 01 01 00",
+	  .mem = "44 33 22 11", .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "mov byte [rbx],imm8", M64, "c6 03 5a", .regs = { [RBX] = DATA },
+	  .mem_out = "5a 00" },
+	{ "mov word [rbx],imm16", M64, "66 c7 03 34 12", .regs = { [RBX] = DATA },
+	  .mem_out = "34 12 00" },
+	{ "mov qword [rbx],simm32", M64, "48 c7 03 00 00 00 80",
+	  .regs = { [RBX] = DATA }, .mem_out = "00 00 00 80 ff ff ff ff" },
+	{ "mov eax,[moffs64]", M64, "a1 00 01 01 00 00 00 00 00",
+	  .mem = "44 33 22 11", .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "mov [moffs64],rax", M64, "48 a3 00 01 01 00 00 00 00 00",
+	  .regs = { [RAX] = 0x0102030405060708 }, .mem_out = "08 07 06 05 04 03 02 01" },
+	{ "mov [moffs32],al (67)", M64, "67 a2 00 01 01 00",
+	  .regs = { [RAX] = 0x99 }, .mem_out = "99 00" },
+	{ "mov al,[moffs64] far", M64, "a0 00 00 00 00 00 80 00 00",
+	  .result = KVMX_EMUL_EXCEPTION, .vector = KVMX_VEC_GP },
+	{ "mov eax,[rip+disp32]", M64, "8b 05 fa f0 00 00", .mem = "44 33 22 11",
+	  .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "mov [rip+disp32],imm32 (imm after disp)", M64, "c7 05 f6 f0 00 00 78 56 34 12",
+	  .mem_out = "78 56 34 12" },
+	{ "mov eax,[eip+disp32] (67)", M64, "67 8b 05 f9 f0 00 00",
+	  .rip = 0x100001000ULL, .mem = "44 33 22 11",
+	  .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX),
+	  .rip_out = 0x100001007ULL },
+	{ "mov eax,[ebx] (67) truncates", M64, "67 8b 03",
+	  .regs = { [RBX] = 0xffffffff00000000ULL | DATA }, .mem = "44 33 22 11",
+	  .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "mov eax,fs:[rbx]", M64, "64 8b 03",
+	  .regs = { [RBX] = 0x100 }, .seg = { [KVMX_SEG_FS] = RAM_BASE },
+	  .mem = "44 33 22 11", .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "mov gs:[rbx],eax", M64, "65 89 03",
+	  .regs = { [RAX] = 0x11223344, [RBX] = 0x100 },
+	  .seg = { [KVMX_SEG_GS] = RAM_BASE }, .mem_out = "44 33 22 11" },
+	{ "ds: and es: bases ignored in 64-bit", M64, "3e 8b 03",
+	  .regs = { [RBX] = DATA }, .seg = { [KVMX_SEG_DS] = 0x5000 },
+	  .mem = "44 33 22 11", .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "movzx eax,byte [rbx]", M64, "0f b6 03", .regs = { [RAX] = ~0ULL, [RBX] = DATA },
+	  .mem = "f0", .out = { [RAX] = 0xf0 }, .out_mask = OUT(RAX) },
+	{ "movzx rax,word [rbx]", M64, "48 0f b7 03", .regs = { [RAX] = ~0ULL, [RBX] = DATA },
+	  .mem = "00 80", .out = { [RAX] = 0x8000 }, .out_mask = OUT(RAX) },
+	{ "movsx eax,byte [rbx]", M64, "0f be 03", .regs = { [RBX] = DATA },
+	  .mem = "f0", .out = { [RAX] = 0xfffffff0 }, .out_mask = OUT(RAX) },
+	{ "movsx rax,word [rbx]", M64, "48 0f bf 03", .regs = { [RBX] = DATA },
+	  .mem = "00 80", .out = { [RAX] = 0xffffffffffff8000 }, .out_mask = OUT(RAX) },
+	{ "movsx ax,byte [rbx]", M64, "66 0f be 03", .regs = { [RAX] = 0x12345678, [RBX] = DATA },
+	  .mem = "80", .out = { [RAX] = 0x1234ff80 }, .out_mask = OUT(RAX) },
+	{ "movsxd rax,[rbx]", M64, "48 63 03", .regs = { [RBX] = DATA },
+	  .mem = "00 00 00 80", .out = { [RAX] = 0xffffffff80000000 }, .out_mask = OUT(RAX) },
+	{ "movsxd eax,[rbx] (no REX.W)", M64, "63 03", .regs = { [RAX] = ~0ULL, [RBX] = DATA },
+	  .mem = "00 00 00 80", .out = { [RAX] = 0x80000000 }, .out_mask = OUT(RAX) },
+	{ "movnti [rbx],rax", M64, "48 0f c3 03",
+	  .regs = { [RAX] = 0x0102030405060708, [RBX] = DATA },
+	  .mem_out = "08 07 06 05 04 03 02 01" },
+	{ "xchg [rbx],eax", M64, "87 03", .regs = { [RAX] = 0xaabbccdd, [RBX] = DATA },
+	  .mem = "44 33 22 11", .mem_out = "dd cc bb aa",
+	  .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "xchg [rbx],cl", M64, "86 0b", .regs = { [RCX] = 0x1f2, [RBX] = DATA },
+	  .mem = "44", .mem_out = "f2", .out = { [RCX] = 0x144 }, .out_mask = OUT(RCX) },
+	{ "lock xchg [rbx],eax", M64, "f0 87 03", .regs = { [RAX] = 1, [RBX] = DATA },
+	  .mem = "02 00 00 00", .mem_out = "01 00 00 00",
+	  .out = { [RAX] = 2 }, .out_mask = OUT(RAX) },
+
+	/* ---- ALU with memory ---- */
+	{ "add [rbx],eax: carry to zero", M64, "01 03",
+	  .regs = { [RAX] = 1, [RBX] = DATA }, .mem = "ff ff ff ff 77",
+	  .mem_out = "00 00 00 00 77", .flags_out = CF | ZF | PF | AF, .flags_mask = ARITH },
+	{ "lock add [rbx],eax", M64, "f0 01 03",
+	  .regs = { [RAX] = 1, [RBX] = DATA }, .mem = "01 00 00 00",
+	  .mem_out = "02 00 00 00", .flags_out = 0, .flags_mask = ARITH },
+	{ "add [rbx],al: signed overflow", M64, "00 03",
+	  .regs = { [RAX] = 1, [RBX] = DATA }, .mem = "7f",
+	  .mem_out = "80", .flags_out = OF | SF | AF, .flags_mask = ARITH },
+	{ "sub eax,[rbx]: borrow", M64, "2b 03",
+	  .regs = { [RAX] = 0, [RBX] = DATA }, .mem = "01 00 00 00",
+	  .out = { [RAX] = 0xffffffff }, .out_mask = OUT(RAX),
+	  .flags_out = CF | SF | PF | AF, .flags_mask = ARITH },
+	{ "cmp [rbx],imm8: equal, no write", M64, "83 3b 05",
+	  .regs = { [RBX] = DATA }, .mem = "05 00 00 00", .mem_out = "05 00 00 00",
+	  .flags_out = ZF | PF, .flags_mask = ARITH },
+	{ "adc [rbx],eax with CF", M64, "11 03", .flags_in = CF,
+	  .regs = { [RAX] = 0, [RBX] = DATA }, .mem = "ff ff ff ff",
+	  .mem_out = "00 00 00 00", .flags_out = CF | ZF | PF | AF, .flags_mask = ARITH },
+	{ "sbb [rbx],eax with CF", M64, "19 03", .flags_in = CF,
+	  .regs = { [RAX] = 0, [RBX] = DATA }, .mem = "00 00 00 00",
+	  .mem_out = "ff ff ff ff", .flags_out = CF | SF | PF | AF, .flags_mask = ARITH },
+	{ "or byte [rbx],0x80", M64, "80 0b 80", .flags_in = CF | OF | AF,
+	  .regs = { [RBX] = DATA }, .mem = "01", .mem_out = "81",
+	  .flags_out = SF | PF, .flags_mask = ARITH },
+	{ "and [rbx],rax", M64, "48 21 03",
+	  .regs = { [RAX] = 0xff00ff00ff00ff00, [RBX] = DATA },
+	  .mem = "ff ff ff ff ff ff ff ff", .mem_out = "00 ff 00 ff 00 ff 00 ff",
+	  .flags_out = SF | PF, .flags_mask = ARITH },
+	{ "xor [rbx],imm32 (81)", M64, "81 33 ff ff ff ff",
+	  .regs = { [RBX] = DATA }, .mem = "ff ff ff ff", .mem_out = "00 00 00 00",
+	  .flags_out = ZF | PF, .flags_mask = ARITH },
+	{ "sub qword [rbx],simm8 (83)", M64, "48 83 2b ff",
+	  .regs = { [RBX] = DATA }, .mem = "00 00 00 00 00 00 00 00",
+	  .mem_out = "01 00 00 00 00 00 00 00",
+	  .flags_out = CF | AF, .flags_mask = ARITH },
+	{ "add al,imm8 (04, register only)", M64, "04 01",
+	  .regs = { [RAX] = 0x1ff }, .out = { [RAX] = 0x100 }, .out_mask = OUT(RAX),
+	  .flags_out = CF | ZF | PF | AF, .flags_mask = ARITH },
+	{ "test [rbx],eax: no write", M64, "85 03",
+	  .regs = { [RAX] = 0x80000000, [RBX] = DATA }, .mem = "00 00 00 80",
+	  .mem_out = "00 00 00 80", .flags_out = SF | PF, .flags_mask = ARITH },
+	{ "test byte [rbx],imm8 (f6 /0)", M64, "f6 03 01",
+	  .regs = { [RBX] = DATA }, .mem = "02", .flags_out = ZF | PF, .flags_mask = ARITH },
+	{ "test eax,imm32 (a9)", M64, "a9 00 00 00 80",
+	  .regs = { [RAX] = 0xffffffff }, .flags_out = SF | PF, .flags_mask = ARITH },
+	{ "not dword [rbx]: flags untouched", M64, "f7 13", .flags_in = CF | ZF,
+	  .regs = { [RBX] = DATA }, .mem = "0f 00 00 00", .mem_out = "f0 ff ff ff" },
+	{ "neg byte [rbx]", M64, "f6 1b", .regs = { [RBX] = DATA }, .mem = "01",
+	  .mem_out = "ff", .flags_out = CF | SF | PF | AF, .flags_mask = ARITH },
+	{ "neg byte [rbx] of zero", M64, "f6 1b", .flags_in = CF,
+	  .regs = { [RBX] = DATA }, .mem = "00",
+	  .mem_out = "00", .flags_out = ZF | PF, .flags_mask = ARITH },
+	{ "inc dword [rbx]: CF kept", M64, "ff 03", .flags_in = CF,
+	  .regs = { [RBX] = DATA }, .mem = "ff ff ff 7f", .mem_out = "00 00 00 80",
+	  .flags_out = CF | OF | SF | AF | PF, .flags_mask = ARITH },
+	{ "dec byte [rbx]: CF kept clear", M64, "fe 0b",
+	  .regs = { [RBX] = DATA }, .mem = "00", .mem_out = "ff",
+	  .flags_out = SF | AF | PF, .flags_mask = ARITH },
+
+	/* ---- Bit tests ---- */
+	{ "bt [rbx],eax reaches byte 4", M64, "0f a3 03",
+	  .regs = { [RAX] = 35, [RBX] = DATA }, .mem = "00 00 00 00 08",
+	  .flags_out = CF, .flags_mask = CF },
+	{ "bts [rbx],rax negative offset", M64, "48 0f ab 03",
+	  .regs = { [RAX] = ~0ULL, [RBX] = DATA + 8 },
+	  .mem = "00 00 00 00 00 00 00 00", .mem_out = "00 00 00 00 00 00 00 80",
+	  .flags_out = 0, .flags_mask = CF },
+	{ "btr [rbx],ax 16-bit negative", M64, "66 0f b3 03",
+	  .regs = { [RAX] = 0xfff0, [RBX] = DATA + 2 }, .mem = "01 00",
+	  .mem_out = "00 00", .flags_out = CF, .flags_mask = CF },
+	{ "bt dword [rbx],33 (imm masked)", M64, "0f ba 23 21",
+	  .regs = { [RBX] = DATA }, .mem = "02 00 00 00 ff",
+	  .flags_out = CF, .flags_mask = CF },
+	{ "btc dword [rbx],0", M64, "0f ba 3b 00", .flags_in = CF,
+	  .regs = { [RBX] = DATA }, .mem = "00", .mem_out = "01",
+	  .flags_out = 0, .flags_mask = CF },
+	{ "lock bts dword [rbx],7", M64, "f0 0f ba 2b 07",
+	  .regs = { [RBX] = DATA }, .mem = "00", .mem_out = "80",
+	  .flags_out = 0, .flags_mask = CF },
+
+	/* ---- CMPXCHG, XADD ---- */
+	{ "cmpxchg [rbx],ecx: equal", M64, "0f b1 0b",
+	  .regs = { [RAX] = 5, [RCX] = 9, [RBX] = DATA }, .mem = "05 00 00 00",
+	  .mem_out = "09 00 00 00", .flags_out = ZF | PF, .flags_mask = ARITH },
+	{ "cmpxchg [rbx],ecx: differ, loads eax", M64, "0f b1 0b",
+	  .regs = { [RAX] = ~0ULL, [RCX] = 9, [RBX] = DATA }, .mem = "07 00 00 00",
+	  .mem_out = "07 00 00 00", .out = { [RAX] = 7 }, .out_mask = OUT(RAX),
+	  .flags_out = SF, .flags_mask = ARITH },
+	{ "xadd [rbx],eax", M64, "0f c1 03",
+	  .regs = { [RAX] = 1, [RBX] = DATA }, .mem = "ff ff ff ff",
+	  .mem_out = "00 00 00 00", .out = { [RAX] = 0xffffffff }, .out_mask = OUT(RAX),
+	  .flags_out = CF | ZF | PF | AF, .flags_mask = ARITH },
+
+	/* ---- String instructions ---- */
+	{ "stosd", M64, "ab", .regs = { [RAX] = 0x11223344, [RDI] = DATA },
+	  .mem_out = "44 33 22 11 00", .out = { [RDI] = DATA + 4 }, .out_mask = OUT(RDI) },
+	{ "rep stosb: one iteration per call", M64, "f3 aa",
+	  .regs = { [RAX] = 0x5a, [RCX] = 3, [RDI] = DATA },
+	  .mem_out = "5a 00", .out = { [RCX] = 2, [RDI] = DATA + 1 },
+	  .out_mask = OUT(RCX) | OUT(RDI), .rep_more = true },
+	{ "rep stosb last iteration", M64, "f3 aa",
+	  .regs = { [RAX] = 0x5a, [RCX] = 1, [RDI] = DATA },
+	  .mem_out = "5a 00", .out = { [RCX] = 0, [RDI] = DATA + 1 },
+	  .out_mask = OUT(RCX) | OUT(RDI) },
+	{ "rep stosb with rcx 0: no access", M64, "f3 aa",
+	  .regs = { [RAX] = 0x5a, [RCX] = 0, [RDI] = FAULT_BASE } },
+	{ "rep stosb with ecx 0 (67): rcx upper ignored", M64, "67 f3 aa",
+	  .regs = { [RAX] = 0x5a, [RCX] = 0x100000000ULL, [RDI] = FAULT_BASE } },
+	{ "67 rep stosb: ecx 1 clears rcx", M64, "67 f3 aa",
+	  .regs = { [RAX] = 0x5a, [RCX] = 0x100000001ULL, [RDI] = DATA },
+	  .mem_out = "5a", .out = { [RCX] = 0, [RDI] = DATA + 1 },
+	  .out_mask = OUT(RCX) | OUT(RDI) },
+	{ "f2 acts as rep for stos", M64, "f2 48 ab",
+	  .regs = { [RAX] = 1, [RCX] = 2, [RDI] = DATA },
+	  .mem_out = "01 00 00 00 00 00 00 00 00", .out = { [RCX] = 1, [RDI] = DATA + 8 },
+	  .out_mask = OUT(RCX) | OUT(RDI), .rep_more = true },
+	{ "movsq", M64, "48 a5", .regs = { [RSI] = DATA, [RDI] = DATA + 8 },
+	  .mem = "01 02 03 04 05 06 07 08", .mem_out = "01 02 03 04 05 06 07 08 01 02 03 04 05 06 07 08",
+	  .out = { [RSI] = DATA + 8, [RDI] = DATA + 16 }, .out_mask = OUT(RSI) | OUT(RDI) },
+	{ "movsb backwards (DF)", M64, "a4", .flags_in = DF,
+	  .regs = { [RSI] = DATA, [RDI] = DATA + 1 }, .mem = "7e 00", .mem_out = "7e 7e",
+	  .out = { [RSI] = DATA - 1, [RDI] = DATA }, .out_mask = OUT(RSI) | OUT(RDI) },
+	{ "fs: movsw reads fs, writes es", M64, "64 66 a5",
+	  .seg = { [KVMX_SEG_FS] = 0x100 }, .regs = { [RSI] = DATA - 0x100, [RDI] = DATA + 2 },
+	  .mem = "34 12", .mem_out = "34 12 34 12",
+	  .out = { [RSI] = DATA - 0x100 + 2, [RDI] = DATA + 4 }, .out_mask = OUT(RSI) | OUT(RDI) },
+	{ "lodsd", M64, "ad", .regs = { [RAX] = ~0ULL, [RSI] = DATA }, .mem = "44 33 22 11",
+	  .out = { [RAX] = 0x11223344, [RSI] = DATA + 4 }, .out_mask = OUT(RAX) | OUT(RSI) },
+	{ "repe cmpsb stops on mismatch", M64, "f3 a6",
+	  .regs = { [RCX] = 5, [RSI] = DATA, [RDI] = DATA + 1 }, .mem = "01 02",
+	  .out = { [RCX] = 4, [RSI] = DATA + 1, [RDI] = DATA + 2 },
+	  .out_mask = OUT(RCX) | OUT(RSI) | OUT(RDI),
+	  .flags_out = CF | SF | PF | AF, .flags_mask = ARITH },
+	{ "repne scasb continues on mismatch", M64, "f2 ae",
+	  .regs = { [RAX] = 0x10, [RCX] = 5, [RDI] = DATA }, .mem = "01",
+	  .out = { [RCX] = 4, [RDI] = DATA + 1 }, .out_mask = OUT(RCX) | OUT(RDI),
+	  .flags_out = AF | PF, .flags_mask = ARITH, .rep_more = true },
+	{ "repne scasb stops on match", M64, "f2 ae",
+	  .regs = { [RAX] = 0x10, [RCX] = 5, [RDI] = DATA }, .mem = "10",
+	  .out = { [RCX] = 4, [RDI] = DATA + 1 }, .out_mask = OUT(RCX) | OUT(RDI),
+	  .flags_out = ZF | PF, .flags_mask = ARITH },
+
+	/* ---- 32-bit protected mode ---- */
+	{ "p32 mov [ebx],eax with DS base", M32, "89 03",
+	  .regs = { [RAX] = 0x11223344, [RBX] = 0xdead000000000100ULL },
+	  .seg = { [KVMX_SEG_DS] = RAM_BASE }, .mem_out = "44 33 22 11" },
+	{ "p32 mov eax,[ebp+8] uses SS", M32, "8b 45 08",
+	  .regs = { [RBP] = 0xf8 }, .seg = { [KVMX_SEG_SS] = RAM_BASE, [KVMX_SEG_DS] = 0x5000 },
+	  .mem = "44 33 22 11", .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "p32 mov eax,[esp] uses SS", M32, "8b 04 24",
+	  .regs = { [RSP] = 0x100 }, .seg = { [KVMX_SEG_SS] = RAM_BASE },
+	  .mem = "44 33 22 11", .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "p32 ds:[ebp] override", M32, "3e 8b 45 00",
+	  .regs = { [RBP] = 0x100 }, .seg = { [KVMX_SEG_SS] = 0x5000, [KVMX_SEG_DS] = RAM_BASE },
+	  .mem = "44 33 22 11", .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "p32 es: override", M32, "26 89 03",
+	  .regs = { [RAX] = 0x11223344, [RBX] = 0x100 },
+	  .seg = { [KVMX_SEG_ES] = RAM_BASE }, .mem_out = "44 33 22 11" },
+	{ "p32 66: 16-bit store", M32, "66 89 03",
+	  .regs = { [RAX] = 0x11223344, [RBX] = DATA }, .mem_out = "44 33 00" },
+	{ "p32 [disp32] is absolute", M32, "8b 05 00 01 01 00",
+	  .mem = "44 33 22 11", .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "p32 linear address wraps at 4G", M32, "8b 03",
+	  .regs = { [RBX] = 0x11100 }, .seg = { [KVMX_SEG_DS] = 0xfffff000 },
+	  .mem = "44 33 22 11", .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "p32 moffs32", M32, "a1 00 01 00 00", .seg = { [KVMX_SEG_DS] = RAM_BASE },
+	  .mem = "44 33 22 11", .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "p32 67: [bx+si] 16-bit addressing", M32, "67 8b 00",
+	  .regs = { [RBX] = 0xf0000080, [RSI] = 0x80 }, .seg = { [KVMX_SEG_DS] = RAM_BASE },
+	  .mem = "44 33 22 11", .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "p32 inc eax (40)", M32, "40", .regs = { [RAX] = 0x7fffffff },
+	  .out = { [RAX] = 0x80000000 }, .out_mask = OUT(RAX),
+	  .flags_out = OF | SF | AF | PF, .flags_mask = ARITH },
+	{ "p32 dec ecx (49)", M32, "49", .regs = { [RCX] = 1 },
+	  .out = { [RCX] = 0 }, .out_mask = OUT(RCX),
+	  .flags_out = ZF | PF, .flags_mask = ARITH },
+	{ "p32 rep movsd", M32, "f3 a5",
+	  .regs = { [RCX] = 2, [RSI] = 0x100, [RDI] = 0x108 },
+	  .seg = { [KVMX_SEG_DS] = RAM_BASE, [KVMX_SEG_ES] = RAM_BASE },
+	  .mem = "44 33 22 11", .mem_out = "44 33 22 11 00 00 00 00 44 33 22 11",
+	  .out = { [RCX] = 1, [RSI] = 0x104, [RDI] = 0x10c },
+	  .out_mask = OUT(RCX) | OUT(RSI) | OUT(RDI), .rep_more = true },
+	{ "p32 eip wraps at 4G", M32, "89 03", .rip = 0xfffffffe,
+	  .regs = { [RBX] = DATA }, .rip_out = 0 },
+
+	/* ---- 16-bit and real mode ---- */
+	{ "real mov [bx],ax", MRL, "89 07",
+	  .regs = { [RAX] = 0x11223344, [RBX] = 0x100 },
+	  .seg = { [KVMX_SEG_DS] = RAM_BASE }, .mem_out = "44 33 00" },
+	{ "real mov ax,[bp+si+2] uses SS", MRL, "8b 42 02",
+	  .regs = { [RAX] = 0xffff0000, [RBP] = 0x80, [RSI] = 0x7e },
+	  .seg = { [KVMX_SEG_SS] = RAM_BASE, [KVMX_SEG_DS] = 0x5000 },
+	  .mem = "34 12", .out = { [RAX] = 0xffff1234 }, .out_mask = OUT(RAX) },
+	{ "real [bx+disp16] wraps at 64K", MRL, "8b 87 ff ff",
+	  .regs = { [RBX] = 0x101 }, .seg = { [KVMX_SEG_DS] = RAM_BASE },
+	  .mem = "34 12", .out = { [RAX] = 0x1234 }, .out_mask = OUT(RAX) },
+	{ "real [disp16]", MRL, "a1 00 01", .seg = { [KVMX_SEG_DS] = RAM_BASE },
+	  .mem = "34 12", .out = { [RAX] = 0x1234 }, .out_mask = OUT(RAX) },
+	{ "real 66: 32-bit store", MRL, "66 89 07",
+	  .regs = { [RAX] = 0x11223344, [RBX] = 0x100 },
+	  .seg = { [KVMX_SEG_DS] = RAM_BASE }, .mem_out = "44 33 22 11" },
+	{ "real 67: [ebx]", MRL, "67 89 03",
+	  .regs = { [RAX] = 0x1234, [RBX] = 0x100 },
+	  .seg = { [KVMX_SEG_DS] = RAM_BASE }, .mem_out = "34 12" },
+	{ "real mov word [0x100],imm16", MRL, "c7 06 00 01 34 12",
+	  .seg = { [KVMX_SEG_DS] = RAM_BASE }, .mem_out = "34 12" },
+	{ "real ip wraps at 64K", MRL, "89 07", .rip = 0xfffe,
+	  .regs = { [RBX] = 0x100 }, .seg = { [KVMX_SEG_DS] = RAM_BASE }, .rip_out = 0 },
+	{ "prot16 stosb: di wraps, upper rdi kept", M16, "aa",
+	  .regs = { [RAX] = 0x77, [RDI] = 0x1234ffff },
+	  .seg = { [KVMX_SEG_ES] = DATA - 0xffff }, .mem = "00", .mem_out = "77",
+	  .out = { [RDI] = 0x12340000 }, .out_mask = OUT(RDI) },
+	{ "vm86 mov [bx],al", KVMX_MODE_VM86, "88 07",
+	  .regs = { [RAX] = 0x99, [RBX] = 0x100 },
+	  .seg = { [KVMX_SEG_DS] = RAM_BASE }, .mem_out = "99 00" },
+
+	/* ---- Faults, exceptions, unhandled ---- */
+	{ "read #PF from the callback", M64, "8b 03", .regs = { [RBX] = FAULT_BASE + 8 },
+	  .result = KVMX_EMUL_FAULT, .vector = KVMX_VEC_PF, .error_code = PFEC_PRESENT },
+	{ "write #PF from the callback", M64, "89 03", .regs = { [RBX] = FAULT_BASE },
+	  .result = KVMX_EMUL_FAULT, .vector = KVMX_VEC_PF,
+	  .error_code = PFEC_PRESENT | PFEC_WRITE },
+	{ "rmw faulting write commits nothing", M64, "01 03",
+	  .regs = { [RBX] = FAULT_BASE }, .result = KVMX_EMUL_FAULT, .vector = KVMX_VEC_PF,
+	  .error_code = PFEC_PRESENT },
+	{ "non-canonical: #GP(0)", M64, "8b 03", .regs = { [RBX] = 0x0000800000000000ULL },
+	  .result = KVMX_EMUL_EXCEPTION, .vector = KVMX_VEC_GP },
+	{ "non-canonical via rbp: #SS(0)", M64, "8b 45 00",
+	  .regs = { [RBP] = 0xffff7fffffffffffULL },
+	  .result = KVMX_EMUL_EXCEPTION, .vector = KVMX_VEC_SS },
+	{ "la57: 57-bit address is canonical", M64, "8b 03", .la57 = true,
+	  .regs = { [RBX] = 0x0000800000000000ULL },
+	  .result = KVMX_EMUL_FAULT, .vector = KVMX_VEC_PF },
+	{ "non-canonical string destination", M64, "aa",
+	  .regs = { [RDI] = 0x8000000000000000ULL },
+	  .result = KVMX_EMUL_EXCEPTION, .vector = KVMX_VEC_GP },
+	{ "lock mov: #UD", M64, "f0 89 03", .regs = { [RBX] = DATA },
+	  .result = KVMX_EMUL_EXCEPTION, .vector = KVMX_VEC_UD },
+	{ "ud2: #UD", M64, "0f 0b", .result = KVMX_EMUL_EXCEPTION, .vector = KVMX_VEC_UD },
+	{ "16 bytes: #GP(0)", M64, "66 66 66 66 66 66 66 66 66 66 66 66 66 66 66",
+	  .result = KVMX_EMUL_EXCEPTION, .vector = KVMX_VEC_GP },
+	{ "mul [rbx]: unhandled", M64, "f7 23", .regs = { [RBX] = DATA },
+	  .result = KVMX_EMUL_UNHANDLED },
+	{ "shl [rbx],cl: unhandled", M64, "d3 23", .regs = { [RBX] = DATA },
+	  .result = KVMX_EMUL_UNHANDLED },
+	{ "call [rbx]: unhandled", M64, "ff 13", .regs = { [RBX] = DATA },
+	  .result = KVMX_EMUL_UNHANDLED },
+	{ "cpuid: unhandled", M64, "0f a2", .result = KVMX_EMUL_UNHANDLED },
+	{ "movups: unhandled", M64, "0f 10 03", .result = KVMX_EMUL_UNHANDLED },
+	{ "vex: unhandled", M64, "c5 f8 10 03", .result = KVMX_EMUL_UNHANDLED },
+	{ "arpl outside 64-bit: unhandled", M32, "63 03", .result = KVMX_EMUL_UNHANDLED },
+	{ "truncated without fetch: unhandled", M64, "8b", .result = KVMX_EMUL_UNHANDLED },
+};
+
+/* Compare @hex against guest RAM at @la. */
+static void check_mem(const char *name, u64 la, const char *hex)
+{
+	u8 want[64];
+	unsigned int n = hex_bytes(hex, want, sizeof(want)), i;
+
+	for (i = 0; i < n; i++)
+		CHECK(guest.ram[la - RAM_BASE + i] == want[i],
+		      "%s: byte %u at 0x%llx is %02x, want %02x", name, i,
+		      (unsigned long long)(la + i), guest.ram[la - RAM_BASE + i], want[i]);
+}
+
+static void run_emu_case(const struct emu_case *c)
+{
+	struct kvmx_emul_ctxt ctxt;
+	u64 mem_at = c->mem_at ? c->mem_at : DATA;
+	u64 rip = c->rip ? c->rip : START_RIP, want_rip;
+	u64 rflags_in = KVMX_RFLAGS_FIXED | c->flags_in | KVMX_RFLAGS_RF;
+	enum kvmx_emul_result ret;
+	unsigned int i;
+
+	guest_reset();
+	if (c->mem) {
+		u8 b[64];
+		unsigned int n = hex_bytes(c->mem, b, sizeof(b));
+
+		memcpy(guest.ram + (mem_at - RAM_BASE), b, n);
+	}
+	ctxt_setup(&ctxt, c->mode, c->code);
+	ctxt.rip = rip;
+	ctxt.rflags = rflags_in;
+	ctxt.la57 = c->la57;
+	memcpy(ctxt.regs, c->regs, sizeof(ctxt.regs));
+	memcpy(ctxt.seg_base, c->seg, sizeof(ctxt.seg_base));
+
+	ret = kvmx_emulate(&ctxt);
+	CHECK(ret == c->result, "%s: result %d, want %d", c->name, ret, c->result);
+	if (ret != KVMX_EMUL_DONE) {
+		CHECK(!memcmp(ctxt.regs, c->regs, sizeof(ctxt.regs)),
+		      "%s: registers changed on result %d", c->name, ret);
+		CHECK(ctxt.rip == rip && ctxt.rflags == rflags_in,
+		      "%s: rip/rflags changed", c->name);
+		CHECK(!ctxt.rep_more, "%s: rep_more on failure", c->name);
+		if (ret == KVMX_EMUL_EXCEPTION || ret == KVMX_EMUL_FAULT) {
+			CHECK(ctxt.exception.vector == c->vector, "%s: vector %u, want %u",
+			      c->name, ctxt.exception.vector, c->vector);
+			if (c->vector != KVMX_VEC_UD)
+				CHECK(ctxt.exception.error_code_valid &&
+				      ctxt.exception.error_code == c->error_code,
+				      "%s: error code %u, want %u", c->name,
+				      ctxt.exception.error_code, c->error_code);
+		}
+		if (c->mem_out)
+			check_mem(c->name, mem_at, c->mem_out);
+		return;
+	}
+
+	for (i = 0; i < KVMX_NR_GPRS; i++) {
+		u64 want = (c->out_mask & BIT(i)) ? c->out[i] : c->regs[i];
+
+		CHECK(ctxt.regs[i] == want, "%s: reg %u = 0x%llx, want 0x%llx", c->name,
+		      i, (unsigned long long)ctxt.regs[i], (unsigned long long)want);
+	}
+	CHECK((ctxt.rflags & c->flags_mask) == c->flags_out,
+	      "%s: rflags 0x%llx, want 0x%llx under mask 0x%llx", c->name,
+	      (unsigned long long)ctxt.rflags, (unsigned long long)c->flags_out,
+	      (unsigned long long)c->flags_mask);
+	CHECK((ctxt.rflags & ~c->flags_mask) == (rflags_in & ~c->flags_mask & ~KVMX_RFLAGS_RF),
+	      "%s: rflags 0x%llx changed outside mask 0x%llx (in 0x%llx)", c->name,
+	      (unsigned long long)ctxt.rflags, (unsigned long long)c->flags_mask,
+	      (unsigned long long)rflags_in);
+	CHECK(ctxt.rep_more == c->rep_more, "%s: rep_more %d", c->name, ctxt.rep_more);
+	if (c->rep_more)
+		want_rip = rip;
+	else if (c->rip_out || c->rip)
+		want_rip = c->rip_out;
+	else
+		want_rip = rip + ctxt.insn_avail;
+	CHECK(ctxt.rip == want_rip, "%s: rip 0x%llx, want 0x%llx", c->name,
+	      (unsigned long long)ctxt.rip, (unsigned long long)want_rip);
+	if (c->mem_out)
+		check_mem(c->name, mem_at, c->mem_out);
+}
+
+static void test_emulate_table(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(emu_cases); i++)
+		run_emu_case(&emu_cases[i]);
+	test_info("%zu emulation cases", ARRAY_SIZE(emu_cases));
+}
+
+/* ------------------------------------------------------------------ */
+/* MMIO exits and re-execution, writes, REP, fetch                      */
+/* ------------------------------------------------------------------ */
+
+static void answer_read(u64 val)
+{
+	unsigned int i;
+
+	guest.read_answer = guest.pending_read;
+	for (i = 0; i < guest.read_answer.len; i++)
+		guest.read_answer.data[i] = (u8)(val >> (8 * i));
+	guest.read_ready = true;
+}
+
+static u64 write_value(const struct mmio_record *w)
+{
+	u64 val = 0;
+	unsigned int i;
+
+	for (i = 0; i < w->len; i++)
+		val |= (u64)w->data[i] << (8 * i);
+	return val;
+}
+
+static void test_mmio_read_reexecute(void)
+{
+	struct kvmx_emul_ctxt ctxt;
+	u64 regs[KVMX_NR_GPRS];
+
+	guest_reset();
+	ctxt_setup(&ctxt, M64, "48 8b 43 30");		/* mov rax, [rbx+0x30] */
+	ctxt.regs[RAX] = 0x1111;
+	ctxt.regs[RBX] = MMIO_BASE;
+	ctxt.rflags |= KVMX_RFLAGS_RF;
+	memcpy(regs, ctxt.regs, sizeof(regs));
+
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXIT);
+	CHECK_EQ(guest.pending_read.la, MMIO_BASE + 0x30);
+	CHECK_EQ(guest.pending_read.len, 8);
+	CHECK(!memcmp(regs, ctxt.regs, sizeof(regs)), "registers untouched");
+	CHECK_EQ(ctxt.rip, START_RIP);
+	CHECK_EQ(ctxt.rflags, KVMX_RFLAGS_FIXED | KVMX_RFLAGS_RF);
+
+	/* Userspace answered; KVM_RUN re-runs the same instruction. */
+	answer_read(0x8877665544332211ULL);
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_DONE);
+	CHECK_EQ(ctxt.regs[RAX], 0x8877665544332211ULL);
+	CHECK_EQ(ctxt.rip, START_RIP + 4);
+	CHECK_EQ(ctxt.rflags, KVMX_RFLAGS_FIXED);
+	CHECK_EQ(guest.read_exits, 1);
+	CHECK_EQ(guest.nr_writes, 0);
+}
+
+static void test_mmio_rmw_reexecute(void)
+{
+	struct kvmx_emul_ctxt ctxt;
+
+	guest_reset();
+	ctxt_setup(&ctxt, M64, "f0 01 43 04");		/* lock add [rbx+4], eax */
+	ctxt.regs[RAX] = 0xffffffff;
+	ctxt.regs[RBX] = MMIO_BASE;
+
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXIT);
+	CHECK_EQ(guest.nr_writes, 0);
+	CHECK_EQ(guest.pending_read.len, 4);
+	CHECK_EQ(ctxt.rflags, KVMX_RFLAGS_FIXED);
+
+	answer_read(2);
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_DONE);
+	CHECK_EQ(guest.nr_writes, 1);
+	CHECK_EQ(guest.writes[0].la, MMIO_BASE + 4);
+	CHECK_EQ(guest.writes[0].len, 4);
+	CHECK_EQ(write_value(&guest.writes[0]), 1);
+	CHECK_EQ(ctxt.rflags & ARITH, CF | AF);
+	CHECK_EQ(ctxt.rip, START_RIP + 4);
+}
+
+static void test_mmio_write(void)
+{
+	static const struct {
+		const char *code;
+		u64 rax;
+		unsigned int len;
+		u64 value;
+	} cases[] = {
+		{ "89 03", 0x1122334455667788, 4, 0x55667788 },
+		{ "48 89 03", 0x1122334455667788, 8, 0x1122334455667788 },
+		{ "66 89 03", 0x1122334455667788, 2, 0x7788 },
+		{ "88 23", 0x1122334455667788, 1, 0x77 },
+		{ "c7 03 00 00 00 80", 0, 4, 0x80000000 },
+		{ "48 c7 03 00 00 00 80", 0, 8, 0xffffffff80000000 },
+		{ "0f c3 03", 0xabcdef, 4, 0xabcdef },
+		{ "48 a3 00 00 e0 fe 00 00 00 00", 0x42, 8, 0x42 },
+		{ "aa", 0x99, 1, 0x99 },
+	};
+	struct kvmx_emul_ctxt ctxt;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		guest_reset();
+		ctxt_setup(&ctxt, M64, cases[i].code);
+		ctxt.regs[RAX] = cases[i].rax;
+		ctxt.regs[RBX] = MMIO_BASE;
+		ctxt.regs[RDI] = MMIO_BASE;
+		CHECK(kvmx_emulate(&ctxt) == KVMX_EMUL_DONE, "%s", cases[i].code);
+		CHECK(guest.nr_writes == 1, "%s: %u writes", cases[i].code, guest.nr_writes);
+		CHECK_EQ(guest.writes[0].la, MMIO_BASE);
+		CHECK(guest.writes[0].len == cases[i].len, "%s: len %u", cases[i].code,
+		      guest.writes[0].len);
+		CHECK(write_value(&guest.writes[0]) == cases[i].value, "%s: value 0x%llx",
+		      cases[i].code, (unsigned long long)write_value(&guest.writes[0]));
+		CHECK_EQ(guest.reads, 0);
+		CHECK_EQ(ctxt.rip, START_RIP + ctxt.insn.len);
+	}
+}
+
+/* A write callback may refuse (EXIT): nothing is committed, re-run works. */
+static void test_mmio_write_exit(void)
+{
+	struct kvmx_emul_ctxt ctxt;
+
+	guest_reset();
+	guest.write_exits = true;
+	ctxt_setup(&ctxt, M64, "0f c1 03");		/* xadd [rbx], eax */
+	ctxt.regs[RAX] = 5;
+	ctxt.regs[RBX] = MMIO_BASE;
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXIT);	/* the read */
+	answer_read(7);
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXIT);	/* the write */
+	CHECK_EQ(ctxt.regs[RAX], 5);
+	CHECK_EQ(ctxt.rip, START_RIP);
+	guest.write_exits = false;
+	answer_read(7);
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_DONE);
+	CHECK_EQ(ctxt.regs[RAX], 7);
+	CHECK_EQ(guest.nr_writes, 1);
+	CHECK_EQ(write_value(&guest.writes[0]), 12);
+}
+
+/* REP MOVSD from RAM to MMIO: one element per call, RIP held until the end. */
+static void test_mmio_rep_movs_to_mmio(void)
+{
+	struct kvmx_emul_ctxt ctxt;
+	unsigned int calls = 0, i;
+
+	guest_reset();
+	for (i = 0; i < 12; i++)
+		guest.ram[DATA - RAM_BASE + i] = (u8)(0xa0 + i);
+	ctxt_setup(&ctxt, M64, "f3 a5");
+	ctxt.regs[RCX] = 3;
+	ctxt.regs[RSI] = DATA;
+	ctxt.regs[RDI] = MMIO_BASE + 0x10;
+	do {
+		CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_DONE);
+		calls++;
+		CHECK_EQ(guest.nr_writes, calls);
+		CHECK_EQ(ctxt.rip, ctxt.rep_more ? START_RIP : START_RIP + 2);
+	} while (ctxt.rep_more && calls < 10);
+	CHECK_EQ(calls, 3);
+	CHECK_EQ(ctxt.regs[RCX], 0);
+	CHECK_EQ(ctxt.regs[RSI], DATA + 12);
+	CHECK_EQ(ctxt.regs[RDI], MMIO_BASE + 0x1c);
+	for (i = 0; i < 3; i++) {
+		CHECK_EQ(guest.writes[i].la, MMIO_BASE + 0x10 + 4 * i);
+		/* Bytes a0 a1 a2 a3, then a4 .. a7, then a8 .. ab. */
+		CHECK_EQ(write_value(&guest.writes[i]), 0xa3a2a1a0ULL + 0x04040404ULL * i);
+	}
+}
+
+/* REP MOVSB from MMIO to RAM: each element exits once, then completes. */
+static void test_mmio_rep_movs_from_mmio(void)
+{
+	struct kvmx_emul_ctxt ctxt;
+
+	guest_reset();
+	ctxt_setup(&ctxt, M64, "f3 a4");
+	ctxt.regs[RCX] = 2;
+	ctxt.regs[RSI] = MMIO_BASE;
+	ctxt.regs[RDI] = DATA;
+
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXIT);
+	CHECK_EQ(ctxt.regs[RCX], 2);
+	answer_read(0x5a);
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_DONE);
+	CHECK(ctxt.rep_more, "one more");
+	CHECK_EQ(ctxt.regs[RCX], 1);
+	CHECK_EQ(ctxt.rip, START_RIP);
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXIT);
+	CHECK_EQ(guest.pending_read.la, MMIO_BASE + 1);
+	answer_read(0x6b);
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_DONE);
+	CHECK(!ctxt.rep_more, "finished");
+	CHECK_EQ(ctxt.regs[RCX], 0);
+	CHECK_EQ(ctxt.rip, START_RIP + 2);
+	CHECK_EQ(guest.ram[DATA - RAM_BASE], 0x5a);
+	CHECK_EQ(guest.ram[DATA - RAM_BASE + 1], 0x6b);
+}
+
+/* Run a REP STOSQ to completion by calling again while rep_more. */
+static void test_rep_loop_to_completion(void)
+{
+	struct kvmx_emul_ctxt ctxt;
+	unsigned int calls = 0, i;
+
+	guest_reset();
+	ctxt_setup(&ctxt, M64, "f3 48 ab");
+	ctxt.regs[RAX] = 0x0101010101010101ULL;
+	ctxt.regs[RCX] = 5;
+	ctxt.regs[RDI] = DATA;
+	do {
+		CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_DONE);
+	} while (ctxt.rep_more && ++calls < 100);
+	CHECK_EQ(calls, 4);
+	for (i = 0; i < 40; i++)
+		CHECK_EQ(guest.ram[DATA - RAM_BASE + i], 1);
+	CHECK_EQ(guest.ram[DATA - RAM_BASE + 40], 0);
+	CHECK_EQ(ctxt.regs[RDI], DATA + 40);
+	CHECK_EQ(ctxt.rip, START_RIP + 3);
+}
+
+/* Fewer bytes than the instruction: ops->fetch supplies the rest. */
+static void test_fetch_more_bytes(void)
+{
+	static const u8 code[] = { 0xc7, 0x43, 0x08, 0x44, 0x33, 0x22, 0x11 };
+	struct kvmx_emul_ctxt ctxt;
+
+	guest_reset();
+	memcpy(guest.ram + 0x200, code, sizeof(code));
+	kvmx_emul_init(&ctxt, &guest_ops_fetch, &guest, M32);
+	ctxt.seg_base[KVMX_SEG_CS] = RAM_BASE;
+	ctxt.rip = 0x200;
+	ctxt.rflags = KVMX_RFLAGS_FIXED;
+	ctxt.regs[RBX] = DATA;
+	memcpy(ctxt.insn_bytes, code, 2);
+	ctxt.insn_avail = 2;
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_DONE);
+	CHECK(guest.fetches >= 1, "fetched");
+	CHECK_EQ(ctxt.insn_avail, sizeof(code));
+	CHECK(!memcmp(ctxt.insn_bytes, code, sizeof(code)), "bytes appended");
+	CHECK_EQ(ctxt.rip, 0x200 + sizeof(code));
+	CHECK_EQ(guest.ram[DATA + 8 - RAM_BASE], 0x44);
+	CHECK_EQ(guest.ram[DATA + 11 - RAM_BASE], 0x11);
+
+	/* The rest lies on a page that is not there: the fetch's #PF. */
+	guest_reset();
+	kvmx_emul_init(&ctxt, &guest_ops_fetch, &guest, M64);
+	ctxt.rip = RAM_BASE + RAM_SIZE - 2;
+	memcpy(ctxt.insn_bytes, code, 2);
+	ctxt.insn_avail = 2;
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_FAULT);
+	CHECK_EQ(ctxt.exception.vector, KVMX_VEC_PF);
+	CHECK_EQ(ctxt.exception.error_code, 0x10);
+	CHECK_EQ(ctxt.exception.address, RAM_BASE + RAM_SIZE);
+	CHECK_EQ(ctxt.rip, RAM_BASE + RAM_SIZE - 2);
+}
+
+static void test_exception_error_codes(void)
+{
+	struct kvmx_emul_ctxt ctxt;
+
+	guest_reset();
+	ctxt_setup(&ctxt, M64, "0f 0b");
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXCEPTION);
+	CHECK_EQ(ctxt.exception.vector, KVMX_VEC_UD);
+	CHECK(!ctxt.exception.error_code_valid, "#UD has no error code");
+
+	ctxt_setup(&ctxt, M64, "8b 03");
+	ctxt.regs[RBX] = 0x1234567812345678ULL;
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXCEPTION);
+	CHECK_EQ(ctxt.exception.vector, KVMX_VEC_GP);
+	CHECK(ctxt.exception.error_code_valid, "#GP has an error code");
+	CHECK_EQ(ctxt.exception.error_code, 0);
+
+	/* The decoded instruction is available to the caller for reports. */
+	ctxt_setup(&ctxt, M64, "f7 23");
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_UNHANDLED);
+	CHECK_EQ(ctxt.insn.len, 2);
+	CHECK_EQ(ctxt.insn.opcode, 0xf7);
+}
+
+/* ------------------------------------------------------------------ */
+/* Cross-check against the host CPU                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A trampoline copied into an executable page: it loads the GPRs (all but
+ * RSP) and RFLAGS from a struct native_state, runs the 16-byte slot (the
+ * instruction under test, padded with NOPs), and stores them back.
+ */
+struct native_state {
+	u64 regs[KVMX_NR_GPRS];		/* offsets 0..120 */
+	u64 rflags;			/* offset 128 */
+};
+
+extern const u8 native_tramp_start[], native_tramp_slot[], native_tramp_end[];
+
+asm(".pushsection .text\n"
+    ".globl native_tramp_start\n"
+    "native_tramp_start:\n"
+    "	push %rbx\n	push %rbp\n	push %r12\n"
+    "	push %r13\n	push %r14\n	push %r15\n"
+    "	push %rdi\n"
+    "	pushq 128(%rdi)\n"
+    "	popfq\n"
+    "	mov 0(%rdi), %rax\n	mov 8(%rdi), %rcx\n"
+    "	mov 16(%rdi), %rdx\n	mov 24(%rdi), %rbx\n"
+    "	mov 40(%rdi), %rbp\n	mov 48(%rdi), %rsi\n"
+    "	mov 64(%rdi), %r8\n	mov 72(%rdi), %r9\n"
+    "	mov 80(%rdi), %r10\n	mov 88(%rdi), %r11\n"
+    "	mov 96(%rdi), %r12\n	mov 104(%rdi), %r13\n"
+    "	mov 112(%rdi), %r14\n	mov 120(%rdi), %r15\n"
+    "	mov 56(%rdi), %rdi\n"
+    ".globl native_tramp_slot\n"
+    "native_tramp_slot:\n"
+    "	.fill 16, 1, 0x90\n"
+    "	push %rdi\n"
+    "	mov 8(%rsp), %rdi\n"
+    "	pushfq\n"
+    "	popq 128(%rdi)\n"
+    "	mov %rax, 0(%rdi)\n	mov %rcx, 8(%rdi)\n"
+    "	mov %rdx, 16(%rdi)\n	mov %rbx, 24(%rdi)\n"
+    "	mov %rbp, 40(%rdi)\n	mov %rsi, 48(%rdi)\n"
+    "	mov %r8, 64(%rdi)\n	mov %r9, 72(%rdi)\n"
+    "	mov %r10, 80(%rdi)\n	mov %r11, 88(%rdi)\n"
+    "	mov %r12, 96(%rdi)\n	mov %r13, 104(%rdi)\n"
+    "	mov %r14, 112(%rdi)\n	mov %r15, 120(%rdi)\n"
+    "	popq 56(%rdi)\n"
+    "	pop %rdi\n"
+    "	pop %r15\n	pop %r14\n	pop %r13\n"
+    "	pop %r12\n	pop %rbp\n	pop %rbx\n"
+    "	cld\n"
+    "	ret\n"
+    ".globl native_tramp_end\n"
+    "native_tramp_end:\n"
+    ".popsection\n");
+
+#define NATIVE_BUF_SIZE		512
+#define NATIVE_PTR		256	/* rbx points here */
+#define NATIVE_RIPDATA		0x800	/* RIP-relative target in the code page */
+#define NATIVE_RIPDATA_SIZE	64
+
+/* Vector flags: how registers are set up and which flags are undefined. */
+#define NV_STRING	BIT(0)	/* rsi/rdi into the buffer, rcx 0..4 */
+#define NV_BITOFF	BIT(1)	/* rax a small signed bit offset */
+#define NV_CMPXCHG	BIT(2)	/* often make rAX equal to memory */
+#define NV_RIPREL	BIT(3)	/* disp32 at disp_off aims at the RIP data */
+#define NV_UNDEF_AF	BIT(4)	/* AF undefined (logical ops) */
+#define NV_ONLY_CF	BIT(5)	/* only CF defined (bit tests) */
+#define NV_INDEX	BIT(6)	/* rdx and rsi small (index registers) */
+
+struct native_vec {
+	const char *hex;
+	u32 flags;
+	u8 disp_off;
+};
+
+static const struct native_vec native_fixed[] = {
+	/* TEST, NOT, NEG, INC, DEC */
+	{ "84 0b", NV_UNDEF_AF, 0 }, { "85 0b", NV_UNDEF_AF, 0 }, { "48 85 0b", NV_UNDEF_AF, 0 },
+	{ "66 85 0b", NV_UNDEF_AF, 0 }, { "84 2b", NV_UNDEF_AF, 0 },
+	{ "f6 03 81", NV_UNDEF_AF, 0 }, { "f7 03 00 ff 00 80", NV_UNDEF_AF, 0 },
+	{ "48 f7 03 01 00 00 80", NV_UNDEF_AF, 0 }, { "66 f7 43 08 ff 7f", NV_UNDEF_AF, 0 },
+	{ "a8 80", NV_UNDEF_AF, 0 }, { "a9 ff ff 00 00", NV_UNDEF_AF, 0 },
+	{ "f6 13", 0, 0 }, { "f7 13", 0, 0 }, { "48 f7 13", 0, 0 }, { "66 f7 13", 0, 0 },
+	{ "f6 1b", 0, 0 }, { "f7 1b", 0, 0 }, { "48 f7 1b", 0, 0 }, { "66 f7 1b", 0, 0 }, { "f7 d9", 0, 0 },
+	{ "fe 03", 0, 0 }, { "fe 0b", 0, 0 }, { "ff 03", 0, 0 }, { "ff 0b", 0, 0 }, { "66 ff 03", 0, 0 },
+	{ "48 ff 0b", 0, 0 }, { "48 ff 43 10", 0, 0 }, { "ff c1", 0, 0 },
+	/* MOV forms */
+	{ "88 0b", 0, 0 }, { "89 0b", 0, 0 }, { "48 89 0b", 0, 0 }, { "66 89 0b", 0, 0 }, { "8a 0b", 0, 0 },
+	{ "8b 0b", 0, 0 }, { "48 8b 0b", 0, 0 }, { "66 8b 0b", 0, 0 }, { "8a 2b", 0, 0 }, { "88 2b", 0, 0 },
+	{ "40 88 2b", 0, 0 }, { "c6 03 a5", 0, 0 }, { "c7 03 78 56 34 92", 0, 0 },
+	{ "48 c7 03 78 56 34 92", 0, 0 }, { "66 c7 03 34 92", 0, 0 }, { "4c 8b 03", 0, 0 },
+	{ "44 89 43 10", 0, 0 }, { "4c 8b 44 13 08", NV_INDEX, 0 }, { "8b 4c 73 f0", NV_INDEX, 0 },
+	{ "48 8b 8c 53 00 ff ff ff", NV_INDEX, 0 }, { "89 c8", 0, 0 }, { "48 b9 11 22 33 44 55 66 77 88", 0, 0 },
+	{ "b1 7f", 0, 0 }, { "b5 7f", 0, 0 }, { "41 b0 12", 0, 0 },
+	{ "0f b6 0b", 0, 0 }, { "0f b7 0b", 0, 0 }, { "48 0f b6 0b", 0, 0 }, { "48 0f bf 0b", 0, 0 },
+	{ "0f be 0b", 0, 0 }, { "66 0f be 0b", 0, 0 }, { "48 0f be 0b", 0, 0 }, { "0f bf 0b", 0, 0 },
+	{ "48 63 0b", 0, 0 }, { "63 0b", 0, 0 }, { "0f c3 0b", 0, 0 }, { "48 0f c3 0b", 0, 0 },
+	/* XCHG */
+	{ "86 0b", 0, 0 }, { "87 0b", 0, 0 }, { "48 87 0b", 0, 0 }, { "66 87 0b", 0, 0 }, { "86 2b", 0, 0 },
+	{ "f0 87 0b", 0, 0 }, { "91", 0, 0 }, { "48 91", 0, 0 }, { "41 90", 0, 0 }, { "90", 0, 0 },
+	/* Bit tests */
+	{ "0f a3 03", NV_BITOFF | NV_ONLY_CF, 0 }, { "48 0f a3 03", NV_BITOFF | NV_ONLY_CF, 0 },
+	{ "66 0f a3 03", NV_BITOFF | NV_ONLY_CF, 0 }, { "0f ab 03", NV_BITOFF | NV_ONLY_CF, 0 },
+	{ "0f b3 03", NV_BITOFF | NV_ONLY_CF, 0 }, { "0f bb 03", NV_BITOFF | NV_ONLY_CF, 0 },
+	{ "48 0f bb 03", NV_BITOFF | NV_ONLY_CF, 0 }, { "66 0f ab 03", NV_BITOFF | NV_ONLY_CF, 0 },
+	{ "f0 0f ab 03", NV_BITOFF | NV_ONLY_CF, 0 }, { "0f a3 c1", NV_BITOFF | NV_ONLY_CF, 0 },
+	{ "48 0f bb c1", NV_BITOFF | NV_ONLY_CF, 0 },
+	{ "0f ba 23 05", NV_ONLY_CF, 0 }, { "0f ba 2b 1f", NV_ONLY_CF, 0 },
+	{ "0f ba 33 24", NV_ONLY_CF, 0 }, { "0f ba 3b 00", NV_ONLY_CF, 0 },
+	{ "48 0f ba 3b 3f", NV_ONLY_CF, 0 }, { "66 0f ba 2b 1f", NV_ONLY_CF, 0 },
+	{ "0f ba e1 07", NV_ONLY_CF, 0 },
+	/* CMPXCHG, XADD */
+	{ "0f b0 0b", NV_CMPXCHG, 0 }, { "0f b1 0b", NV_CMPXCHG, 0 },
+	{ "48 0f b1 0b", NV_CMPXCHG, 0 }, { "66 0f b1 0b", NV_CMPXCHG, 0 },
+	{ "f0 0f b1 0b", NV_CMPXCHG, 0 }, { "0f b0 2b", NV_CMPXCHG, 0 },
+	{ "0f c0 0b", 0, 0 }, { "0f c1 0b", 0, 0 }, { "48 0f c1 0b", 0, 0 }, { "66 0f c1 0b", 0, 0 },
+	{ "f0 0f c1 0b", 0, 0 },
+	/* Strings */
+	{ "a4", NV_STRING, 0 }, { "a5", NV_STRING, 0 }, { "48 a5", NV_STRING, 0 },
+	{ "66 a5", NV_STRING, 0 }, { "aa", NV_STRING, 0 }, { "ab", NV_STRING, 0 },
+	{ "48 ab", NV_STRING, 0 }, { "66 ab", NV_STRING, 0 }, { "ac", NV_STRING, 0 },
+	{ "ad", NV_STRING, 0 }, { "48 ad", NV_STRING, 0 }, { "66 ad", NV_STRING, 0 },
+	{ "a6", NV_STRING, 0 }, { "a7", NV_STRING, 0 }, { "48 a7", NV_STRING, 0 },
+	{ "ae", NV_STRING, 0 }, { "af", NV_STRING, 0 }, { "66 af", NV_STRING, 0 },
+	{ "f3 a4", NV_STRING, 0 }, { "f3 a5", NV_STRING, 0 }, { "f3 48 ab", NV_STRING, 0 },
+	{ "f3 aa", NV_STRING, 0 }, { "f3 66 ab", NV_STRING, 0 }, { "f2 a4", NV_STRING, 0 },
+	{ "f3 ac", NV_STRING, 0 }, { "f3 a6", NV_STRING, 0 }, { "f3 a7", NV_STRING, 0 },
+	{ "f2 a6", NV_STRING, 0 }, { "f2 ae", NV_STRING, 0 }, { "f3 ae", NV_STRING, 0 },
+	{ "f3 48 af", NV_STRING, 0 },
+	/* RIP-relative: disp32 filled in at run time. */
+	{ "8b 05 00 00 00 00", NV_RIPREL, 2 },
+	{ "48 01 0d 00 00 00 00", NV_RIPREL, 3 },
+	{ "c7 05 00 00 00 00 78 56 34 12", NV_RIPREL, 2 },
+	{ "80 35 00 00 00 00 5a", NV_RIPREL | NV_UNDEF_AF, 2 },
+	{ "0f ba 2d 00 00 00 00 1f", NV_RIPREL | NV_ONLY_CF, 3 },
+	{ "f7 1d 00 00 00 00", NV_RIPREL, 2 },
+};
+
+/* The ALU rows 00-3D and groups 80/81/83 in every size, generated. */
+#define NATIVE_ALU_VECS		(8 * (4 * 3 + 2 + 4))
+static struct native_vec native_alu[NATIVE_ALU_VECS];
+static char native_alu_hex[NATIVE_ALU_VECS][32];
+
+static void build_alu_vectors(void)
+{
+	static const char *const prefixes[] = { "", "66 ", "48 " };
+	unsigned int op, form, p, n = 0;
+
+	for (op = 0; op < 8; op++) {
+		u32 flags = (op == 1 || op == 4 || op == 6) ? NV_UNDEF_AF : 0;
+
+		for (form = 0; form < 4; form++)
+			for (p = 0; p < 3; p++)
+				snprintf(native_alu_hex[n++], 32, "%s%02x 0b", prefixes[p],
+					 op << 3 | form);
+		snprintf(native_alu_hex[n++], 32, "%02x 9c", op << 3 | 4);
+		snprintf(native_alu_hex[n++], 32, "48 %02x 01 80 ff ff", op << 3 | 5);
+		snprintf(native_alu_hex[n++], 32, "80 %02x 08 81", 0x43 | op << 3);
+		snprintf(native_alu_hex[n++], 32, "66 81 %02x 08 80 ff", 0x43 | op << 3);
+		snprintf(native_alu_hex[n++], 32, "48 83 %02x 08 ff", 0x43 | op << 3);
+		snprintf(native_alu_hex[n++], 32, "83 %02x 7f", 0x03 | op << 3);
+		while (n % 18)
+			n++;
+		for (form = n - 18; form < n; form++) {
+			native_alu[form].hex = native_alu_hex[form];
+			native_alu[form].flags = flags;
+		}
+	}
+}
+
+static u8 native_buf[NATIVE_BUF_SIZE] __attribute__((aligned(64)));
+static u8 *native_page;
+static u64 rng_state = 0x9e3779b97f4a7c15ULL;
+
+static u64 rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* Random values biased towards the edges where flags change. */
+static u64 edgy(void)
+{
+	static const u64 edges[] = {
+		0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff,
+		0x7fffffff, 0x80000000, 0xffffffff, 0x7fffffffffffffffULL,
+		0x8000000000000000ULL, ~0ULL, 0x0f, 0x10,
+	};
+	u64 r = rng();
+
+	if (r & 1)
+		return rng();
+	return edges[(r >> 1) % ARRAY_SIZE(edges)] + ((r >> 8) & 1 ? 0 : -1ULL * ((r >> 9) & 1));
+}
+
+static bool native_range(u64 la, unsigned int len, u8 **host)
+{
+	u64 buf = (u64)(uintptr_t)native_buf;
+	u64 rip = (u64)(uintptr_t)native_page + NATIVE_RIPDATA;
+
+	if (la >= buf && la + len <= buf + NATIVE_BUF_SIZE) {
+		*host = (u8 *)(uintptr_t)la;
+		return true;
+	}
+	if (la >= rip && la + len <= rip + NATIVE_RIPDATA_SIZE) {
+		*host = (u8 *)(uintptr_t)la;
+		return true;
+	}
+	return false;
+}
+
+static enum kvmx_emul_result native_read(struct kvmx_emul_ctxt *ctxt, u64 la,
+					 void *buf, unsigned int len)
+{
+	u8 *host;
+
+	if (!native_range(la, len, &host))
+		return fault(ctxt, la, 0);
+	memcpy(buf, host, len);
+	return KVMX_EMUL_DONE;
+}
+
+static enum kvmx_emul_result native_write(struct kvmx_emul_ctxt *ctxt, u64 la,
+					  const void *buf, unsigned int len)
+{
+	u8 *host;
+
+	if (!native_range(la, len, &host))
+		return fault(ctxt, la, PFEC_WRITE);
+	memcpy(host, buf, len);
+	return KVMX_EMUL_DONE;
+}
+
+static const struct kvmx_emul_ops native_ops = {
+	.read = native_read,
+	.write = native_write,
+};
+
+static void random_state(struct native_state *st, const struct native_vec *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < KVMX_NR_GPRS; i++)
+		st->regs[i] = edgy();
+	st->regs[RSP] = 0;
+	st->regs[RBX] = (u64)(uintptr_t)native_buf + NATIVE_PTR;
+	if (v->flags & NV_STRING) {
+		st->regs[RSI] = (u64)(uintptr_t)native_buf + 128 + rng() % 32;
+		st->regs[RDI] = (u64)(uintptr_t)native_buf + 320 + rng() % 32;
+		st->regs[RCX] = rng() % 5;
+	}
+	if (v->flags & NV_INDEX) {
+		st->regs[RDX] = rng() % 16;
+		st->regs[RSI] = rng() % 16;
+	}
+	if (v->flags & NV_BITOFF)
+		st->regs[RAX] = (u64)((s64)(rng() % 512) - 256);
+	/* Arithmetic flags and DF at random; IF stays as user mode has it. */
+	st->rflags = 0x202 | (rng() & (ARITH | DF));
+	for (i = 0; i < NATIVE_BUF_SIZE; i += 8) {
+		u64 v64 = edgy();
+
+		memcpy(native_buf + i, &v64, 8);
+	}
+	for (i = 0; i < NATIVE_RIPDATA_SIZE; i += 8) {
+		u64 v64 = edgy();
+
+		memcpy(native_page + NATIVE_RIPDATA + i, &v64, 8);
+	}
+	if ((v->flags & NV_CMPXCHG) && (rng() & 1))
+		memcpy(&st->regs[RAX], native_buf + NATIVE_PTR, 8);
+}
+
+/* Run one vector: emulator and CPU from the same state; 0 if they agree. */
+static int native_compare(const struct native_vec *v, u8 *code, unsigned int len)
+{
+	u8 buf_in[NATIVE_BUF_SIZE], rip_in[NATIVE_RIPDATA_SIZE];
+	u8 buf_emu[NATIVE_BUF_SIZE], rip_emu[NATIVE_RIPDATA_SIZE];
+	void (*tramp)(struct native_state *) = (void (*)(struct native_state *))native_page;
+	u64 slot = (u64)(uintptr_t)native_page + (native_tramp_slot - native_tramp_start);
+	struct native_state in, hw;
+	struct kvmx_emul_ctxt ctxt;
+	enum kvmx_emul_result ret;
+	unsigned int calls = 0, i;
+	u64 flags_mask = ARITH | DF;
+
+	if (v->flags & NV_UNDEF_AF)
+		flags_mask &= ~AF;
+	if (v->flags & NV_ONLY_CF)
+		flags_mask = CF | DF;
+
+	random_state(&in, v);
+	memcpy(buf_in, native_buf, sizeof(buf_in));
+	memcpy(rip_in, native_page + NATIVE_RIPDATA, sizeof(rip_in));
+
+	kvmx_emul_init(&ctxt, &native_ops, NULL, M64);
+	memcpy(ctxt.regs, in.regs, sizeof(ctxt.regs));
+	ctxt.rflags = in.rflags;
+	ctxt.rip = slot;
+	memcpy(ctxt.insn_bytes, code, len);
+	ctxt.insn_avail = (u8)len;
+	do {
+		ret = kvmx_emulate(&ctxt);
+	} while (ret == KVMX_EMUL_DONE && ctxt.rep_more && ++calls < 64);
+	if (ret != KVMX_EMUL_DONE) {
+		test_info("[%s]: emulator result %d", v->hex, ret);
+		return -1;
+	}
+	memcpy(buf_emu, native_buf, sizeof(buf_emu));
+	memcpy(rip_emu, native_page + NATIVE_RIPDATA, sizeof(rip_emu));
+
+	memcpy(native_buf, buf_in, sizeof(buf_in));
+	memcpy(native_page + NATIVE_RIPDATA, rip_in, sizeof(rip_in));
+	hw = in;
+	tramp(&hw);
+
+	if (ctxt.rip != slot + len) {
+		test_info("[%s]: rip +%lld, want +%u", v->hex,
+			  (long long)(ctxt.rip - slot), len);
+		return -1;
+	}
+	for (i = 0; i < KVMX_NR_GPRS; i++) {
+		if (i == RSP || ctxt.regs[i] == hw.regs[i])
+			continue;
+		test_info("[%s]: reg %u emu 0x%llx cpu 0x%llx (in 0x%llx)", v->hex, i,
+			  (unsigned long long)ctxt.regs[i], (unsigned long long)hw.regs[i],
+			  (unsigned long long)in.regs[i]);
+		return -1;
+	}
+	if ((ctxt.rflags ^ hw.rflags) & flags_mask) {
+		test_info("[%s]: rflags emu 0x%llx cpu 0x%llx (in 0x%llx, rax 0x%llx)",
+			  v->hex, (unsigned long long)ctxt.rflags,
+			  (unsigned long long)hw.rflags, (unsigned long long)in.rflags,
+			  (unsigned long long)in.regs[RAX]);
+		return -1;
+	}
+	if (memcmp(buf_emu, native_buf, sizeof(buf_emu)) ||
+	    memcmp(rip_emu, native_page + NATIVE_RIPDATA, sizeof(rip_emu))) {
+		for (i = 0; i < NATIVE_BUF_SIZE && buf_emu[i] == native_buf[i]; i++)
+			;
+		test_info("[%s]: memory differs at buffer offset %u", v->hex, i);
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned int native_run_vec(const struct native_vec *v, unsigned int iters)
+{
+	u8 *slot = native_page + (native_tramp_slot - native_tramp_start);
+	unsigned int len, i, failures = 0;
+	u8 code[16];
+
+	len = hex_bytes(v->hex, code, sizeof(code));
+	CHECK(len > 0 && len < 16, "[%s]", v->hex);
+	if (v->flags & NV_RIPREL) {
+		s32 disp = (s32)((native_page + NATIVE_RIPDATA + 8) - (slot + len));
+
+		memcpy(code + v->disp_off, &disp, 4);
+	}
+	memset(slot, 0x90, 16);
+	memcpy(slot, code, len);
+	for (i = 0; i < iters && failures < 3; i++)
+		failures += native_compare(v, code, len) != 0;
+	return failures;
+}
+
+static void test_native_crosscheck(void)
+{
+	size_t tramp_len = (size_t)(native_tramp_end - native_tramp_start);
+	unsigned int i, failures = 0, vectors = 0;
+	const unsigned int iters = 400;
+
+	native_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(native_page != MAP_FAILED, "no executable page: %s", strerror(errno));
+	CHECK(tramp_len < NATIVE_RIPDATA, "trampoline fits");
+	memcpy(native_page, native_tramp_start, tramp_len);
+
+	build_alu_vectors();
+	for (i = 0; i < ARRAY_SIZE(native_alu); i++) {
+		if (!native_alu[i].hex)
+			continue;
+		failures += native_run_vec(&native_alu[i], iters);
+		vectors++;
+	}
+	for (i = 0; i < ARRAY_SIZE(native_fixed); i++) {
+		failures += native_run_vec(&native_fixed[i], iters);
+		vectors++;
+	}
+	munmap(native_page, 4096);
+	test_info("%u instruction forms x %u random states checked against the CPU",
+		  vectors, iters);
+	CHECK(failures == 0, "%u mismatches with the host CPU", failures);
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(test_length_table),
+	TEST_CASE(test_length_any_bytes),
+	TEST_CASE(test_length_exact_avail),
+	TEST_CASE(test_decode_fields),
+	TEST_CASE(test_cpu_mode),
+	TEST_CASE(test_emulate_table),
+	TEST_CASE(test_mmio_read_reexecute),
+	TEST_CASE(test_mmio_rmw_reexecute),
+	TEST_CASE(test_mmio_write),
+	TEST_CASE(test_mmio_write_exit),
+	TEST_CASE(test_mmio_rep_movs_to_mmio),
+	TEST_CASE(test_mmio_rep_movs_from_mmio),
+	TEST_CASE(test_rep_loop_to_completion),
+	TEST_CASE(test_fetch_more_bytes),
+	TEST_CASE(test_exception_error_codes),
+	TEST_CASE(test_native_crosscheck),
+};
+
+int main(void)
+{
+	return run_tests(cases, ARRAY_SIZE(cases));
+}
