@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qcow2 images (QEMU's docs/interop/qcow2.txt): versions 2 and 3, reads
+ * through L1/L2 tables with backing chains.  Writing needs cluster
+ * allocation with refcount updates, which is not implemented: a qcow2 disk
+ * must be opened readonly or with snapshot (writes go to the overlay).
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "disk.h"
+#include "util.h"
+
+#define QCOW2_MAGIC			0x514649fbU	/* "QFI\xfb" */
+#define QCOW2_HEADER_V2_SIZE		72
+#define QCOW2_HEADER_V3_MIN_SIZE	104
+#define QCOW2_MIN_CLUSTER_BITS		9
+#define QCOW2_MAX_CLUSTER_BITS		21
+#define QCOW2_OFFSET_MASK		0x00fffffffffffe00ULL
+#define QCOW2_L2_COMPRESSED		(1ULL << 62)
+#define QCOW2_L2_ZERO			(1ULL << 0)
+#define QCOW2_INCOMPAT_DIRTY		(1ULL << 0)
+#define QCOW2_INCOMPAT_CORRUPT		(1ULL << 1)
+#define QCOW2_INCOMPAT_DATA_FILE	(1ULL << 2)
+#define QCOW2_INCOMPAT_COMPRESSION	(1ULL << 3)
+#define QCOW2_INCOMPAT_EXTL2		(1ULL << 4)
+/* Features a reader may ignore: dirty refcounts, the compression type. */
+#define QCOW2_INCOMPAT_READ_OK		(QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_COMPRESSION)
+/* Refuse L1 tables beyond this (32 MiB of L1 = petabytes of disk). */
+#define QCOW2_MAX_L1_ENTRIES		(4U << 20)
+
+struct qcow2_header {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t backing_file_offset;
+	uint32_t backing_file_size;
+	uint32_t cluster_bits;
+	uint64_t size;
+	uint32_t crypt_method;
+	uint32_t l1_size;
+	uint64_t l1_table_offset;
+	uint64_t refcount_table_offset;
+	uint32_t refcount_table_clusters;
+	uint32_t nb_snapshots;
+	uint64_t snapshots_offset;
+	uint64_t incompatible_features;		/* v3 from here */
+	uint64_t compatible_features;
+	uint64_t autoclear_features;
+	uint32_t refcount_order;
+	uint32_t header_length;
+} __attribute__((packed));
+_Static_assert(sizeof(struct qcow2_header) == QCOW2_HEADER_V3_MIN_SIZE, "qcow2 header");
+
+struct qcow2_disk {
+	struct disk disk;	/* first: cast from struct disk */
+	int fd;
+	char path[PATH_MAX];
+	uint32_t cluster_bits;
+	uint32_t l2_bits;	/* entries per L2 table, log2 */
+	uint32_t l1_size;
+	uint64_t *l1;		/* host-endian copy */
+	struct disk *backing;	/* NULL: unallocated clusters read as zeros */
+};
+
+static struct qcow2_disk *to_qcow2(struct disk *d)
+{
+	return (struct qcow2_disk *)d;
+}
+
+/*
+ * Host offset of guest @off's cluster: >0 allocated, 0 unallocated (fall
+ * through to the backing file), -1 reads as zeros, <0 other: -errno.
+ */
+static int64_t qcow2_lookup(struct qcow2_disk *q, uint64_t off)
+{
+	uint64_t cluster_size = 1ULL << q->cluster_bits;
+	uint64_t l1_index = off >> (q->cluster_bits + q->l2_bits);
+	uint64_t l2_index = (off >> q->cluster_bits) & ((1ULL << q->l2_bits) - 1);
+	uint64_t l2_offset, entry;
+	int err;
+
+	if (l1_index >= q->l1_size)
+		return 0;
+	l2_offset = q->l1[l1_index] & QCOW2_OFFSET_MASK;
+	if (!l2_offset)
+		return 0;
+	err = disk_pread(q->fd, &entry, sizeof(entry), l2_offset + l2_index * 8);
+	if (err)
+		return err;
+	entry = be64toh(entry);
+	if (entry & QCOW2_L2_COMPRESSED)
+		return -ENOTSUP;
+	if (entry & QCOW2_L2_ZERO)
+		return -1;
+	entry &= QCOW2_OFFSET_MASK;
+	if (entry % cluster_size)
+		return -EIO;
+	return entry;
+}
+
+static int qcow2_read(struct disk *d, uint64_t off, void *buf, size_t len)
+{
+	struct qcow2_disk *q = to_qcow2(d);
+	uint64_t cluster_size = 1ULL << q->cluster_bits;
+	uint8_t *p = buf;
+	int err;
+
+	while (len) {
+		uint64_t in_cluster = off & (cluster_size - 1);
+		size_t chunk = MIN(len, cluster_size - in_cluster);
+		int64_t host = qcow2_lookup(q, off);
+
+		if (host < -1)
+			return host;
+		if (host > 0) {
+			err = disk_pread(q->fd, p, chunk, host + in_cluster);
+		} else if (host == 0 && q->backing && off < q->backing->size) {
+			size_t from_backing = MIN(chunk, q->backing->size - off);
+
+			err = disk_read(q->backing, off, p, from_backing);
+			memset(p + from_backing, 0, chunk - from_backing);
+		} else {
+			memset(p, 0, chunk);
+			err = 0;
+		}
+		if (err)
+			return err;
+		p += chunk;
+		off += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static int qcow2_write(struct disk *d, uint64_t off, const void *buf, size_t len)
+{
+	(void)d; (void)off; (void)buf; (void)len;
+	return -EROFS;	/* TODO: cluster allocation and refcount updates */
+}
+
+static int qcow2_flush(struct disk *d)
+{
+	(void)d;
+	return 0;
+}
+
+static void qcow2_close(struct disk *d)
+{
+	struct qcow2_disk *q = to_qcow2(d);
+
+	if (q->backing)
+		disk_close(q->backing);
+	if (q->fd >= 0)
+		close(q->fd);
+	free(q->l1);
+	free(q);
+}
+
+static const struct disk_ops qcow2_ops = {
+	.read = qcow2_read,
+	.write = qcow2_write,
+	.flush = qcow2_flush,
+	.close = qcow2_close,
+};
+
+static void header_to_host(struct qcow2_header *h)
+{
+	h->magic = be32toh(h->magic);
+	h->version = be32toh(h->version);
+	h->backing_file_offset = be64toh(h->backing_file_offset);
+	h->backing_file_size = be32toh(h->backing_file_size);
+	h->cluster_bits = be32toh(h->cluster_bits);
+	h->size = be64toh(h->size);
+	h->crypt_method = be32toh(h->crypt_method);
+	h->l1_size = be32toh(h->l1_size);
+	h->l1_table_offset = be64toh(h->l1_table_offset);
+	h->incompatible_features = be64toh(h->incompatible_features);
+	h->header_length = be32toh(h->header_length);
+}
+
+static int qcow2_check_header(const char *path, struct qcow2_header *h)
+{
+	const char *why = NULL;
+
+	if (h->magic != QCOW2_MAGIC)
+		why = "not a qcow2 image";
+	else if (h->version != 2 && h->version != 3)
+		why = "unsupported qcow2 version";
+	else if (h->cluster_bits < QCOW2_MIN_CLUSTER_BITS ||
+		 h->cluster_bits > QCOW2_MAX_CLUSTER_BITS)
+		why = "invalid cluster size";
+	else if (h->crypt_method)
+		why = "encrypted qcow2 images are not supported";
+	else if (h->version == 3 && (h->incompatible_features & ~QCOW2_INCOMPAT_READ_OK))
+		why = "qcow2 incompatible features set (corrupt, external data file or extended L2)";
+	else if (h->l1_size > QCOW2_MAX_L1_ENTRIES)
+		why = "L1 table too large";
+	if (why) {
+		vmm_error("--disk %s: %s", path, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int qcow2_open_backing(struct qcow2_disk *q, const struct qcow2_header *h,
+			      int depth)
+{
+	char name[PATH_MAX], dir[PATH_MAX], full[PATH_MAX * 2];
+	int err;
+
+	if (!h->backing_file_offset)
+		return 0;
+	if (!h->backing_file_size || h->backing_file_size >= sizeof(name)) {
+		vmm_error("--disk %s: bad backing file name length", q->path);
+		return -EINVAL;
+	}
+	err = disk_pread(q->fd, name, h->backing_file_size, h->backing_file_offset);
+	if (err)
+		return vmm_error_errno(-err, "--disk %s: reading the backing file name", q->path);
+	name[h->backing_file_size] = '\0';
+	/* A relative name is relative to the image that names it. */
+	if (name[0] == '/') {
+		snprintf(full, sizeof(full), "%s", name);
+	} else {
+		snprintf(dir, sizeof(dir), "%s", q->path);
+		snprintf(full, sizeof(full), "%s/%s", dirname(dir), name);
+	}
+	return disk_open_backing(full, depth + 1, &q->backing);
+}
+
+int qcow2_open(const char *path, bool readonly, int depth, struct disk **out)
+{
+	struct qcow2_header h = { 0 };
+	struct qcow2_disk *q;
+	uint32_t i;
+	int err;
+
+	if (!readonly) {
+		vmm_error("--disk %s: writable qcow2 is not supported; add ,snapshot or ,readonly",
+			  path);
+		return -EROFS;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return vmm_error_errno(ENOMEM, "--disk %s", path);
+	q->disk.ops = &qcow2_ops;
+	q->disk.path = q->path;
+	q->disk.overlay_fd = -1;
+	snprintf(q->path, sizeof(q->path), "%s", path);
+	q->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (q->fd < 0) {
+		err = vmm_error_errno(errno, "--disk %s", path);
+		goto fail;
+	}
+	err = disk_pread(q->fd, &h, sizeof(h), 0);
+	if (err) {
+		vmm_error_errno(-err, "--disk %s: reading the qcow2 header", path);
+		goto fail;
+	}
+	header_to_host(&h);
+	err = qcow2_check_header(path, &h);
+	if (err)
+		goto fail;
+	if (h.version == 2)
+		h.incompatible_features = 0;
+	q->cluster_bits = h.cluster_bits;
+	q->l2_bits = h.cluster_bits - 3;
+	q->l1_size = h.l1_size;
+	q->disk.size = h.size;
+	q->l1 = calloc(h.l1_size ? h.l1_size : 1, sizeof(uint64_t));
+	if (!q->l1) {
+		err = vmm_error_errno(ENOMEM, "--disk %s: L1 table", path);
+		goto fail;
+	}
+	err = disk_pread(q->fd, q->l1, h.l1_size * sizeof(uint64_t), h.l1_table_offset);
+	if (err) {
+		vmm_error_errno(-err, "--disk %s: reading the L1 table", path);
+		goto fail;
+	}
+	for (i = 0; i < h.l1_size; i++)
+		q->l1[i] = be64toh(q->l1[i]);
+	err = qcow2_open_backing(q, &h, depth);
+	if (err)
+		goto fail;
+	*out = &q->disk;
+	return 0;
+fail:
+	qcow2_close(&q->disk);
+	return err;
+}
