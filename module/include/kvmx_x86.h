@@ -33,6 +33,25 @@ enum kvmx_pending_io {
 struct kvmx_x86_vcpu;
 
 /**
+ * struct kvmx_pio - one port I/O exit, as the vendor decoded it
+ * @port, @size, @in:  the access (size 1, 2 or 4)
+ * @string, @rep:      INS/OUTS, with a REP prefix
+ * @addr_bytes:        address size of the string form (2, 4 or 8)
+ * @seg:               segment of the source (OUTS; INS always uses ES)
+ * @count:             elements in the batch in flight (string form)
+ */
+struct kvmx_pio {
+	u16 port;
+	u8 size;
+	bool in;
+	bool string;
+	bool rep;
+	u8 addr_bytes;
+	enum kvmx_sreg seg;
+	u32 count;
+};
+
+/**
  * struct kvmx_x86_ops - what a vendor backend provides
  *
  * Every vCPU op runs with vcpu->mutex held.
@@ -102,6 +121,7 @@ struct kvmx_x86_ops {
  * @mp_state:    KVM_MP_STATE_*
  * @guest_fpu:   guest FPU/XSAVE state, swapped in around guest entry
  * @pending_io:  what the next KVM_RUN completes before entering
+ * @pio:         the port I/O exit in flight
  * @mmio_*:      the MMIO access in flight while @pending_io == KVMX_IO_MMIO:
  *               its gpa and length, whether the emulated instruction wrote
  *               to MMIO, and the read data userspace supplied (@mmio_ready)
@@ -129,9 +149,7 @@ struct kvmx_x86_vcpu {
 	u32 mp_state;
 	struct fpu_guest guest_fpu;
 	enum kvmx_pending_io pending_io;
-	u8 io_size;
-	u16 io_port;
-	u32 io_count;
+	struct kvmx_pio pio;
 	u64 mmio_gpa;
 	u32 mmio_len;
 	bool mmio_write;
@@ -200,8 +218,6 @@ long kvmx_regs_ioctl(struct kvmx_x86_vcpu *xv, unsigned int ioctl,
 		     void __user *argp);
 
 /* x86/exits.c: handlers shared by both vendors (same return contract). */
-int kvmx_handle_io(struct kvmx_x86_vcpu *xv, u16 port, u8 size, bool in,
-		   bool string, bool rep);
 int kvmx_handle_hlt(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_cpuid(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_rdmsr(struct kvmx_x86_vcpu *xv);
@@ -211,7 +227,13 @@ int kvmx_handle_xsetbv(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv);
 int kvmx_internal_error(struct kvmx_x86_vcpu *xv, u32 suberror);
 
+/* x86/pio.c */
+int kvmx_handle_io(struct kvmx_x86_vcpu *xv, const struct kvmx_pio *pio);
+int kvmx_complete_pio_in(struct kvmx_x86_vcpu *xv);
+int kvmx_complete_pio_string(struct kvmx_x86_vcpu *xv);
+
 /* x86/mmio.c */
+int kvmx_translate_data(struct kvmx_x86_vcpu *xv, u64 la, bool write, u64 *gpa);
 int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa);
 int kvmx_complete_mmio(struct kvmx_x86_vcpu *xv);
 unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain);

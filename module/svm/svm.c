@@ -546,11 +546,20 @@ static int handle_ioio(struct kvmx_svm_vcpu *svm)
 {
 	u64 info = svm->vmcb->control.exit_info_1;
 	u8 size = (info & SVMX_IOIO_SIZE_MASK) >> SVMX_IOIO_SIZE_SHIFT;
+	u8 asize = (info & SVMX_IOIO_ASIZE_MASK) >> SVMX_IOIO_ASIZE_SHIFT;
+	struct kvmx_pio pio = {
+		.port = info >> SVMX_IOIO_PORT_SHIFT,
+		.size = size == 4 ? 4 : size == 2 ? 2 : 1,
+		.in = info & SVMX_IOIO_IN,
+		.string = info & SVMX_IOIO_STR,
+		.rep = info & SVMX_IOIO_REP,
+		.addr_bytes = asize == 4 ? 8 : asize == 2 ? 4 : 2,
+		.seg = (info & SVMX_IOIO_SEG_MASK) >> SVMX_IOIO_SEG_SHIFT,
+	};
 
-	return kvmx_handle_io(&svm->x86, info >> SVMX_IOIO_PORT_SHIFT,
-			      size == 4 ? 4 : size == 2 ? 2 : 1,
-			      info & SVMX_IOIO_IN, info & SVMX_IOIO_STR,
-			      info & SVMX_IOIO_REP);
+	if (pio.in)	/* INS always stores through ES */
+		pio.seg = KVMX_SREG_ES;
+	return kvmx_handle_io(&svm->x86, &pio);
 }
 
 static int handle_msr(struct kvmx_svm_vcpu *svm)

@@ -81,6 +81,10 @@ enum {
 #define SVMX_IOIO_REP		BIT(3)
 #define SVMX_IOIO_SIZE_SHIFT	4
 #define SVMX_IOIO_SIZE_MASK	(7 << SVMX_IOIO_SIZE_SHIFT)
+#define SVMX_IOIO_ASIZE_SHIFT	7	/* bit 7: 16-bit, 8: 32-bit, 9: 64-bit */
+#define SVMX_IOIO_ASIZE_MASK	(7 << SVMX_IOIO_ASIZE_SHIFT)
+#define SVMX_IOIO_SEG_SHIFT	10	/* effective segment, sreg encoding */
+#define SVMX_IOIO_SEG_MASK	(7 << SVMX_IOIO_SEG_SHIFT)
 #define SVMX_IOIO_PORT_SHIFT	16
 
 /* EVENTINJ / EXITINTINFO (APM vol. 2, "Event Injection"). */

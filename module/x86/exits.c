@@ -54,46 +54,19 @@ int kvmx_internal_error(struct kvmx_x86_vcpu *xv, u32 suberror)
 	return 0;
 }
 
-int kvmx_handle_io(struct kvmx_x86_vcpu *xv, u16 port, u8 size, bool in,
-		   bool string, bool rep)
-{
-	struct kvm_run *run = xv->vcpu->run;
-
-	if (string)	/* TODO: INS/OUTS through the emulator (issue 3) */
-		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
-
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = port;
-	run->io.count = 1;
-	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
-	if (!in)
-		memcpy(xv->vcpu->pio_data, &xv->regs[KVMX_RAX], size);
-	xv->io_size = size;
-	xv->pending_io = in ? KVMX_IO_PIO_IN : KVMX_IO_PIO_OUT;
-	return 0;
-}
-
 /* Called at the start of KVM_RUN: finish the access userspace served. */
 int kvmx_complete_userspace_io(struct kvmx_x86_vcpu *xv)
 {
 	enum kvmx_pending_io p = xv->pending_io;
-	u64 val = 0;
 
 	xv->pending_io = KVMX_IO_NONE;
 	switch (p) {
 	case KVMX_IO_PIO_IN:
-		memcpy(&val, xv->vcpu->pio_data, xv->io_size);
-		if (xv->io_size == 4)	/* 32-bit results zero-extend */
-			xv->regs[KVMX_RAX] = (u32)val;
-		else if (xv->io_size == 2)
-			xv->regs[KVMX_RAX] = (xv->regs[KVMX_RAX] & ~0xffffULL) | (u16)val;
-		else
-			xv->regs[KVMX_RAX] = (xv->regs[KVMX_RAX] & ~0xffULL) | (u8)val;
-		return skip_insn(xv);
+		return kvmx_complete_pio_in(xv);
 	case KVMX_IO_PIO_OUT:
 		return skip_insn(xv);
+	case KVMX_IO_PIO_STRING:
+		return kvmx_complete_pio_string(xv);
 	case KVMX_IO_MMIO:
 		return kvmx_complete_mmio(xv);
 	default:

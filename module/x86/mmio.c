@@ -108,6 +108,30 @@ static unsigned int fetch_insn(struct kvmx_x86_vcpu *xv, u8 *bytes,
 	return n;
 }
 
+/*
+ * Translate a data access at linear address @la for an exit handler:
+ * 0 with *@gpa set, or 1 after queueing the fault the guest must see.
+ */
+int kvmx_translate_data(struct kvmx_x86_vcpu *xv, u64 la, bool write, u64 *gpa)
+{
+	struct kvmx_walk_result res;
+	int r;
+
+	r = gva_to_gpa(xv, la, walk_access(xv, write ? KVMX_WALK_WRITE : 0),
+		       &res);
+	if (r == KVMX_WALK_OK) {
+		*gpa = res.gpa;
+		return 0;
+	}
+	if (r == KVMX_WALK_PAGE_FAULT) {
+		kvmx_x86->set_cr(xv, 2, la);
+		kvmx_queue_exception(xv, X86_TRAP_PF, true, res.error_code);
+	} else {
+		kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
+	}
+	return 1;
+}
+
 unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain)
 {
 	u8 bytes[KVMX_INSN_MAX_LEN];

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Port I/O exits: IN/OUT through the PIO data page, and the string forms
+ * INS/OUTS (with REP) a batch at a time.
+ *
+ * A string batch holds at most one PIO page of elements.  OUTS copies the
+ * elements from guest memory before the exit; INS checks that every
+ * destination translates before the exit and stores the data when
+ * userspace returns.  With REP and RCX not yet zero the instruction is not
+ * skipped, so the guest re-executes it for the next batch (interrupts and
+ * signals get their chance in between, as with hardware).
+ */
+#include <linux/mm.h>
+
+#include "kvmx_x86.h"
+
+static u64 addr_mask(u8 addr_bytes)
+{
+	return addr_bytes == 8 ? ~0ULL : (1ULL << (8 * addr_bytes)) - 1;
+}
+
+/* Update a register used with @addr_bytes addressing (16-bit keeps the rest). */
+static void set_addr_reg(struct kvmx_x86_vcpu *xv, int reg, u64 val,
+			 u8 addr_bytes)
+{
+	if (addr_bytes == 2)
+		xv->regs[reg] = (xv->regs[reg] & ~0xffffULL) | (val & 0xffff);
+	else if (addr_bytes == 4)
+		xv->regs[reg] = (u32)val;
+	else
+		xv->regs[reg] = val;
+}
+
+static u64 seg_base(struct kvmx_x86_vcpu *xv, enum kvmx_sreg seg)
+{
+	struct kvm_segment s;
+
+	kvmx_x86->get_segment(xv, &s, seg);
+	return s.base;
+}
+
+/* Linear address of element @i of the current string batch. */
+static u64 element_la(struct kvmx_x86_vcpu *xv, unsigned int i)
+{
+	const struct kvmx_pio *p = &xv->pio;
+	int reg = p->in ? KVMX_RDI : KVMX_RSI;
+	s64 step = (kvmx_x86->get_rflags(xv) & X86_EFLAGS_DF) ? -p->size : p->size;
+	u64 off = (xv->regs[reg] + i * step) & addr_mask(p->addr_bytes);
+	u64 la = off;
+
+	/* In 64-bit mode only FS and GS have a base. */
+	if (!(xv->efer & EFER_LMA) || p->seg == KVMX_SREG_FS ||
+	    p->seg == KVMX_SREG_GS || p->addr_bytes != 8)
+		la += seg_base(xv, p->seg);
+	if (p->addr_bytes != 8)
+		la = (u32)la;
+	return la;
+}
+
+/* Copy one element between guest memory and the PIO page. */
+static int copy_element(struct kvmx_x86_vcpu *xv, unsigned int i, bool to_guest)
+{
+	u8 *data = xv->vcpu->pio_data + i * xv->pio.size;
+	u64 la = element_la(xv, i);
+	unsigned int done = 0;
+
+	/* An element may straddle two pages: translate each part. */
+	while (done < xv->pio.size) {
+		unsigned int n = min_t(unsigned int, xv->pio.size - done,
+				       PAGE_SIZE - offset_in_page(la + done));
+		u64 gpa;
+
+		if (kvmx_translate_data(xv, la + done, to_guest, &gpa))
+			return 1;
+		if (to_guest ? kvmx_write_guest(xv->vcpu->vm, gpa, data + done, n)
+			     : kvmx_read_guest(xv->vcpu->vm, gpa, data + done, n))
+			return -EFAULT;
+		done += n;
+	}
+	return 0;
+}
+
+/* Check that element @i can be written, without writing it. */
+static int probe_element(struct kvmx_x86_vcpu *xv, unsigned int i)
+{
+	u64 la = element_la(xv, i), gpa;
+
+	if (kvmx_translate_data(xv, la, true, &gpa))
+		return 1;
+	return kvmx_translate_data(xv, la + xv->pio.size - 1, true, &gpa);
+}
+
+static int string_io(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_pio *p = &xv->pio;
+	struct kvm_run *run = xv->vcpu->run;
+	u64 count = 1, cr2 = kvmx_x86->get_cr(xv, 2);
+	unsigned int i, n;
+	int r;
+
+	if (p->rep) {
+		count = xv->regs[KVMX_RCX] & addr_mask(p->addr_bytes);
+		if (!count)
+			return kvmx_x86->skip_insn(xv);
+	}
+	n = min_t(u64, count, PAGE_SIZE / p->size);
+	for (i = 0; i < n; i++) {
+		r = p->in ? probe_element(xv, i) : copy_element(xv, i, false);
+		if (r < 0)
+			return r;
+		if (r) {
+			if (!i)
+				return 1;	/* the fault is queued */
+			/* Do the part before the fault; the rest faults next time. */
+			xv->exception.pending = false;
+			kvmx_x86->set_cr(xv, 2, cr2);
+			break;
+		}
+	}
+	p->count = i;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = p->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = p->size;
+	run->io.port = p->port;
+	run->io.count = p->count;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	xv->pending_io = KVMX_IO_PIO_STRING;
+	return 0;
+}
+
+int kvmx_handle_io(struct kvmx_x86_vcpu *xv, const struct kvmx_pio *pio)
+{
+	struct kvm_run *run = xv->vcpu->run;
+
+	xv->pio = *pio;
+	if (pio->string)
+		return string_io(xv);
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = pio->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = pio->size;
+	run->io.port = pio->port;
+	run->io.count = 1;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	if (!pio->in)
+		memcpy(xv->vcpu->pio_data, &xv->regs[KVMX_RAX], pio->size);
+	xv->pending_io = pio->in ? KVMX_IO_PIO_IN : KVMX_IO_PIO_OUT;
+	return 0;
+}
+
+/* KVM_RUN after an IN: merge the data into RAX and skip the instruction. */
+int kvmx_complete_pio_in(struct kvmx_x86_vcpu *xv)
+{
+	u64 val = 0;
+
+	memcpy(&val, xv->vcpu->pio_data, xv->pio.size);
+	if (xv->pio.size == 4)		/* 32-bit results zero-extend */
+		xv->regs[KVMX_RAX] = (u32)val;
+	else if (xv->pio.size == 2)
+		xv->regs[KVMX_RAX] = (xv->regs[KVMX_RAX] & ~0xffffULL) | (u16)val;
+	else
+		xv->regs[KVMX_RAX] = (xv->regs[KVMX_RAX] & ~0xffULL) | (u8)val;
+	return kvmx_x86->skip_insn(xv);
+}
+
+/* KVM_RUN after a string batch: store INS data, advance the registers. */
+int kvmx_complete_pio_string(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_pio *p = &xv->pio;
+	int reg = p->in ? KVMX_RDI : KVMX_RSI;
+	s64 step = (kvmx_x86->get_rflags(xv) & X86_EFLAGS_DF) ? -p->size : p->size;
+	u64 left;
+	unsigned int i;
+	int r;
+
+	if (p->in) {
+		for (i = 0; i < p->count; i++) {
+			r = copy_element(xv, i, true);
+			if (r)
+				return r < 0 ? r : 1;
+		}
+	}
+	set_addr_reg(xv, reg, xv->regs[reg] + p->count * step, p->addr_bytes);
+	if (!p->rep)
+		return kvmx_x86->skip_insn(xv);
+	left = (xv->regs[KVMX_RCX] & addr_mask(p->addr_bytes)) - p->count;
+	set_addr_reg(xv, KVMX_RCX, left, p->addr_bytes);
+	return left ? 1 : kvmx_x86->skip_insn(xv);
+}
