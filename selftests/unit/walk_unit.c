@@ -10,6 +10,13 @@
  * permissions and control bits against a model written from the SDM's
  * "Access Rights" rules.
  */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
 #include "harness.h"
 #include "kvmx_walk.h"
 
@@ -40,7 +47,7 @@
 #define A_FETCH		KVMX_WALK_FETCH
 #define A_USER		KVMX_WALK_USER
 
-static u8 guest_mem[GUEST_MEM_SIZE];
+static u8 guest_mem[GUEST_MEM_SIZE] __attribute__((aligned(4096)));
 
 /* What the fake memory saw, and what a racing "guest" does to an entry. */
 static struct fake {
@@ -1255,6 +1262,435 @@ static void test_invalid_arguments(void)
 	CHECK_EQ(t.w.mode, KVMX_PAGING_PAE);
 }
 
+/* ---- cross-check against the processor behind /dev/kvm ---- */
+
+/*
+ * The same 4-level page tables are handed to a real vCPU: a stub performs
+ * the access at the tested address, in ring 0 or ring 3, and the #PF the
+ * processor delivers (error code and CR2), or its absence, must match the
+ * walker's verdict; so must the A/D bits the processor set.  On this build
+ * host /dev/kvm is a nested KVM, so the verdict comes from the CPU (with
+ * NPT/EPT) or from kvm.ko's own walker (shadow paging): the reference
+ * either way.  Skips when /dev/kvm is missing.
+ *
+ * Guest layout (identity-mapped supervisor pages unless said otherwise):
+ */
+#define HW_GDT		0x1000ULL
+#define HW_IDT		0x2000ULL
+#define HW_TSS		0x3000ULL
+#define HW_HANDLERS	0x4000ULL	/* 16 bytes per vector: mov $vec, %r15d; hlt */
+#define HW_STUBS	0x5000ULL	/* the access stubs */
+#define HW_STACK_TOP	0x6ff0ULL	/* ring-0 stack, also TSS.RSP0 */
+#define HW_USER_STUBS	0x7000ULL	/* gva: a user-mode alias of HW_STUBS */
+#define HW_TARGET_GPA	0x200000ULL	/* the page accessed: all UD2 */
+#define HW_GVA		0x00007f8000000100ULL	/* PML4 slot 255: only the tested entries */
+#define HW_SEL_CODE0	0x08
+#define HW_SEL_DATA0	0x10
+#define HW_SEL_DATA3	0x1b
+#define HW_SEL_CODE3	0x23
+#define HW_SEL_TSS	0x28
+#define HW_VEC_UD	6
+#define HW_VEC_PF	14
+
+/* Stubs: each performs one access at %rsi, then UD2 reports success. */
+static const u8 hw_stub_read[] = { 0x8a, 0x06, 0x0f, 0x0b };	/* mov (%rsi),%al; ud2 */
+static const u8 hw_stub_write[] = { 0x88, 0x06, 0x0f, 0x0b };	/* mov %al,(%rsi); ud2 */
+static const u8 hw_stub_fetch[] = { 0xff, 0xe6 };		/* jmp *%rsi (page is all UD2) */
+#define HW_STUB_READ	0x00
+#define HW_STUB_WRITE	0x10
+#define HW_STUB_FETCH	0x20
+
+struct hw_vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	struct tenv t;
+};
+
+static u64 hw_segment_desc(u64 type_flags)
+{
+	/* base 0, limit 0xfffff; type_flags holds the access byte and flags. */
+	return 0x000f00000000ffffULL | type_flags;
+}
+
+static void hw_write_tables(void)
+{
+	u64 *gdt = (u64 *)&guest_mem[HW_GDT];
+	u64 tss_desc;
+	unsigned int vec;
+
+	gdt[1] = hw_segment_desc(0x00a09a0000000000ULL);	/* code, L, DPL 0 */
+	gdt[2] = hw_segment_desc(0x00c0920000000000ULL);	/* data, DPL 0 */
+	gdt[3] = hw_segment_desc(0x00c0f20000000000ULL);	/* data, DPL 3 */
+	gdt[4] = hw_segment_desc(0x00a0fa0000000000ULL);	/* code, L, DPL 3 */
+	tss_desc = 0x67 | ((HW_TSS & 0xffffff) << 16) | (0x89ULL << 40) |
+		   (((HW_TSS >> 24) & 0xff) << 56);
+	gdt[5] = tss_desc;
+	gdt[6] = HW_TSS >> 32;
+	mem_set(HW_TSS + 4, HW_STACK_TOP, 8);			/* RSP0 */
+
+	for (vec = 0; vec < 32; vec++) {
+		u64 handler = HW_HANDLERS + 16 * vec;
+		u8 *code = &guest_mem[handler];
+		u64 lo, hi;
+
+		code[0] = 0x41;					/* mov $vec, %r15d */
+		code[1] = 0xbf;
+		memcpy(&code[2], &vec, 4);
+		code[6] = 0xf4;					/* hlt */
+		lo = (handler & 0xffff) | ((u64)HW_SEL_CODE0 << 16) | (0x8eULL << 40) |
+		     (((handler >> 16) & 0xffff) << 48);
+		hi = handler >> 32;
+		mem_set(HW_IDT + 16 * vec, lo, 8);
+		mem_set(HW_IDT + 16 * vec + 8, hi, 8);
+	}
+	memcpy(&guest_mem[HW_STUBS + HW_STUB_READ], hw_stub_read, sizeof(hw_stub_read));
+	memcpy(&guest_mem[HW_STUBS + HW_STUB_WRITE], hw_stub_write, sizeof(hw_stub_write));
+	memcpy(&guest_mem[HW_STUBS + HW_STUB_FETCH], hw_stub_fetch, sizeof(hw_stub_fetch));
+	for (vec = 0; vec < PAGE_4K; vec += 2) {
+		guest_mem[HW_TARGET_GPA + vec] = 0x0f;
+		guest_mem[HW_TARGET_GPA + vec + 1] = 0x0b;
+	}
+}
+
+/* Give the vCPU what the host supports, so CR4.SMEP/SMAP and EFER.NXE are accepted. */
+static bool hw_set_cpuid(struct hw_vm *vm, bool *smep, bool *smap, unsigned int *maxphyaddr)
+{
+	struct {
+		struct kvm_cpuid2 head;
+		struct kvm_cpuid_entry2 entries[100];
+	} cpuid;
+	unsigned int i;
+
+	memset(&cpuid, 0, sizeof(cpuid));
+	cpuid.head.nent = 100;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &cpuid) < 0)
+		return false;
+	*smep = false;
+	*smap = false;
+	*maxphyaddr = 36;
+	for (i = 0; i < cpuid.head.nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid.entries[i];
+
+		if (e->function == 7 && e->index == 0) {
+			*smep = e->ebx & (1U << 7);
+			*smap = e->ebx & (1U << 20);
+		}
+		if (e->function == 0x80000008)
+			*maxphyaddr = e->eax & 0xff;
+	}
+	return ioctl(vm->vcpu_fd, KVM_SET_CPUID2, &cpuid) == 0;
+}
+
+static void hw_close(struct hw_vm *vm)
+{
+	if (vm->run)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+}
+
+/* Add (or delete) the memslot that holds all of guest_mem at gpa 0. */
+static void hw_memslot(struct hw_vm *vm, bool add)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = add ? GUEST_MEM_SIZE : 0,
+		.userspace_addr = (uintptr_t)guest_mem,
+	};
+
+	CHECK_IOCTL_OK(ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region));
+}
+
+static void hw_open(struct hw_vm *vm, bool *smep, bool *smap)
+{
+	unsigned int maxphyaddr;
+	int size;
+
+	vm->vm_fd = -1;
+	vm->vcpu_fd = -1;
+	vm->run = NULL;
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	REQUIRE(vm->kvm_fd >= 0, "/dev/kvm: %s", strerror(errno));
+	vm->vm_fd = CHECK_IOCTL_OK(ioctl(vm->kvm_fd, KVM_CREATE_VM, 0));
+	hw_memslot(vm, true);
+	vm->vcpu_fd = CHECK_IOCTL_OK(ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0));
+	size = CHECK_IOCTL_OK(ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0));
+	vm->run_size = size;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	CHECK(vm->run != MAP_FAILED, "mmap kvm_run: %s", strerror(errno));
+	CHECK(hw_set_cpuid(vm, smep, smap, &maxphyaddr), "KVM_SET_CPUID2: %s", strerror(errno));
+
+	memset(guest_mem, 0, GUEST_MEM_SIZE);
+	env_init(&vm->t, KVMX_PAGING_4LEVEL);
+	vm->t.cpu.maxphyaddr = maxphyaddr;
+	hw_write_tables();
+	map(&vm->t, HW_GDT, HW_GDT, 1, PRW);
+	map(&vm->t, HW_IDT, HW_IDT, 1, PRW);
+	map(&vm->t, HW_TSS, HW_TSS, 1, PRW);
+	map(&vm->t, HW_HANDLERS, HW_HANDLERS, 1, PRW);
+	map(&vm->t, HW_STUBS, HW_STUBS, 1, PRW);
+	map(&vm->t, HW_STACK_TOP & ~0xfffULL, HW_STACK_TOP & ~0xfffULL, 1, PRW);
+	map(&vm->t, HW_USER_STUBS, HW_STUBS, 1, PRWU);
+	map(&vm->t, HW_GVA, HW_TARGET_GPA, 1, PRWU);
+}
+
+static void hw_segment(struct kvm_segment *seg, u16 sel, u8 type, bool code)
+{
+	memset(seg, 0, sizeof(*seg));
+	seg->selector = sel;
+	seg->type = type;
+	seg->present = 1;
+	seg->dpl = sel & 3;
+	seg->s = 1;
+	seg->limit = 0xffffffff;
+	seg->g = 1;
+	seg->l = code;
+	seg->db = !code;
+}
+
+struct hw_outcome {
+	unsigned int vector;	/* HW_VEC_UD: the access went through */
+	u32 error_code;
+	u64 cr2;
+};
+
+/* Run one access on the vCPU with the control bits in vm->t.cpu. */
+static void hw_run(struct hw_vm *vm, u32 access, struct hw_outcome *out)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	bool user = access & KVMX_WALK_USER;
+	u64 stub = (user ? HW_USER_STUBS : HW_STUBS) +
+		   ((access & KVMX_WALK_WRITE) ? HW_STUB_WRITE :
+		    (access & KVMX_WALK_FETCH) ? HW_STUB_FETCH : HW_STUB_READ);
+
+	CHECK_IOCTL_OK(ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs));
+	sregs.cr0 = vm->t.cpu.cr0 | 0x11;	/* PE, ET */
+	sregs.cr3 = vm->t.cpu.cr3;
+	sregs.cr4 = vm->t.cpu.cr4;
+	sregs.efer = vm->t.cpu.efer;
+	sregs.cr2 = 0;
+	if (user) {
+		hw_segment(&sregs.cs, HW_SEL_CODE3, 11, true);
+		hw_segment(&sregs.ss, HW_SEL_DATA3, 3, false);
+	} else {
+		hw_segment(&sregs.cs, HW_SEL_CODE0, 11, true);
+		hw_segment(&sregs.ss, HW_SEL_DATA0, 3, false);
+	}
+	sregs.ds = sregs.ss;
+	sregs.es = sregs.ss;
+	sregs.fs = sregs.ss;
+	sregs.gs = sregs.ss;
+	memset(&sregs.tr, 0, sizeof(sregs.tr));
+	sregs.tr.selector = HW_SEL_TSS;
+	sregs.tr.base = HW_TSS;
+	sregs.tr.limit = 0x67;
+	sregs.tr.type = 11;
+	sregs.tr.present = 1;
+	sregs.gdt.base = HW_GDT;
+	sregs.gdt.limit = 7 * 8 - 1;
+	sregs.idt.base = HW_IDT;
+	sregs.idt.limit = 32 * 16 - 1;
+	CHECK_IOCTL_OK(ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs));
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = stub;
+	regs.rsi = HW_GVA;
+	regs.rsp = HW_STACK_TOP;
+	regs.r15 = ~0ULL;
+	regs.rflags = 0x2 | ((access & KVMX_WALK_AC) ? (1ULL << 18) : 0);
+	CHECK_IOCTL_OK(ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs));
+
+	/*
+	 * Page tables were edited behind KVM's back (it only notices guest
+	 * writes): re-creating the memslot drops any shadow pages built
+	 * from the old entries.
+	 */
+	hw_memslot(vm, false);
+	hw_memslot(vm, true);
+	/* A write stub may have overwritten the UD2 a fetch lands on. */
+	guest_mem[HW_TARGET_GPA + (HW_GVA & 0xfff)] = 0x0f;
+	guest_mem[HW_TARGET_GPA + (HW_GVA & 0xfff) + 1] = 0x0b;
+	CHECK_IOCTL_OK(ioctl(vm->vcpu_fd, KVM_RUN, 0));
+	CHECK_IOCTL_OK(ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs));
+	if (vm->run->exit_reason != KVM_EXIT_HLT)
+		test_fail(__FILE__, __LINE__, "exit reason %u at rip 0x%llx (access 0x%x)",
+			  vm->run->exit_reason, (unsigned long long)regs.rip, access);
+	CHECK(regs.r15 < 32, "halted outside a handler at rip 0x%llx",
+	      (unsigned long long)regs.rip);
+	CHECK_IOCTL_OK(ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs));
+	out->vector = regs.r15;
+	out->cr2 = sregs.cr2;
+	if (getenv("HW_DEBUG"))
+		test_info("rip 0x%llx rsp 0x%llx rsi 0x%llx r15 %llu cr2 0x%llx [rsp] 0x%llx 0x%llx",
+			  (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+			  (unsigned long long)regs.rsi, (unsigned long long)regs.r15,
+			  (unsigned long long)sregs.cr2, (unsigned long long)mem_get(regs.rsp, 8),
+			  (unsigned long long)mem_get(regs.rsp + 8, 8));
+	out->error_code = 0;
+	if (out->vector == HW_VEC_PF)
+		out->error_code = mem_get(regs.rsp, 8);
+}
+
+/*
+ * The entries of the tested translation, from the PML4E down: @flags[l]
+ * replaces U/S, R/W, XD and A/D of level l (bits outside those are kept).
+ */
+static void hw_set_entries(struct hw_vm *vm, const u64 flags[5])
+{
+	const u64 mask = US | RW | XD | KVMX_PTE_A | KVMX_PTE_D;
+	unsigned int level;
+
+	for (level = 1; level <= 4; level++) {
+		u64 eg = entry_gpa(&vm->t, HW_GVA, level);
+
+		mem_set(eg, (mem_get(eg, 8) & ~mask) | flags[level], 8);
+	}
+}
+
+static void test_hw_cross_check(void)
+{
+	static struct hw_vm vm;
+	unsigned int combo, runs = 0, faults = 0, upper_a_on_fault = 0;
+	bool smep_ok, smap_ok;
+
+	hw_open(&vm, &smep_ok, &smap_ok);
+	test_info("host vCPU: SMEP %d SMAP %d MAXPHYADDR %u", smep_ok, smap_ok,
+		  vm.t.cpu.maxphyaddr);
+	for (combo = 0; combo < (1U << 11) * 6; combo++) {
+		unsigned int bits = combo / 6;
+		bool user = (combo % 6) / 3, write = combo % 3 == 1, fetch = combo % 3 == 2;
+		bool pte_us = bits & 1, pte_rw = bits & 2, pte_xd = bits & 4;
+		bool pde_us = bits & 8, pde_rw = bits & 16, pde_xd = bits & 32;
+		bool ac = bits & 64, wp = bits & 128, smep = bits & 256;
+		bool smap = bits & 512, nxe = bits & 1024;
+		u64 flags[5] = { 0 }, before[5], after_walk[5];
+		struct kvmx_walk_result res;
+		struct hw_outcome hw;
+		unsigned int level;
+		u32 access = 0;
+		int ret;
+
+		if ((smep && !smep_ok) || (smap && !smap_ok) || (ac && user))
+			continue;
+		flags[4] = US | RW;
+		flags[3] = US | RW;
+		flags[2] = (pde_us ? US : 0) | (pde_rw ? RW : 0) | (pde_xd ? XD : 0);
+		flags[1] = (pte_us ? US : 0) | (pte_rw ? RW : 0) | (pte_xd ? XD : 0);
+		hw_set_entries(&vm, flags);
+		vm.t.cpu.cr0 = KVMX_WALK_CR0_PG | (wp ? KVMX_WALK_CR0_WP : 0);
+		vm.t.cpu.cr4 = KVMX_WALK_CR4_PAE | (smep ? SMEP : 0) | (smap ? SMAP : 0);
+		vm.t.cpu.efer = KVMX_WALK_EFER_LMA | (1ULL << 8) | (nxe ? KVMX_WALK_EFER_NXE : 0);
+		access = (user ? KVMX_WALK_USER : 0) | (write ? KVMX_WALK_WRITE : 0) |
+			 (fetch ? KVMX_WALK_FETCH : 0) | (ac ? KVMX_WALK_AC : 0);
+
+		for (level = 1; level <= 4; level++)
+			before[level] = mem_get(entry_gpa(&vm.t, HW_GVA, level), 8);
+		ret = walk(&vm.t, HW_GVA, access | KVMX_WALK_SET_AD, &res);
+		for (level = 1; level <= 4; level++) {
+			after_walk[level] = mem_get(entry_gpa(&vm.t, HW_GVA, level), 8);
+			mem_set(entry_gpa(&vm.t, HW_GVA, level), before[level], 8);
+		}
+
+		hw_run(&vm, access, &hw);
+		runs++;
+		if (hw.vector == HW_VEC_UD && ret == KVMX_WALK_OK) {
+			for (level = 1; level <= 4; level++) {
+				u64 now = mem_get(entry_gpa(&vm.t, HW_GVA, level), 8);
+
+				if (now != after_walk[level])
+					test_fail(__FILE__, __LINE__,
+						  "bits 0x%x access 0x%x: level %u entry 0x%llx after the CPU, 0x%llx after the walker",
+						  bits, access, level, (unsigned long long)now,
+						  (unsigned long long)after_walk[level]);
+			}
+			continue;
+		}
+		if (hw.vector != HW_VEC_PF || ret != KVMX_WALK_PAGE_FAULT ||
+		    hw.error_code != res.error_code || hw.cr2 != HW_GVA)
+			test_fail(__FILE__, __LINE__,
+				  "bits 0x%x access 0x%x: CPU vector %u error code 0x%x cr2 0x%llx; walker status %d error code 0x%x",
+				  bits, access, hw.vector, hw.error_code,
+				  (unsigned long long)hw.cr2, ret, res.error_code);
+		faults++;
+		if (mem_get(entry_gpa(&vm.t, HW_GVA, 4), 8) & KVMX_PTE_A)
+			upper_a_on_fault++;
+	}
+	test_info("%u accesses run, %u faulted as the walker said; the CPU set the PML4E's A bit on %u faults",
+		  runs, faults, upper_a_on_fault);
+	CHECK(runs > 1000, "too few accesses run: %u", runs);
+	hw_close(&vm);
+}
+
+/* Reserved bits and not-present entries at each level, on the vCPU. */
+static void test_hw_cross_check_reserved(void)
+{
+	static struct hw_vm vm;
+	static const u64 flags[5] = { 0, PRWU & ~P, PRWU & ~P, PRWU & ~P, PRWU & ~P };
+	bool smep_ok, smap_ok;
+	unsigned int level, variant, checked = 0;
+
+	hw_open(&vm, &smep_ok, &smap_ok);
+	vm.t.cpu.cr0 = KVMX_WALK_CR0_PG | KVMX_WALK_CR0_WP;
+	vm.t.cpu.cr4 = KVMX_WALK_CR4_PAE;
+	vm.t.cpu.efer = KVMX_WALK_EFER_LMA | (1ULL << 8) | KVMX_WALK_EFER_NXE;
+	for (level = 1; level <= 4; level++) {
+		for (variant = 0; variant < 8; variant++) {
+			u64 eg = entry_gpa(&vm.t, HW_GVA, level), orig = mem_get(eg, 8);
+			u64 set = 0, clear = 0;
+			struct kvmx_walk_result res;
+			struct hw_outcome hw;
+			u32 access = variant & 1 ? KVMX_WALK_USER | KVMX_WALK_WRITE : 0;
+			int ret;
+
+			hw_set_entries(&vm, flags);
+			switch (variant / 2) {
+			case 0:
+				clear = P;
+				break;
+			case 1:
+				set = 1ULL << (vm.t.cpu.maxphyaddr < 52 ? vm.t.cpu.maxphyaddr : 51);
+				if (vm.t.cpu.maxphyaddr == 52)
+					set = 0;
+				break;
+			case 2:
+				set = level >= 3 ? KVMX_PTE_PS : (1ULL << 52);
+				if (level == 3)	/* a 1 GiB leaf with a reserved bit 13 */
+					set |= 1ULL << 13;
+				break;
+			case 3:
+				/* A valid 2 MiB (at the target) or 1 GiB (at gpa 0) leaf. */
+				if (level != 2 && level != 3)
+					continue;
+				clear = ~0ULL;
+				set = (level == 2 ? HW_TARGET_GPA : 0) | PRWU | KVMX_PTE_PS;
+				break;
+			}
+			mem_set(eg, (mem_get(eg, 8) | set) & ~clear, 8);
+			ret = walk(&vm.t, HW_GVA, access, &res);
+			hw_run(&vm, access, &hw);
+			checked++;
+			if (ret == KVMX_WALK_OK ? hw.vector != HW_VEC_UD :
+			    (hw.vector != HW_VEC_PF || hw.error_code != res.error_code))
+				test_fail(__FILE__, __LINE__,
+					  "level %u set 0x%llx clear 0x%llx access 0x%x: CPU vector %u error code 0x%x; walker status %d error code 0x%x",
+					  level, (unsigned long long)set, (unsigned long long)clear,
+					  access, hw.vector, hw.error_code, ret, res.error_code);
+			if (ret == KVMX_WALK_OK && variant / 2 == 3)
+				CHECK_EQ(res.page_size, level == 2 ? PAGE_2M : PAGE_1G);
+			mem_set(eg, orig, 8);
+		}
+	}
+	test_info("%u entries checked", checked);
+	hw_close(&vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_paging_off),
 	TEST_CASE(test_32bit_4k),
@@ -1277,6 +1713,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_callback_errors),
 	TEST_CASE(test_protection_keys),
 	TEST_CASE(test_invalid_arguments),
+	TEST_CASE(test_hw_cross_check),
+	TEST_CASE(test_hw_cross_check_reserved),
 };
 
 int main(void)
