@@ -434,6 +434,15 @@ static void decode_immediates(struct decode_cursor *cur, struct kvmx_insn *insn,
 		insn->imm2_bytes = 2;
 		break;
 	}
+	/*
+	 * AMD SSE4a EXTRQ (66 0F 78 /0) and INSERTQ (F2 0F 78) take two imm8;
+	 * without those prefixes 0F 78 is VMREAD, which takes none.
+	 */
+	if (insn->map == 1 && insn->opcode == 0x78 &&
+	    (insn->opsize_prefix || insn->rep == 0xf2)) {
+		insn->imm_bytes = 1;
+		insn->imm2_bytes = 1;
+	}
 	/* Group 3 TEST (/0, /1) is the only F6/F7 form with an immediate. */
 	if ((desc->flags & OPF_GRP3) && ((insn->modrm >> 3) & 7) > 1)
 		insn->imm_bytes = 0;
@@ -466,6 +475,9 @@ static bool group_lockable(const struct kvmx_insn *insn)
 
 static bool lock_allowed(const struct kvmx_insn *insn, u32 flags)
 {
+	/* AMD: LOCK MOV CR0 is MOV CR8 ("AltMovCr8"), outside 64-bit mode too. */
+	if (insn->map == 1 && (insn->opcode == 0x20 || insn->opcode == 0x22))
+		return true;
 	if (!insn->has_mem || !insn->has_modrm)
 		return false;
 	if (flags & OPF_LOCK)
