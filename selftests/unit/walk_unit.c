@@ -1460,8 +1460,8 @@ struct hw_outcome {
 	u64 cr2;
 };
 
-/* Run one access on the vCPU with the control bits in vm->t.cpu. */
-static void hw_run(struct hw_vm *vm, u32 access, struct hw_outcome *out)
+/* Load the vCPU for one access with the control bits in vm->t.cpu. */
+static void hw_load(struct hw_vm *vm, u32 access)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
@@ -1506,7 +1506,15 @@ static void hw_run(struct hw_vm *vm, u32 access, struct hw_outcome *out)
 	regs.r15 = ~0ULL;
 	regs.rflags = 0x2 | ((access & KVMX_WALK_AC) ? (1ULL << 18) : 0);
 	CHECK_IOCTL_OK(ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs));
+}
 
+/* Run one access on the vCPU with the control bits in vm->t.cpu. */
+static void hw_run(struct hw_vm *vm, u32 access, struct hw_outcome *out)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	hw_load(vm, access);
 	/*
 	 * Page tables were edited behind KVM's back (it only notices guest
 	 * writes): re-creating the memslot drops any shadow pages built
@@ -1695,6 +1703,109 @@ static void test_hw_cross_check_reserved(void)
 	hw_close(&vm);
 }
 
+/*
+ * KVM_TRANSLATE of the reference kvm.ko against the walker used the way
+ * Documentation/mmu.rst recommends: a supervisor read (EFLAGS.AC counting
+ * below CPL 3) that sets accessed bits as kvm.ko's own walker does.  Also
+ * pins the documented differences: paging off (kvm.ko does not truncate)
+ * and a page table outside guest memory (invalid for kvm.ko,
+ * KVMX_WALK_PTE_ERROR for the walker).
+ */
+static void hw_translate(struct hw_vm *vm, u64 gva, struct kvm_translation *tr)
+{
+	memset(tr, 0, sizeof(*tr));
+	tr->linear_address = gva;
+	CHECK_IOCTL_OK(ioctl(vm->vcpu_fd, KVM_TRANSLATE, tr));
+}
+
+static void test_hw_kvm_translate(void)
+{
+	static struct hw_vm vm;
+	struct kvm_translation tr;
+	struct kvmx_walk_result res;
+	unsigned int bits, level, valid = 0, checked = 0;
+	u64 before[5], after_kvm[5], eg[5];
+	struct kvm_sregs sregs;
+	bool smep_ok, smap_ok;
+
+	hw_open(&vm, &smep_ok, &smap_ok);
+	for (level = 1; level <= 4; level++)
+		eg[level] = entry_gpa(&vm.t, HW_GVA, level);
+	for (bits = 0; bits < (1U << 10); bits++) {
+		bool pte_us = bits & 1, pte_rw = bits & 2, pte_xd = bits & 4;
+		bool pde_us = bits & 8, pde_rw = bits & 16, pde_p = !(bits & 32);
+		bool wp = bits & 64, nxe = bits & 128, user = bits & 256, ac = bits & 512;
+		u64 flags[5] = { 0, 0, 0, US | RW, US | RW };
+		u32 access = (!user && ac) ? KVMX_WALK_AC : 0;
+		int ret;
+
+		if (!nxe && pte_xd)
+			continue;
+		flags[2] = (pde_us ? US : 0) | (pde_rw ? RW : 0);
+		flags[1] = (pte_us ? US : 0) | (pte_rw ? RW : 0) | (pte_xd ? XD : 0);
+		hw_set_entries(&vm, flags);
+		if (!pde_p)
+			mem_set(eg[2], mem_get(eg[2], 8) & ~P, 8);
+		vm.t.cpu.cr0 = KVMX_WALK_CR0_PG | (wp ? KVMX_WALK_CR0_WP : 0);
+		vm.t.cpu.cr4 = KVMX_WALK_CR4_PAE;
+		vm.t.cpu.efer = KVMX_WALK_EFER_LMA | (1ULL << 8) | (nxe ? KVMX_WALK_EFER_NXE : 0);
+		/* hw_load() sets CPL 3 for a user access and EFLAGS.AC from the flag. */
+		hw_load(&vm, (user ? KVMX_WALK_USER : 0) | (ac ? KVMX_WALK_AC : 0));
+		for (level = 1; level <= 4; level++)
+			before[level] = mem_get(eg[level], 8);
+		hw_translate(&vm, HW_GVA, &tr);
+		for (level = 1; level <= 4; level++) {
+			after_kvm[level] = mem_get(eg[level], 8);
+			mem_set(eg[level], before[level], 8);
+		}
+		ret = walk(&vm.t, HW_GVA, access | KVMX_WALK_SET_AD, &res);
+		if (tr.valid != (ret == KVMX_WALK_OK ? 1 : 0) ||
+		    (tr.valid && tr.physical_address != res.gpa))
+			test_fail(__FILE__, __LINE__,
+				  "bits 0x%x: KVM_TRANSLATE valid %u gpa 0x%llx; walker status %d gpa 0x%llx",
+				  bits, tr.valid, (unsigned long long)tr.physical_address, ret,
+				  (unsigned long long)res.gpa);
+		/* kvm.ko sets the accessed bits a read sets (and no dirty bit). */
+		for (level = 1; level <= 4; level++)
+			CHECK_EQ(after_kvm[level], mem_get(eg[level], 8));
+		valid += tr.valid;
+		checked++;
+		mem_set(eg[2], mem_get(eg[2], 8) | P, 8);
+	}
+	test_info("%u translations compared, %u valid", checked, valid);
+
+	/* Non-canonical: invalid. */
+	hw_translate(&vm, 0x0000800000000000ULL, &tr);
+	CHECK_EQ(tr.valid, 0);
+	CHECK_EQ(walk(&vm.t, 0x0000800000000000ULL, 0, &res), KVMX_WALK_NONCANONICAL);
+
+	/* A page table outside guest memory: invalid / PTE_ERROR. */
+	poke(&vm.t, HW_GVA, 2, 0x40000000ULL, 0);
+	hw_load(&vm, 0);
+	hw_translate(&vm, HW_GVA, &tr);
+	CHECK_EQ(tr.valid, 0);
+	CHECK_EQ(walk(&vm.t, HW_GVA, 0, &res), KVMX_WALK_PTE_ERROR);
+	poke(&vm.t, HW_GVA, 2, 0, 0x40000000ULL);
+
+	/* Paging off (32-bit protected mode): kvm.ko hands the address back untruncated. */
+	CHECK_IOCTL_OK(ioctl(vm.vcpu_fd, KVM_GET_SREGS, &sregs));
+	sregs.cr0 = 0x11;	/* PE, ET */
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	sregs.cs.l = 0;
+	sregs.cs.db = 1;
+	CHECK_IOCTL_OK(ioctl(vm.vcpu_fd, KVM_SET_SREGS, &sregs));
+	vm.t.cpu.cr0 = 0;
+	vm.t.cpu.cr4 = 0;
+	vm.t.cpu.efer = 0;
+	hw_translate(&vm, 0x123456789ULL, &tr);
+	CHECK_EQ(tr.valid, 1);
+	CHECK_EQ(tr.physical_address, 0x123456789ULL);
+	CHECK_EQ(walk(&vm.t, 0x123456789ULL, 0, &res), KVMX_WALK_OK);
+	CHECK_EQ(res.gpa, 0x23456789ULL);
+	hw_close(&vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_paging_off),
 	TEST_CASE(test_32bit_4k),
@@ -1719,6 +1830,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_invalid_arguments),
 	TEST_CASE(test_hw_cross_check),
 	TEST_CASE(test_hw_cross_check_reserved),
+	TEST_CASE(test_hw_kvm_translate),
 };
 
 int main(void)
