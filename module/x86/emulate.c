@@ -848,6 +848,228 @@ static enum kvmx_emul_result exec_xadd(struct kvmx_emul_ctxt *ctxt)
 	return KVMX_EMUL_DONE;
 }
 
+/*
+ * 0F C7 /1: CMPXCHG8B m64 - compare EDX:EAX with m64; equal: store ECX:EBX
+ * and set ZF, else load EDX:EAX and clear ZF.  Other flags are unchanged.
+ * CMPXCHG16B (REX.W) needs a 16-byte access: not emulated.
+ */
+static enum kvmx_emul_result exec_grp9(struct kvmx_emul_ctxt *ctxt)
+{
+	const struct kvmx_insn *insn = &ctxt->insn;
+	struct operand dst, eax, edx;
+	enum kvmx_emul_result ret;
+	u64 expected;
+
+	if (modrm_group_op(insn) != 1 || !insn->has_mem || (insn->rex & REX_W))
+		return KVMX_EMUL_UNHANDLED;
+	rm_operand(ctxt, &dst, 8);
+	ret = opnd_read(ctxt, &dst);
+	if (ret != KVMX_EMUL_DONE)
+		return ret;
+	expected = (ctxt->work_regs[KVMX_RDX] << 32) |
+		   (ctxt->work_regs[KVMX_RAX] & 0xffffffffULL);
+	if (dst.val == expected) {
+		ret = opnd_write(ctxt, &dst, (ctxt->work_regs[KVMX_RCX] << 32) |
+				 (ctxt->work_regs[KVMX_RBX] & 0xffffffffULL));
+		if (ret != KVMX_EMUL_DONE)
+			return ret;
+		ctxt->work_rflags |= KVMX_RFLAGS_ZF;
+		return KVMX_EMUL_DONE;
+	}
+	reg_operand(ctxt, &eax, KVMX_RAX, 4);
+	reg_operand(ctxt, &edx, KVMX_RDX, 4);
+	reg_write(ctxt, &eax, dst.val);
+	reg_write(ctxt, &edx, dst.val >> 32);
+	ctxt->work_rflags &= ~KVMX_RFLAGS_ZF;
+	return KVMX_EMUL_DONE;
+}
+
+/* The condition of Jcc/SETcc/CMOVcc in the low opcode nibble. */
+static bool condition_true(u64 rflags, u8 cc)
+{
+	bool of = rflags & KVMX_RFLAGS_OF, sf = rflags & KVMX_RFLAGS_SF;
+	bool zf = rflags & KVMX_RFLAGS_ZF, cf = rflags & KVMX_RFLAGS_CF;
+	bool base;
+
+	switch ((cc >> 1) & 7) {
+	case 0:
+		base = of;
+		break;
+	case 1:
+		base = cf;
+		break;
+	case 2:
+		base = zf;
+		break;
+	case 3:
+		base = cf || zf;
+		break;
+	case 4:
+		base = sf;
+		break;
+	case 5:
+		base = rflags & KVMX_RFLAGS_PF;
+		break;
+	case 6:
+		base = sf != of;
+		break;
+	default:
+		base = zf || sf != of;
+		break;
+	}
+	return base != (cc & 1);
+}
+
+/* 0F 90-9F: SETcc r/m8. */
+static enum kvmx_emul_result exec_setcc(struct kvmx_emul_ctxt *ctxt)
+{
+	struct operand dst;
+
+	rm_operand(ctxt, &dst, 1);
+	return opnd_write(ctxt, &dst, condition_true(ctxt->work_rflags,
+						     ctxt->insn.opcode));
+}
+
+/*
+ * 0F 40-4F: CMOVcc r, r/m.  The source is read whatever the condition; a
+ * 32-bit destination is zero-extended even when nothing moves.
+ */
+static enum kvmx_emul_result exec_cmovcc(struct kvmx_emul_ctxt *ctxt)
+{
+	const struct kvmx_insn *insn = &ctxt->insn;
+	enum kvmx_emul_result ret;
+	struct operand dst, src;
+
+	rm_operand(ctxt, &src, insn->op_bytes);
+	reg_operand(ctxt, &dst, modrm_reg(insn), insn->op_bytes);
+	ret = opnd_read(ctxt, &src);
+	if (ret == KVMX_EMUL_DONE)
+		ret = opnd_read(ctxt, &dst);
+	if (ret != KVMX_EMUL_DONE)
+		return ret;
+	if (condition_true(ctxt->work_rflags, insn->opcode))
+		return opnd_write(ctxt, &dst, src.val);
+	return opnd_write(ctxt, &dst, dst.val);
+}
+
+/* Rotate @val of @bits through CF (RCL/RCR), one bit at a time. */
+static u64 rotate_through_carry(u64 val, unsigned int bits, unsigned int count,
+				bool left, bool *cf)
+{
+	u64 msb = 1ULL << (bits - 1);
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		bool out = left ? val & msb : val & 1;
+
+		if (left)
+			val = ((val << 1) & size_mask(bits / 8)) | *cf;
+		else
+			val = (val >> 1) | (*cf ? msb : 0);
+		*cf = out;
+	}
+	return val;
+}
+
+/*
+ * Rotate or shift @val (@size bytes) by the masked count @count (non-zero)
+ * for group 2 operation @sub; returns the result and the new flags in
+ * *flags, *which naming the flags the operation defines (SDM "RCL/RCR/
+ * ROL/ROR" and "SAL/SAR/SHL/SHR").  OF is computed as for a count of 1;
+ * it is architecturally undefined for other counts.  AF is undefined for
+ * shifts: cleared here.
+ */
+static u64 shift_compute(u8 sub, u64 val, unsigned int size, unsigned int count,
+			 u64 rflags, u64 *flags, u64 *which)
+{
+	unsigned int bits = 8 * size, rot;
+	u64 mask = size_mask(size), msb = sign_bit(size), r;
+	bool cf = rflags & KVMX_RFLAGS_CF, of;
+
+	val &= mask;
+	*which = KVMX_RFLAGS_CF | KVMX_RFLAGS_OF;
+	switch (sub) {
+	case 0:		/* ROL */
+		rot = count % bits;
+		r = rot ? ((val << rot) | (val >> (bits - rot))) & mask : val;
+		cf = r & 1;
+		of = !!(r & msb) != cf;
+		break;
+	case 1:		/* ROR */
+		rot = count % bits;
+		r = rot ? ((val >> rot) | (val << (bits - rot))) & mask : val;
+		cf = r & msb;
+		of = !!(r & msb) != !!(r & (msb >> 1));
+		break;
+	case 2:		/* RCL */
+		r = rotate_through_carry(val, bits, count % (bits + 1), true, &cf);
+		of = !!(r & msb) != cf;
+		break;
+	case 3:		/* RCR */
+		of = !!(val & msb) != cf;
+		r = rotate_through_carry(val, bits, count % (bits + 1), false, &cf);
+		break;
+	case 5:		/* SHR */
+		r = count < bits ? val >> count : 0;
+		cf = count <= bits ? (val >> (count - 1)) & 1 : 0;
+		of = val & msb;
+		break;
+	case 7:		/* SAR */
+		r = count < bits ? ((u64)((s64)sign_extend(val, size) >> count)) & mask :
+		    ((val & msb) ? mask : 0);
+		cf = count <= bits ? ((u64)((s64)sign_extend(val, size) >> (count - 1))) & 1 :
+		     !!(val & msb);
+		of = false;
+		break;
+	default:	/* 4 SHL, 6 SAL (an alias) */
+		r = count < bits ? (val << count) & mask : 0;
+		cf = count <= bits ? (val >> (bits - count)) & 1 : 0;
+		of = !!(r & msb) != cf;
+		break;
+	}
+	*flags = (cf ? KVMX_RFLAGS_CF : 0) | (of ? KVMX_RFLAGS_OF : 0);
+	if (sub >= 4) {
+		*which = KVMX_RFLAGS_ARITH;
+		*flags |= flags_szp(r, size);
+	}
+	return r;
+}
+
+/*
+ * C0/C1 (by imm8), D0/D1 (by 1), D2/D3 (by CL): ROL ROR RCL RCR SHL SHR
+ * SAL SAR.  The count is masked to 5 bits (6 with a 64-bit operand); a
+ * masked count of 0 changes nothing, so the operand is read but not
+ * written back.
+ */
+static enum kvmx_emul_result exec_grp2(struct kvmx_emul_ctxt *ctxt)
+{
+	const struct kvmx_insn *insn = &ctxt->insn;
+	unsigned int count;
+	enum kvmx_emul_result ret;
+	struct operand dst;
+	u64 res, flags, which;
+
+	if (insn->opcode <= 0xc1)
+		count = (unsigned int)insn->imm;
+	else if (insn->opcode <= 0xd1)
+		count = 1;
+	else
+		count = (unsigned int)ctxt->work_regs[KVMX_RCX];
+	count &= insn->op_bytes == 8 ? 0x3f : 0x1f;
+
+	rm_operand(ctxt, &dst, insn->op_bytes);
+	ret = opnd_read(ctxt, &dst);
+	if (ret != KVMX_EMUL_DONE || !count)
+		return ret;
+	res = shift_compute(modrm_group_op(insn), dst.val, dst.size, count,
+			    ctxt->work_rflags, &flags, &which);
+	ret = opnd_write(ctxt, &dst, res);
+	if (ret != KVMX_EMUL_DONE)
+		return ret;
+	set_arith_flags(ctxt, flags, which);
+	return KVMX_EMUL_DONE;
+}
+
 /* Source (DS:rSI, overridable) or destination (ES:rDI) of a string op. */
 static enum kvmx_emul_result string_operand(struct kvmx_emul_ctxt *ctxt,
 					    struct operand *op, bool source)
@@ -986,6 +1208,10 @@ static const exec_fn exec_handlers[NR_EXEC_IDS] = {
 	[EXEC_BT] = exec_bt,
 	[EXEC_CMPXCHG] = exec_cmpxchg,
 	[EXEC_XADD] = exec_xadd,
+	[EXEC_GRP9] = exec_grp9,
+	[EXEC_SETCC] = exec_setcc,
+	[EXEC_CMOVCC] = exec_cmovcc,
+	[EXEC_GRP2] = exec_grp2,
 };
 
 /* ---- Entry points ---- */

@@ -65,6 +65,10 @@ enum exec_id {
 	EXEC_BT,		/* 0F A3/AB/B3/BB, 0F BA /4-7 */
 	EXEC_CMPXCHG,		/* 0F B0/B1 */
 	EXEC_XADD,		/* 0F C0/C1 */
+	EXEC_GRP9,		/* 0F C7 /1: CMPXCHG8B */
+	EXEC_SETCC,		/* 0F 90-9F */
+	EXEC_CMOVCC,		/* 0F 40-4F */
+	EXEC_GRP2,		/* C0/C1, D0-D3: rotates and shifts */
 	NR_EXEC_IDS,
 };
 

@@ -976,6 +976,53 @@ static const struct emu_case emu_cases[] = {
 	  .mem_out = "00 00 00 00", .out = { [RAX] = 0xffffffff }, .out_mask = OUT(RAX),
 	  .flags_out = CF | ZF | PF | AF, .flags_mask = ARITH },
 
+	/* ---- CMPXCHG8B, SETcc, CMOVcc ---- */
+	{ "cmpxchg8b [rbx]: equal", M64, "0f c7 0b", .flags_in = CF,
+	  .regs = { [RAX] = 0xffffffff00000001, [RDX] = 2, [RBX] = DATA, [RCX] = 4 },
+	  .mem = "01 00 00 00 02 00 00 00",
+	  .mem_out = "00 01 01 00 04 00 00 00", .flags_out = ZF | CF, .flags_mask = ARITH },
+	{ "lock cmpxchg8b [rbx]: differ", M64, "f0 0f c7 0b", .flags_in = ZF | SF,
+	  .regs = { [RAX] = ~0ULL, [RDX] = ~0ULL, [RBX] = DATA },
+	  .mem = "11 22 33 44 55 66 77 88", .mem_out = "11 22 33 44 55 66 77 88",
+	  .out = { [RAX] = 0x44332211, [RDX] = 0x88776655 }, .out_mask = OUT(RAX) | OUT(RDX),
+	  .flags_out = SF, .flags_mask = ARITH },
+	{ "cmpxchg16b: unhandled", M64, "48 0f c7 0b", .regs = { [RBX] = DATA },
+	  .result = KVMX_EMUL_UNHANDLED },
+	{ "cmpxchg8b with a register: unhandled", M64, "0f c7 c8",
+	  .result = KVMX_EMUL_UNHANDLED },
+	{ "sete [rbx]", M64, "0f 94 03", .flags_in = ZF, .regs = { [RBX] = DATA },
+	  .mem = "ff ff", .mem_out = "01 ff" },
+	{ "setl [rbx]: SF != OF", M64, "0f 9c 03", .flags_in = OF,
+	  .regs = { [RBX] = DATA }, .mem = "ff", .mem_out = "01" },
+	{ "setg [rbx]: false", M64, "0f 9f 03", .flags_in = OF,
+	  .regs = { [RBX] = DATA }, .mem = "ff", .mem_out = "00" },
+	{ "cmovb eax,[rbx]: taken", M64, "0f 42 03", .flags_in = CF,
+	  .regs = { [RAX] = ~0ULL, [RBX] = DATA }, .mem = "44 33 22 11",
+	  .out = { [RAX] = 0x11223344 }, .out_mask = OUT(RAX) },
+	{ "cmovb eax,[rbx]: not taken still zero-extends", M64, "0f 42 03",
+	  .regs = { [RAX] = ~0ULL, [RBX] = DATA }, .mem = "44 33 22 11",
+	  .out = { [RAX] = 0xffffffff }, .out_mask = OUT(RAX) },
+	{ "cmovnp rax,[rbx]: not taken", M64, "48 0f 4b 03", .flags_in = PF,
+	  .regs = { [RAX] = ~0ULL, [RBX] = DATA }, .mem = "44 33 22 11" },
+
+	/* ---- Shifts and rotates ---- */
+	{ "shl dword [rbx],1 (imm8)", M64, "c1 23 01", .regs = { [RBX] = DATA },
+	  .mem = "01 00 00 f0", .mem_out = "02 00 00 e0",
+	  .flags_out = CF | SF, .flags_mask = ARITH & ~AF },
+	{ "shr byte [rbx],1", M64, "d0 2b", .regs = { [RBX] = DATA },
+	  .mem = "81", .mem_out = "40", .flags_out = CF | OF, .flags_mask = ARITH & ~AF },
+	{ "sar word [rbx],cl", M64, "66 d3 3b", .regs = { [RCX] = 0x104, [RBX] = DATA },
+	  .mem = "00 80", .mem_out = "00 f8", .flags_out = SF | PF,
+	  .flags_mask = ARITH & ~AF & ~OF },
+	{ "rol qword [rbx],8: only CF/OF", M64, "48 c1 03 08", .flags_in = ZF | SF | AF,
+	  .regs = { [RBX] = DATA }, .mem = "01 02 03 04 05 06 07 08",
+	  .mem_out = "08 01 02 03 04 05 06 07", .flags_out = 0, .flags_mask = CF },
+	{ "rcr byte [rbx],1 through CF", M64, "d0 1b", .flags_in = CF,
+	  .regs = { [RBX] = DATA }, .mem = "02", .mem_out = "81",
+	  .flags_out = OF, .flags_mask = CF | OF },
+	{ "shl [rbx],cl with count 32: nothing", M64, "d3 23", .flags_in = CF | ZF,
+	  .regs = { [RCX] = 32, [RBX] = DATA }, .mem = "ff ff ff ff", .mem_out = "ff ff ff ff" },
+
 	/* ---- String instructions ---- */
 	{ "stosd", M64, "ab", .regs = { [RAX] = 0x11223344, [RDI] = DATA },
 	  .mem_out = "44 33 22 11 00", .out = { [RDI] = DATA + 4 }, .out_mask = OUT(RDI) },
@@ -1126,7 +1173,7 @@ static const struct emu_case emu_cases[] = {
 	  .result = KVMX_EMUL_EXCEPTION, .vector = KVMX_VEC_GP },
 	{ "mul [rbx]: unhandled", M64, "f7 23", .regs = { [RBX] = DATA },
 	  .result = KVMX_EMUL_UNHANDLED },
-	{ "shl [rbx],cl: unhandled", M64, "d3 23", .regs = { [RBX] = DATA },
+	{ "imul eax,[rbx]: unhandled", M64, "0f af 03", .regs = { [RBX] = DATA },
 	  .result = KVMX_EMUL_UNHANDLED },
 	{ "call [rbx]: unhandled", M64, "ff 13", .regs = { [RBX] = DATA },
 	  .result = KVMX_EMUL_UNHANDLED },
@@ -1579,6 +1626,15 @@ asm(".pushsection .text\n"
 #define NV_UNDEF_AF	BIT(4)	/* AF undefined (logical ops) */
 #define NV_ONLY_CF	BIT(5)	/* only CF defined (bit tests) */
 #define NV_INDEX	BIT(6)	/* rdx and rsi small (index registers) */
+#define NV_CMPXCHG8	BIT(7)	/* often make EDX:EAX equal to memory */
+#define NV_SHIFT_ONE	BIT(8)	/* shift/rotate by 1 */
+#define NV_SHIFT_CL	BIT(9)	/* ... by CL */
+#define NV_SHIFT_IMM	BIT(10)	/* ... by the last instruction byte */
+#define NV_SHIFT_ROT	BIT(11)	/* a rotate: CF defined for any count */
+#define NV_W8		BIT(12)	/* operand width 8 (default 32) */
+#define NV_W16		BIT(13)
+#define NV_W64		BIT(14)
+#define NV_SHIFTS	(NV_SHIFT_ONE | NV_SHIFT_CL | NV_SHIFT_IMM)
 
 struct native_vec {
 	const char *hex;
@@ -1628,6 +1684,7 @@ static const struct native_vec native_fixed[] = {
 	{ "f0 0f b1 0b", NV_CMPXCHG, 0 }, { "0f b0 2b", NV_CMPXCHG, 0 },
 	{ "0f c0 0b", 0, 0 }, { "0f c1 0b", 0, 0 }, { "48 0f c1 0b", 0, 0 }, { "66 0f c1 0b", 0, 0 },
 	{ "f0 0f c1 0b", 0, 0 },
+	{ "0f c7 0b", NV_CMPXCHG8, 0 }, { "f0 0f c7 4b 08", NV_CMPXCHG8, 0 },
 	/* Strings */
 	{ "a4", NV_STRING, 0 }, { "a5", NV_STRING, 0 }, { "48 a5", NV_STRING, 0 },
 	{ "66 a5", NV_STRING, 0 }, { "aa", NV_STRING, 0 }, { "ab", NV_STRING, 0 },
@@ -1679,6 +1736,66 @@ static void build_alu_vectors(void)
 			native_alu[form].flags = flags;
 		}
 	}
+}
+
+/* Group 2 in four widths and three count sources, generated. */
+#define NATIVE_SHIFT_VECS	(8 * 4 * 3)
+static struct native_vec native_shift[NATIVE_SHIFT_VECS];
+static char native_shift_hex[NATIVE_SHIFT_VECS][32];
+
+static void build_shift_vectors(void)
+{
+	static const struct {
+		const char *prefix;
+		u8 byte_op;	/* 1: the D0/C0 forms */
+		u32 width;
+	} widths[] = {
+		{ "", 1, NV_W8 }, { "66 ", 0, NV_W16 }, { "", 0, 0 }, { "48 ", 0, NV_W64 },
+	};
+	unsigned int sub, w, n = 0;
+
+	for (sub = 0; sub < 8; sub++) {
+		u32 kind = sub < 4 ? NV_SHIFT_ROT : 0;
+
+		for (w = 0; w < ARRAY_SIZE(widths); w++) {
+			u8 modrm = 0x03 | sub << 3;
+			u8 base = widths[w].byte_op ? 0 : 1;
+
+			snprintf(native_shift_hex[n], 32, "%s%02x %02x", widths[w].prefix,
+				 0xd0 + base, modrm);
+			native_shift[n].flags = NV_SHIFT_ONE | kind | widths[w].width;
+			n++;
+			snprintf(native_shift_hex[n], 32, "%s%02x %02x", widths[w].prefix,
+				 0xd2 + base, modrm);
+			native_shift[n].flags = NV_SHIFT_CL | kind | widths[w].width;
+			n++;
+			snprintf(native_shift_hex[n], 32, "%s%02x %02x %02x", widths[w].prefix,
+				 0xc0 + base, modrm, (sub * 7 + w * 13) % 70);
+			native_shift[n].flags = NV_SHIFT_IMM | kind | widths[w].width;
+			n++;
+		}
+	}
+	for (n = 0; n < NATIVE_SHIFT_VECS; n++)
+		native_shift[n].hex = native_shift_hex[n];
+}
+
+/* SETcc and CMOVcc for all 16 conditions, generated. */
+#define NATIVE_CC_VECS		(16 * 3)
+static struct native_vec native_cc[NATIVE_CC_VECS];
+static char native_cc_hex[NATIVE_CC_VECS][32];
+
+static void build_cc_vectors(void)
+{
+	unsigned int cc;
+
+	for (cc = 0; cc < 16; cc++) {
+		snprintf(native_cc_hex[3 * cc], 32, "0f %02x 03", 0x90 + cc);
+		snprintf(native_cc_hex[3 * cc + 1], 32, "0f %02x 0b", 0x40 + cc);
+		snprintf(native_cc_hex[3 * cc + 2], 32, "%s0f %02x 0b",
+			 cc & 1 ? "48 " : "66 ", 0x40 + cc);
+	}
+	for (cc = 0; cc < NATIVE_CC_VECS; cc++)
+		native_cc[cc].hex = native_cc_hex[cc];
 }
 
 static u8 native_buf[NATIVE_BUF_SIZE] __attribute__((aligned(64)));
@@ -1784,6 +1901,45 @@ static void random_state(struct native_state *st, const struct native_vec *v)
 	}
 	if ((v->flags & NV_CMPXCHG) && (rng() & 1))
 		memcpy(&st->regs[RAX], native_buf + NATIVE_PTR, 8);
+	if ((v->flags & NV_CMPXCHG8) && (rng() & 1)) {
+		u32 lo, hi;
+
+		memcpy(&lo, native_buf + NATIVE_PTR, 4);
+		memcpy(&hi, native_buf + NATIVE_PTR + 4, 4);
+		st->regs[RAX] = (st->regs[RAX] & ~0xffffffffULL) | lo;
+		st->regs[RDX] = (st->regs[RDX] & ~0xffffffffULL) | hi;
+	}
+	if (v->flags & NV_SHIFT_CL)
+		st->regs[RCX] = rng() % 3 ? rng() % 80 : edgy();
+}
+
+/* Which flags a shift or rotate defines, given its count (SDM: OF only
+ * for a count of 1, AF never for shifts, CF not for SHL/SHR by >= width). */
+static u64 shift_defined_flags(const struct native_vec *v, const struct native_state *st,
+			       const u8 *code, unsigned int len)
+{
+	unsigned int width = v->flags & NV_W8 ? 8 : v->flags & NV_W16 ? 16 :
+			     v->flags & NV_W64 ? 64 : 32;
+	unsigned int count;
+	u64 mask = ~0ULL;
+
+	if (v->flags & NV_SHIFT_ONE)
+		count = 1;
+	else if (v->flags & NV_SHIFT_CL)
+		count = st->regs[RCX] & 0xff;
+	else
+		count = code[len - 1];
+	count &= width == 64 ? 63 : 31;
+	if (!count)
+		return mask;
+	if (count != 1)
+		mask &= ~OF;
+	if (!(v->flags & NV_SHIFT_ROT)) {
+		mask &= ~AF;
+		if (count >= width)
+			mask &= ~CF;
+	}
+	return mask;
 }
 
 /* Run one vector: emulator and CPU from the same state; 0 if they agree. */
@@ -1805,6 +1961,8 @@ static int native_compare(const struct native_vec *v, u8 *code, unsigned int len
 		flags_mask = CF | DF;
 
 	random_state(&in, v);
+	if (v->flags & NV_SHIFTS)
+		flags_mask &= shift_defined_flags(v, &in, code, len);
 	memcpy(buf_in, native_buf, sizeof(buf_in));
 	memcpy(rip_in, native_page + NATIVE_RIPDATA, sizeof(rip_in));
 
@@ -1896,6 +2054,16 @@ static void test_native_crosscheck(void)
 		if (!native_alu[i].hex)
 			continue;
 		failures += native_run_vec(&native_alu[i], iters);
+		vectors++;
+	}
+	build_shift_vectors();
+	for (i = 0; i < ARRAY_SIZE(native_shift); i++) {
+		failures += native_run_vec(&native_shift[i], iters);
+		vectors++;
+	}
+	build_cc_vectors();
+	for (i = 0; i < ARRAY_SIZE(native_cc); i++) {
+		failures += native_run_vec(&native_cc[i], iters);
 		vectors++;
 	}
 	for (i = 0; i < ARRAY_SIZE(native_fixed); i++) {
