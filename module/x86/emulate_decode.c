@@ -270,6 +270,8 @@ static s64 next_signed(struct decode_cursor *cur, unsigned int n)
 	u64 val = 0;
 	unsigned int i;
 
+	if (!n)
+		return 0;
 	for (i = 0; i < n; i++)
 		val |= (u64)next_byte(cur) << (8 * i);
 	if (n < 8 && (val & (1ULL << (8 * n - 1))))

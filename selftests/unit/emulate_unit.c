@@ -630,6 +630,9 @@ static struct fake_guest {
 	unsigned int nr_writes;
 	unsigned int reads, ram_writes;
 	unsigned int fetches;
+	/* Contract checks: writes per call, and a read after a write. */
+	unsigned int writes_this_call;
+	bool read_after_write;
 } guest;
 
 static void guest_reset(void)
@@ -657,6 +660,8 @@ static enum kvmx_emul_result guest_read(struct kvmx_emul_ctxt *ctxt, u64 la,
 	CHECK(len >= 1 && len <= KVMX_EMUL_MAX_ACCESS, "read of %u bytes", len);
 	CHECK(ctxt->opaque == &guest, "opaque pointer passed through");
 	guest.reads++;
+	if (guest.writes_this_call)
+		guest.read_after_write = true;
 	if (in_range(la, len, RAM_BASE, RAM_SIZE)) {
 		memcpy(buf, guest.ram + (la - RAM_BASE), len);
 		return KVMX_EMUL_DONE;
@@ -682,6 +687,7 @@ static enum kvmx_emul_result guest_write(struct kvmx_emul_ctxt *ctxt, u64 la,
 					 const void *buf, unsigned int len)
 {
 	CHECK(len >= 1 && len <= KVMX_EMUL_MAX_ACCESS, "write of %u bytes", len);
+	guest.writes_this_call++;
 	if (in_range(la, len, RAM_BASE, RAM_SIZE)) {
 		memcpy(guest.ram + (la - RAM_BASE), buf, len);
 		guest.ram_writes++;
@@ -1533,6 +1539,81 @@ static void test_fetch_more_bytes(void)
 	CHECK_EQ(ctxt.rip, RAM_BASE + RAM_SIZE - 2);
 }
 
+/*
+ * Random bytes in every mode, with registers pointing at RAM, MMIO or the
+ * faulting page: whatever the result, the contract holds - nothing
+ * committed unless DONE, RIP advanced by the length (or held with
+ * rep_more), at most one write, no read after the write, and MMIO reads
+ * answered on a second run complete without a new exit.
+ */
+static void test_emulate_random_bytes(void)
+{
+	static const enum kvmx_cpu_mode modes[] = { MRL, M16, M32, M64 };
+	static const u64 targets[] = { DATA, MMIO_BASE + 0x40, FAULT_BASE + 0x40 };
+	unsigned int i, j, results[5] = { 0 };
+	struct kvmx_emul_ctxt ctxt;
+
+	for (i = 0; i < 200000; i++) {
+		enum kvmx_cpu_mode mode = modes[i % 4];
+		u64 regs[KVMX_NR_GPRS], rflags, rip, want_rip;
+		enum kvmx_emul_result ret;
+		u8 bytes[KVMX_INSN_MAX_LEN];
+
+		guest_reset();
+		fuzz_candidate(bytes, mode == M64 ? M64 : M32);
+		kvmx_emul_init(&ctxt, &guest_ops, &guest, mode);
+		memcpy(ctxt.insn_bytes, bytes, sizeof(bytes));
+		ctxt.insn_avail = KVMX_INSN_MAX_LEN;
+		for (j = 0; j < KVMX_NR_GPRS; j++)
+			ctxt.regs[j] = fuzz_rng() % 4 ? targets[fuzz_rng() % 3] + fuzz_rng() % 64 :
+				       fuzz_rng() % 16;
+		ctxt.rflags = KVMX_RFLAGS_FIXED | (fuzz_rng() & (ARITH | DF));
+		ctxt.rip = START_RIP;
+		memcpy(regs, ctxt.regs, sizeof(regs));
+		rflags = ctxt.rflags;
+		rip = ctxt.rip;
+
+		ret = kvmx_emulate(&ctxt);
+		CHECK(ret <= KVMX_EMUL_UNHANDLED, "result %d", ret);
+		results[ret]++;
+		CHECK(guest.writes_this_call <= 1, "%02x %02x %02x: %u writes",
+		      bytes[0], bytes[1], bytes[2], guest.writes_this_call);
+		CHECK(!guest.read_after_write, "%02x %02x %02x: read after write",
+		      bytes[0], bytes[1], bytes[2]);
+		if (ret != KVMX_EMUL_DONE) {
+			CHECK(!memcmp(regs, ctxt.regs, sizeof(regs)) && ctxt.rip == rip &&
+			      ctxt.rflags == rflags && !ctxt.rep_more,
+			      "%02x %02x %02x: state changed on result %d",
+			      bytes[0], bytes[1], bytes[2], ret);
+		} else {
+			want_rip = ctxt.rep_more ? rip : rip + ctxt.insn.len;
+			CHECK(ctxt.rip == want_rip, "%02x %02x %02x: rip 0x%llx",
+			      bytes[0], bytes[1], bytes[2], (unsigned long long)ctxt.rip);
+			CHECK(ctxt.insn.len == kvmx_insn_length(bytes, sizeof(bytes), mode),
+			      "length agrees with kvmx_insn_length()");
+		}
+		if (ret == KVMX_EMUL_EXIT && guest.read_exits) {
+			/*
+			 * Answer and re-run: it completes, faults on a later
+			 * access, or (CMPS only: two reads) exits for its
+			 * second read, which this fake guest answers once.
+			 */
+			bool cmps = ctxt.insn.map == 0 && (ctxt.insn.opcode & ~1) == 0xa6;
+
+			answer_read(fuzz_rng());
+			guest.writes_this_call = 0;
+			ret = kvmx_emulate(&ctxt);
+			CHECK(ret == KVMX_EMUL_DONE || ret == KVMX_EMUL_FAULT ||
+			      (ret == KVMX_EMUL_EXIT && cmps),
+			      "%02x %02x %02x %02x %02x: re-run result %d, len %u", bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], ret, ctxt.insn.len);
+		}
+	}
+	test_info("done %u, exception %u, fault %u, exit %u, unhandled %u",
+		  results[0], results[1], results[2], results[3], results[4]);
+	CHECK(results[KVMX_EMUL_DONE] > 10000, "enough completed");
+	CHECK(results[KVMX_EMUL_EXIT] > 1000, "enough exits");
+}
+
 static void test_exception_error_codes(void)
 {
 	struct kvmx_emul_ctxt ctxt;
@@ -2093,6 +2174,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_rep_loop_to_completion),
 	TEST_CASE(test_fetch_more_bytes),
 	TEST_CASE(test_exception_error_codes),
+	TEST_CASE(test_emulate_random_bytes),
 	TEST_CASE(test_native_crosscheck),
 };
 
