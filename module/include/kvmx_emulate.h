@@ -168,6 +168,22 @@ struct kvmx_insn {
 struct kvmx_emul_ctxt;
 
 /*
+ * struct kvmx_emul_read_cache - reads of an instruction that exited.
+ *
+ * Optional, owned by the caller and kept across the exit: when an attempt
+ * ends in KVMX_EMUL_EXIT, the reads it completed stay here and the re-run
+ * gets them back in order without calling ops->read again, so an
+ * instruction with two MMIO reads (CMPS) needs one answer per exit only.
+ * kvmx_emulate() empties it whenever it returns anything but EXIT; the
+ * caller empties it (len = 0) before emulating a new instruction.
+ */
+struct kvmx_emul_read_cache {
+	u8 data[2 * KVMX_EMUL_MAX_ACCESS];	/* the bytes read, in order */
+	u8 len;					/* valid bytes in data */
+	u8 pos;					/* replay position of this run */
+};
+
+/*
  * struct kvmx_emul_ops - the caller's memory access callbacks.
  *
  * @read: read @bytes (1..KVMX_EMUL_MAX_ACCESS) at linear address @la into
@@ -219,6 +235,7 @@ struct kvmx_emul_ctxt {
 	u64 seg_base[KVMX_NR_SEGS];		/* segment bases (FS/GS only in 64-bit) */
 	u8 insn_bytes[KVMX_INSN_MAX_LEN];	/* bytes at CS.base + rip */
 	u8 insn_avail;				/* how many of them are valid */
+	struct kvmx_emul_read_cache *read_cache;	/* optional, see above */
 
 	/* Outputs. */
 	struct kvmx_insn insn;			/* after decoding succeeded */

@@ -241,6 +241,33 @@ static enum kvmx_emul_result memory_operand_address(struct kvmx_emul_ctxt *ctxt)
 
 /* ---- Memory through the callbacks ---- */
 
+/*
+ * Read through the optional read cache: replay what an earlier, exited run
+ * of this instruction read, else call ops->read and remember the bytes.
+ */
+static enum kvmx_emul_result cached_read(struct kvmx_emul_ctxt *ctxt, u64 la,
+					 u8 *buf, unsigned int size)
+{
+	struct kvmx_emul_read_cache *cache = ctxt->read_cache;
+	enum kvmx_emul_result ret;
+
+	if (cache && cache->pos + size <= cache->len) {
+		memcpy(buf, cache->data + cache->pos, size);
+		cache->pos += size;
+		return KVMX_EMUL_DONE;
+	}
+	ret = ctxt->ops->read(ctxt, la, buf, size);
+	if (ret != KVMX_EMUL_DONE)
+		return ret == KVMX_EMUL_EXIT ? KVMX_EMUL_EXIT : KVMX_EMUL_FAULT;
+	if (cache && cache->pos == cache->len &&
+	    cache->len + size <= sizeof(cache->data)) {
+		memcpy(cache->data + cache->len, buf, size);
+		cache->len += size;
+		cache->pos = cache->len;
+	}
+	return KVMX_EMUL_DONE;
+}
+
 static enum kvmx_emul_result mem_read(struct kvmx_emul_ctxt *ctxt, u64 la,
 				      unsigned int size, u64 *val)
 {
@@ -248,9 +275,9 @@ static enum kvmx_emul_result mem_read(struct kvmx_emul_ctxt *ctxt, u64 la,
 	enum kvmx_emul_result ret;
 	unsigned int i;
 
-	ret = ctxt->ops->read(ctxt, la, buf, size);
+	ret = cached_read(ctxt, la, buf, size);
 	if (ret != KVMX_EMUL_DONE)
-		return ret == KVMX_EMUL_EXIT ? KVMX_EMUL_EXIT : KVMX_EMUL_FAULT;
+		return ret;
 	*val = 0;
 	for (i = 0; i < size; i++)
 		*val |= (u64)buf[i] << (8 * i);
@@ -1295,19 +1322,13 @@ static enum kvmx_emul_result decode_fetching(struct kvmx_emul_ctxt *ctxt)
 	}
 }
 
-enum kvmx_emul_result kvmx_emulate(struct kvmx_emul_ctxt *ctxt)
+/* Address the memory operand and run the handler. */
+static enum kvmx_emul_result execute(struct kvmx_emul_ctxt *ctxt)
 {
 	struct kvmx_insn *insn = &ctxt->insn;
 	enum kvmx_emul_result ret;
 	exec_fn handler;
 
-	ctxt->rep_more = false;
-	memcpy(ctxt->work_regs, ctxt->regs, sizeof(ctxt->work_regs));
-	ctxt->work_rflags = ctxt->rflags;
-
-	ret = decode_fetching(ctxt);
-	if (ret != KVMX_EMUL_DONE)
-		return ret;
 	handler = insn->exec < NR_EXEC_IDS ? exec_handlers[insn->exec] : NULL;
 	if (!handler)
 		return KVMX_EMUL_UNHANDLED;
@@ -1316,8 +1337,25 @@ enum kvmx_emul_result kvmx_emulate(struct kvmx_emul_ctxt *ctxt)
 		if (ret != KVMX_EMUL_DONE)
 			return ret;
 	}
+	return handler(ctxt);
+}
 
-	ret = handler(ctxt);
+enum kvmx_emul_result kvmx_emulate(struct kvmx_emul_ctxt *ctxt)
+{
+	enum kvmx_emul_result ret;
+
+	ctxt->rep_more = false;
+	memcpy(ctxt->work_regs, ctxt->regs, sizeof(ctxt->work_regs));
+	ctxt->work_rflags = ctxt->rflags;
+	if (ctxt->read_cache)
+		ctxt->read_cache->pos = 0;
+
+	ret = decode_fetching(ctxt);
+	if (ret == KVMX_EMUL_DONE)
+		ret = execute(ctxt);
+	/* Keep the reads only for the re-run after an exit. */
+	if (ctxt->read_cache && ret != KVMX_EMUL_EXIT)
+		ctxt->read_cache->len = 0;
 	if (ret != KVMX_EMUL_DONE) {
 		ctxt->rep_more = false;
 		return ret;

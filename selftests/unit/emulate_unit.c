@@ -1481,6 +1481,70 @@ static void test_mmio_rep_movs_from_mmio(void)
 	CHECK_EQ(guest.ram[DATA - RAM_BASE + 1], 0x6b);
 }
 
+/*
+ * CMPSD with both operands in MMIO: without a read cache the fake guest
+ * (one answer at a time) could never complete it; with one, each exit
+ * needs only its own answer.
+ */
+static void test_read_cache_two_mmio_reads(void)
+{
+	struct kvmx_emul_read_cache cache = { .len = 0 };
+	struct kvmx_emul_ctxt ctxt;
+	unsigned int reads;
+
+	guest_reset();
+	ctxt_setup(&ctxt, M64, "a7");
+	ctxt.read_cache = &cache;
+	ctxt.regs[RSI] = MMIO_BASE;
+	ctxt.regs[RDI] = MMIO_BASE + 0x100;
+
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXIT);
+	CHECK_EQ(guest.pending_read.la, MMIO_BASE);
+	CHECK_EQ(cache.len, 0);
+	answer_read(5);
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXIT);
+	CHECK_EQ(guest.pending_read.la, MMIO_BASE + 0x100);
+	CHECK_EQ(cache.len, 4);			/* the first read, kept */
+	answer_read(7);
+	reads = guest.reads;
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_DONE);
+	CHECK_EQ(guest.reads, reads + 1);	/* only the second read */
+	CHECK_EQ(cache.len, 0);			/* emptied on completion */
+	CHECK_EQ(ctxt.rflags & ARITH, CF | SF | AF);	/* 5 - 7 */
+	CHECK_EQ(ctxt.regs[RSI], MMIO_BASE + 4);
+	CHECK_EQ(ctxt.regs[RDI], MMIO_BASE + 0x104);
+
+	/* A fault empties it too; a refused write keeps the reads. */
+	guest_reset();
+	cache.len = 0;
+	ctxt_setup(&ctxt, M64, "0f c1 03");	/* xadd [rbx], eax */
+	ctxt.read_cache = &cache;
+	ctxt.regs[RBX] = MMIO_BASE;
+	guest.write_exits = true;
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXIT);
+	answer_read(1);
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXIT);	/* the write */
+	CHECK_EQ(cache.len, 4);
+	reads = guest.reads;
+	guest.write_exits = false;
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_DONE);
+	CHECK_EQ(guest.reads, reads);		/* replayed, not re-read */
+	CHECK_EQ(write_value(&guest.writes[0]), 1);
+	CHECK_EQ(cache.len, 0);
+
+	/* MOVSB from MMIO to a faulting page: the #PF empties the cache. */
+	guest_reset();
+	ctxt_setup(&ctxt, M64, "a4");
+	ctxt.read_cache = &cache;
+	ctxt.regs[RSI] = MMIO_BASE;
+	ctxt.regs[RDI] = FAULT_BASE;
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_EXIT);
+	answer_read(0x11);
+	CHECK_EQ(kvmx_emulate(&ctxt), KVMX_EMUL_FAULT);
+	CHECK_EQ(cache.len, 0);
+	CHECK_EQ(ctxt.regs[RSI], MMIO_BASE);
+}
+
 /* Run a REP STOSQ to completion by calling again while rep_more. */
 static void test_rep_loop_to_completion(void)
 {
@@ -2172,6 +2236,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_mmio_rep_movs_to_mmio),
 	TEST_CASE(test_mmio_rep_movs_from_mmio),
 	TEST_CASE(test_rep_loop_to_completion),
+	TEST_CASE(test_read_cache_two_mmio_reads),
 	TEST_CASE(test_fetch_more_bytes),
 	TEST_CASE(test_exception_error_codes),
 	TEST_CASE(test_emulate_random_bytes),
