@@ -268,6 +268,17 @@ static enum kvmx_emul_result cached_read(struct kvmx_emul_ctxt *ctxt, u64 la,
 	return KVMX_EMUL_DONE;
 }
 
+/*
+ * The first byte of an operand was checked when its address was formed;
+ * in 64-bit mode the last one must be canonical too.  TODO: #SS instead of
+ * #GP for a stack access straddling the boundary.
+ */
+static bool access_straddles_canonical(const struct kvmx_emul_ctxt *ctxt, u64 la,
+				       unsigned int size)
+{
+	return ctxt->mode == KVMX_MODE_LONG64 && !is_canonical(ctxt, la + size - 1);
+}
+
 static enum kvmx_emul_result mem_read(struct kvmx_emul_ctxt *ctxt, u64 la,
 				      unsigned int size, u64 *val)
 {
@@ -275,6 +286,8 @@ static enum kvmx_emul_result mem_read(struct kvmx_emul_ctxt *ctxt, u64 la,
 	enum kvmx_emul_result ret;
 	unsigned int i;
 
+	if (access_straddles_canonical(ctxt, la, size))
+		return raise(ctxt, KVMX_VEC_GP, true, 0);
 	ret = cached_read(ctxt, la, buf, size);
 	if (ret != KVMX_EMUL_DONE)
 		return ret;
@@ -291,6 +304,8 @@ static enum kvmx_emul_result mem_write(struct kvmx_emul_ctxt *ctxt, u64 la,
 	enum kvmx_emul_result ret;
 	unsigned int i;
 
+	if (access_straddles_canonical(ctxt, la, size))
+		return raise(ctxt, KVMX_VEC_GP, true, 0);
 	for (i = 0; i < size; i++)
 		buf[i] = (u8)(val >> (8 * i));
 	ret = ctxt->ops->write(ctxt, la, buf, size);
