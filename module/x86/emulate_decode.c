@@ -512,7 +512,7 @@ static bool is_vex_or_evex(const struct decode_cursor *cur, u8 opcode,
 static const struct opcode_desc *decode_opcode(struct decode_cursor *cur,
 					       struct kvmx_insn *insn, u8 first)
 {
-	u8 b = first;
+	u8 b;
 
 	if (first != 0x0f) {
 		insn->map = 0;

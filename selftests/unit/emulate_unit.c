@@ -1786,6 +1786,7 @@ asm(".pushsection .text\n"
 #define NV_W16		BIT(13)
 #define NV_W64		BIT(14)
 #define NV_SHIFTS	(NV_SHIFT_ONE | NV_SHIFT_CL | NV_SHIFT_IMM)
+#define NV_ADDR32	BIT(15)	/* 67: garbage above bit 31 of rbx/rsi/rdi */
 
 struct native_vec {
 	const char *hex;
@@ -1836,6 +1837,13 @@ static const struct native_vec native_fixed[] = {
 	{ "0f c0 0b", 0, 0 }, { "0f c1 0b", 0, 0 }, { "48 0f c1 0b", 0, 0 }, { "66 0f c1 0b", 0, 0 },
 	{ "f0 0f c1 0b", 0, 0 },
 	{ "0f c7 0b", NV_CMPXCHG8, 0 }, { "f0 0f c7 4b 08", NV_CMPXCHG8, 0 },
+	/* 32-bit addressing: the upper halves of the registers are ignored. */
+	{ "67 8b 0b", NV_ADDR32, 0 }, { "67 01 4b 10", NV_ADDR32, 0 },
+	{ "67 48 c7 03 01 00 00 80", NV_ADDR32, 0 }, { "67 0f b6 0b", NV_ADDR32, 0 },
+	{ "67 a4", NV_STRING | NV_ADDR32, 0 }, { "67 f3 a5", NV_STRING | NV_ADDR32, 0 },
+	{ "67 f3 48 ab", NV_STRING | NV_ADDR32, 0 }, { "67 f3 a6", NV_STRING | NV_ADDR32, 0 },
+	{ "67 f2 ae", NV_STRING | NV_ADDR32, 0 }, { "67 ad", NV_STRING | NV_ADDR32, 0 },
+	{ "67 0f a3 03", NV_BITOFF | NV_ONLY_CF | NV_ADDR32, 0 },
 	/* Strings */
 	{ "a4", NV_STRING, 0 }, { "a5", NV_STRING, 0 }, { "48 a5", NV_STRING, 0 },
 	{ "66 a5", NV_STRING, 0 }, { "aa", NV_STRING, 0 }, { "ab", NV_STRING, 0 },
@@ -1949,7 +1957,8 @@ static void build_cc_vectors(void)
 		native_cc[cc].hex = native_cc_hex[cc];
 }
 
-static u8 native_buf[NATIVE_BUF_SIZE] __attribute__((aligned(64)));
+/* Below 2 GiB (MAP_32BIT), so 32-bit address forms (67) reach it too. */
+static u8 *native_buf;
 static u8 *native_page;
 static u64 rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -2031,6 +2040,11 @@ static void random_state(struct native_state *st, const struct native_vec *v)
 		st->regs[RSI] = (u64)(uintptr_t)native_buf + 128 + rng() % 32;
 		st->regs[RDI] = (u64)(uintptr_t)native_buf + 320 + rng() % 32;
 		st->regs[RCX] = rng() % 5;
+	}
+	if (v->flags & NV_ADDR32) {
+		st->regs[RBX] |= rng() << 32;
+		st->regs[RSI] |= rng() << 32;
+		st->regs[RDI] |= rng() << 32;
 	}
 	if (v->flags & NV_INDEX) {
 		st->regs[RDX] = rng() % 16;
@@ -2197,6 +2211,10 @@ static void test_native_crosscheck(void)
 	native_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(native_page != MAP_FAILED, "no executable page: %s", strerror(errno));
+	native_buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	CHECK(native_buf != MAP_FAILED, "MAP_32BIT buffer: %s", strerror(errno));
+	CHECK((uintptr_t)native_buf + 4096 <= 0x80000000ULL, "buffer below 2 GiB");
 	CHECK(tramp_len < NATIVE_RIPDATA, "trampoline fits");
 	memcpy(native_page, native_tramp_start, tramp_len);
 
@@ -2222,6 +2240,7 @@ static void test_native_crosscheck(void)
 		vectors++;
 	}
 	munmap(native_page, 4096);
+	munmap(native_buf, 4096);
 	test_info("%u instruction forms x %u random states checked against the CPU",
 		  vectors, iters);
 	CHECK(failures == 0, "%u mismatches with the host CPU", failures);
