@@ -15,6 +15,7 @@
  *	memcpy(c->regs, vcpu->regs, sizeof(c->regs));
  *	c->rip = ...; c->rflags = ...; c->seg_base[...] = ...;
  *	memcpy(c->insn_bytes, bytes, n); c->insn_avail = n;
+ *	c->read_cache = &vcpu->emul_reads;  // optional; len = 0 on a new exit
  *	switch (kvmx_emulate(c)) {
  *	case KVMX_EMUL_DONE:      copy c->regs, c->rip, c->rflags back; resume
  *	case KVMX_EMUL_EXIT:      kvm_run was filled by a callback; exit, and
