@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers around the /dev/kvm ABI for the selftests: see kvm_util.h. */
+#define _GNU_SOURCE	/* gettid() */
 #include <cpuid.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -14,7 +15,7 @@
 #define DEFAULT_TIMEOUT_SECONDS	20
 
 /* Set by the wall-clock guard's SIGALRM handler; read after KVM_RUN. */
-static volatile sig_atomic_t run_timed_out;
+static __thread volatile sig_atomic_t run_timed_out;
 
 const char *kvm_device_path(void)
 {
@@ -497,10 +498,17 @@ static void guard_handler(int sig)
 	run_timed_out = 1;
 }
 
+/*
+ * The guard is a per-thread timer (vCPUs may run on several threads at
+ * once) that sends SIGALRM to the thread in KVM_RUN.
+ */
+static __thread bool guard_created;
+static __thread timer_t guard_timer;
+
 static void guard_arm(unsigned int seconds)
 {
 	static bool installed;
-	struct itimerval it = { .it_value.tv_sec = seconds };
+	struct itimerspec its = { .it_value.tv_sec = seconds };
 
 	if (!installed) {
 		struct sigaction sa = { .sa_handler = guard_handler };
@@ -510,15 +518,27 @@ static void guard_arm(unsigned int seconds)
 		sigaction(SIGALRM, &sa, NULL);
 		installed = true;
 	}
+	if (!guard_created) {
+		struct sigevent sev = {
+			.sigev_notify = SIGEV_THREAD_ID,
+			.sigev_signo = SIGALRM,
+		};
+
+		sev._sigev_un._tid = gettid();	/* glibc 2.36 has no sigev_notify_thread_id */
+		if (timer_create(CLOCK_MONOTONIC, &sev, &guard_timer))
+			return;		/* run unguarded rather than fail */
+		guard_created = true;
+	}
 	run_timed_out = 0;
-	setitimer(ITIMER_REAL, &it, NULL);
+	timer_settime(guard_timer, 0, &its, NULL);
 }
 
 static void guard_disarm(void)
 {
-	struct itimerval it = { 0 };
+	struct itimerspec its = { 0 };
 
-	setitimer(ITIMER_REAL, &it, NULL);
+	if (guard_created)
+		timer_settime(guard_timer, 0, &its, NULL);
 }
 
 int __vcpu_run(struct kvm_vcpu *vcpu)
