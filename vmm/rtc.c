@@ -22,6 +22,11 @@ void rtc_init(struct rtc *rtc, time_t (*now)(void))
 	rtc->cmos[RTC_REG_A] = RTC_REG_A_DEFAULT;
 	rtc->cmos[RTC_REG_B] = RTC_REG_B_24H;
 	rtc->cmos[RTC_REG_D] = RTC_REG_D_VRT;
+	/*
+	 * glibc's gmtime_r() reads the time zone file on first use; do that
+	 * now, before the seccomp filter forbids open().
+	 */
+	tzset();
 }
 
 static uint8_t bcd(unsigned int v)

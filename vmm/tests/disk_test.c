@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the disk back ends: raw, the snapshot overlay, and qcow2
+ * with a backing chain (images made by qemu-img/qemu-io when installed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "disk.h"
+#include "harness.h"
+
+static char dir[64];
+
+static const char *path(const char *name)
+{
+	static char buf[4][128];
+	static int n;
+	char *p = buf[n++ % 4];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", dir, name);
+	return p;
+}
+
+static void make_dir(void)
+{
+	if (dir[0])
+		return;
+	strcpy(dir, "/tmp/kvmx-disk-test.XXXXXX");
+	CHECK(mkdtemp(dir) != NULL);
+}
+
+static void write_pattern(const char *file, size_t sectors)
+{
+	uint8_t s[DISK_SECTOR_SIZE];
+	size_t i;
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	CHECK(fd >= 0);
+	for (i = 0; i < sectors; i++) {
+		memset(s, (int)(i & 0xff), sizeof(s));
+		CHECK_EQ(write(fd, s, sizeof(s)), sizeof(s));
+	}
+	close(fd);
+}
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void test_raw_read_write(void)
+{
+	uint8_t buf[1024];
+	struct disk *d;
+
+	make_dir();
+	write_pattern(path("raw.img"), 64);
+	CHECK_EQ(disk_open(path("raw.img"), DISK_PROBE, false, false, &d), 0);
+	CHECK_EQ(d->size, 64 * 512);
+	CHECK_EQ(disk_read(d, 3 * 512, buf, 1024), 0);
+	CHECK_EQ(buf[0], 3);
+	CHECK_EQ(buf[1023], 4);
+	memset(buf, 0xee, 512);
+	CHECK_EQ(disk_write(d, 10 * 512, buf, 512), 0);
+	CHECK_EQ(disk_flush(d), 0);
+	CHECK_EQ(disk_read(d, 10 * 512, buf + 512, 512), 0);
+	CHECK_EQ(buf[512], 0xee);
+	CHECK_EQ(disk_read(d, 63 * 512, buf, 1024), -EIO);	/* past the end */
+	disk_close(d);
+}
+
+static void test_readonly(void)
+{
+	uint8_t buf[512] = { 0 };
+	struct disk *d;
+
+	make_dir();
+	write_pattern(path("ro.img"), 8);
+	CHECK_EQ(disk_open(path("ro.img"), DISK_RAW, true, false, &d), 0);
+	CHECK_EQ(disk_write(d, 0, buf, 512), -EROFS);
+	disk_close(d);
+}
+
+static void test_snapshot_leaves_image_intact(void)
+{
+	uint8_t buf[2048], orig[512];
+	struct disk *d;
+	int fd;
+
+	make_dir();
+	write_pattern(path("snap.img"), 32);
+	CHECK_EQ(disk_open(path("snap.img"), DISK_RAW, false, true, &d), 0);
+	memset(buf, 0x77, 512);
+	CHECK_EQ(disk_write(d, 5 * 512, buf, 512), 0);
+	/* A read spanning base, overlay, base sectors. */
+	CHECK_EQ(disk_read(d, 4 * 512, buf, 1536), 0);
+	CHECK_EQ(buf[0], 4);
+	CHECK_EQ(buf[512], 0x77);
+	CHECK_EQ(buf[1535], 6);
+	disk_close(d);
+	fd = open(path("snap.img"), O_RDONLY);
+	CHECK_EQ(pread(fd, orig, 512, 5 * 512), 512);
+	close(fd);
+	CHECK_EQ(orig[0], 5);	/* the image file is unchanged */
+}
+
+static void test_missing_and_bad_files(void)
+{
+	struct disk *d;
+
+	make_dir();
+	CHECK_EQ(disk_open(path("nonexistent"), DISK_PROBE, false, false, &d), -ENOENT);
+	CHECK_EQ(disk_open(dir, DISK_RAW, false, false, &d), -EISDIR);
+	write_pattern(path("notqcow.img"), 1);
+	CHECK_EQ(disk_open(path("notqcow.img"), DISK_QCOW2, true, false, &d), -EINVAL);
+}
+
+static void test_qcow2_backing_chain(void)
+{
+	char cmd[1024];
+	uint8_t buf[4096];
+	struct disk *d;
+
+	REQUIRE(!access("/usr/bin/qemu-img", X_OK) && !access("/usr/bin/qemu-io", X_OK),
+		"qemu-img/qemu-io not installed (apt-get install qemu-utils)");
+	make_dir();
+	/* base.raw (pattern) <- mid.qcow2 (v2, 0x5a at 64K) <- top.qcow2 (v3). */
+	write_pattern(path("base.raw"), 2048);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && qemu-img create -q -f qcow2 -o compat=0.10 -b base.raw -F raw mid.qcow2 &&"
+		 " qemu-io -c 'write -P 0x5a 64k 4k' mid.qcow2 >/dev/null &&"
+		 " qemu-img create -q -f qcow2 -o compat=1.1,cluster_size=4096 -b mid.qcow2 -F qcow2 top.qcow2 &&"
+		 " qemu-io -c 'write -P 0xa5 512k 8k' -c 'write -z 0 4k' top.qcow2 >/dev/null",
+		 dir);
+	CHECK_EQ(sh(cmd), 0);	/* %s */
+
+	CHECK_EQ(disk_open(path("top.qcow2"), DISK_PROBE, true, false, &d), 0);
+	CHECK_EQ(d->size, 2048 * 512);
+	CHECK_EQ(disk_read(d, 0, buf, 4096), 0);
+	CHECK_EQ(buf[0] | buf[4095], 0);	/* zero cluster in top */
+	CHECK_EQ(disk_read(d, 4096, buf, 512), 0);
+	CHECK_EQ(buf[0], 8);	/* from base.raw through two levels */
+	CHECK_EQ(disk_read(d, 64 * 1024, buf, 4096), 0);
+	CHECK_EQ(buf[0], 0x5a);	/* from mid.qcow2 */
+	CHECK_EQ(buf[4095], 0x5a);
+	CHECK_EQ(disk_read(d, 512 * 1024 - 512, buf, 2048), 0);
+	CHECK_EQ(buf[0], (1023 & 0xff));	/* base just before the top's cluster */
+	CHECK_EQ(buf[512], 0xa5);	/* from top.qcow2 */
+	CHECK_EQ(disk_write(d, 0, buf, 512), -EROFS);
+	disk_close(d);
+}
+
+static void test_qcow2_snapshot_and_writable(void)
+{
+	char cmd[512];
+	uint8_t buf[512];
+	struct disk *d;
+
+	REQUIRE(!access("/usr/bin/qemu-img", X_OK), "qemu-img not installed");
+	make_dir();
+	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img create -q -f qcow2 plain.qcow2 1M", dir);
+	CHECK_EQ(sh(cmd), 0);
+	/* Writable qcow2 needs cluster allocation: refused with a clear error. */
+	CHECK_EQ(disk_open(path("plain.qcow2"), DISK_PROBE, false, false, &d), -EROFS);
+	CHECK_EQ(disk_open(path("plain.qcow2"), DISK_PROBE, false, true, &d), 0);
+	memset(buf, 0x42, sizeof(buf));
+	CHECK_EQ(disk_write(d, 1024, buf, 512), 0);
+	memset(buf, 0, sizeof(buf));
+	CHECK_EQ(disk_read(d, 1024, buf, 512), 0);
+	CHECK_EQ(buf[0], 0x42);
+	disk_close(d);
+	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img check -q plain.qcow2", dir);
+	CHECK_EQ(sh(cmd), 0);	/* image still consistent */
+}
+
+static void cleanup(void)
+{
+	char cmd[128];
+
+	if (dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		sh(cmd);
+	}
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(test_raw_read_write),
+	TEST_CASE(test_readonly),
+	TEST_CASE(test_snapshot_leaves_image_intact),
+	TEST_CASE(test_missing_and_bad_files),
+	TEST_CASE(test_qcow2_backing_chain),
+	TEST_CASE(test_qcow2_snapshot_and_writable),
+};
+
+int main(void)
+{
+	int rc = run_tests(cases, ARRAY_SIZE(cases));
+
+	cleanup();
+	return rc;
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmm/tests/linux_boot.sh [svm|vmx] [--hv ref|kvmx] [--cpus N]: boot Debian's
+# kernel with kvmx inside a test machine (scripts/machine.sh) and check that
+# the nested guest reaches its shell, sees its vCPUs and devices, and powers
+# off with status 0.
+#
+# The nested guest is the same vmlinuz the machine boots, with a tiny
+# busybox initramfs whose /init loads the virtio modules, reads the
+# virtio-blk disk and virtio-rng, prints KVMX-L2-OK and powers off.
+# Prints TAP; exits 0 when every check passed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+vendor=${1:-svm}
+[ $# -gt 0 ] && shift
+hv=ref
+cpus=2
+while [ $# -gt 0 ]; do
+	case $1 in
+	--hv) hv=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
+	*) echo "linux_boot.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+
+work=$(mktemp -d /tmp/kvmx-linux-boot.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# A static kvmx, built from a copy so that the tree's own build is untouched.
+mkdir -p "$work/src"
+cp "$root"/vmm/*.[ch] "$root/vmm/Makefile" "$work/src/"
+make -s -C "$work/src" STATIC=1 kvmx 2>&1 | grep -v 'statically linked' || true
+cp "$work/src/kvmx" "$work/kvmx"
+
+abi=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: linux-image-\(6\.1[^ ]*\)$/\1/p' | head -1)
+kdir=$root/.cache/kernel/$abi
+[ -f "$kdir/vmlinuz" ] || "$root/scripts/kernel.sh" "$abi" >/dev/null
+
+# The virtio modules of that kernel (scripts/kernel.sh keeps only KVM's).
+mods=$work/mods
+mkdir -p "$mods"
+if [ ! -f "$root/.cache/vmm-mods-$abi/virtio_mmio.ko" ]; then
+	(cd "$work" && apt-get download "linux-image-$abi" >/dev/null)
+	dpkg -x "$work"/linux-image-"$abi"_*.deb "$work/x"
+	mkdir -p "$root/.cache/vmm-mods-$abi"
+	for m in virtio/virtio_ring virtio/virtio virtio/virtio_mmio block/virtio_blk \
+		 char/hw_random/virtio-rng; do
+		cp "$work/x/lib/modules/$abi/kernel/drivers/$m.ko" "$root/.cache/vmm-mods-$abi/"
+	done
+	rm -rf "$work/x" "$work"/*.deb
+fi
+cp "$root/.cache/vmm-mods-$abi"/*.ko "$mods/"
+
+# The nested guest's initramfs.
+l2=$work/l2
+mkdir -p "$l2"/{bin,dev,proc,sys,lib}
+cp /bin/busybox "$l2/bin/busybox"
+cp "$mods"/*.ko "$l2/lib/"
+cat >"$l2/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "L2: shell up, uptime $(cut -d' ' -f1 /proc/uptime)"
+echo "L2: cpus $(grep -c ^processor /proc/cpuinfo)"
+for m in virtio_ring virtio virtio_mmio virtio_blk virtio-rng; do
+	insmod /lib/$m.ko || echo "L2: insmod $m failed"
+done
+sleep 1
+echo "L2: virtio devices $(ls /sys/bus/virtio/devices | wc -l)"
+echo "L2: vda sectors $(cat /sys/block/vda/size 2>/dev/null)"
+echo "L2: vda head $(head -c 16 /dev/vda 2>/dev/null)"
+echo "L2: written $(echo kvmx-write-test | dd of=/dev/vda bs=512 seek=8 conv=sync 2>/dev/null && echo ok)"
+echo "L2: hwrng $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
+echo "L2: random bytes $(head -c 32 /dev/hwrng | wc -c)"
+echo "L2: rtc year $(date -u +%Y)"
+echo KVMX-L2-OK
+poweroff -f
+INIT
+chmod 755 "$l2/init"
+(cd "$l2" && find . | cpio --quiet -o -H newc -R 0:0 | gzip -1) >"$work/l2.cpio.gz"
+
+# A 4 MiB raw disk whose first bytes the guest reads back.
+printf 'KVMX-DISK-MAGIC!' >"$work/disk.img"
+truncate -s 4M "$work/disk.img"
+
+cat >"$work/run" <<RUN
+#!/bin/sh
+set -u
+F=\$KVMX_FILES
+if [ "$hv" = ref ]; then
+	for m in \$(cat /kvmx/ref/load-\$KVMX_VENDOR); do insmod /kvmx/ref/\$m.ko || exit 1; done
+else
+	insmod /kvmx/kvmx.ko || exit 1
+fi
+t0=\$(cut -d' ' -f1 /proc/uptime)
+# The nested console goes to the machine's console as it comes (prefixed).
+{ \$F/kvmx run --kernel /kvmx/files/vmlinuz --initrd \$F/l2.cpio.gz --mem 256M \
+	--cpus $cpus --disk \$F/disk.img --rng \
+	--append "console=ttyS0 \${KVMX_L2_APPEND:-quiet} panic=-1" </dev/null 2>&1
+  echo "kvmx-rc=\$?"; } | while IFS= read -r line; do echo "| \$line"; done | tee /tmp/l2.log
+rc=\$(sed -n 's/^| kvmx-rc=//p' /tmp/l2.log)
+t1=\$(cut -d' ' -f1 /proc/uptime)
+echo "L1: kvmx exit status \$rc, wall \$(echo "\$t1 \$t0" | awk '{print \$1 - \$2}') s"
+echo "L1: disk after: \$(dd if=\$F/disk.img bs=512 skip=8 count=1 2>/dev/null | head -c 16)"
+[ \$rc -eq 0 ] && grep -q KVMX-L2-OK /tmp/l2.log
+RUN
+
+set +e
+"$root/scripts/machine.sh" "$vendor" --no-tests --no-module --quiet \
+	--add "$work/kvmx" --add "$work/l2.cpio.gz" --add "$work/disk.img" \
+	--add "$kdir/vmlinuz" --run "$work/run" --log "$work/console.log" \
+	--env "KVMX_L2_APPEND=${KVMX_L2_APPEND:-quiet}" --timeout "${KVMX_BOOT_TIMEOUT:-900}" \
+	${KVMX_MACHINE_SMP:+--smp $KVMX_MACHINE_SMP} >/dev/null 2>"$work/machine.err"
+mrc=$?
+set -e
+grep -E '^(\| )?(L1|L2):|KVMX-L2-OK|kvmx:' "$work/console.log" | sed 's/^/# /'
+tail -1 "$work/machine.err" | sed 's/^/# /'
+
+n=0 fails=0
+check() { # NAME PATTERN
+	n=$((n + 1))
+	if grep -qE "$2" "$work/console.log"; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		fails=$((fails + 1))
+	fi
+}
+echo "TAP version 13"
+check "nested Linux reaches its shell" '^\| L2: shell up'
+check "nested Linux sees $cpus vCPUs" "^\| L2: cpus $cpus"
+check "virtio-mmio devices found through ACPI" '^\| L2: virtio devices 2'
+check "virtio-blk reads the disk" '^\| L2: vda head KVMX-DISK-MAGIC!'
+check "virtio-blk writes reach the image" '^L1: disk after: kvmx-write-test'
+check "virtio-rng feeds hw_random" '^\| L2: random bytes 32'
+check "poweroff ends kvmx with status 0" '^L1: kvmx exit status 0'
+echo "1..$n"
+[ $mrc -eq 0 ] && [ $fails -eq 0 ]
