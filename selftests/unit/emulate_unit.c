@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -1720,6 +1721,8 @@ static void test_exception_error_codes(void)
 struct native_state {
 	u64 regs[KVMX_NR_GPRS];		/* offsets 0..120 */
 	u64 rflags;			/* offset 128 */
+	u64 ret64;			/* 136, compat: the 64-bit return point */
+	u64 stack;			/* 144, compat: a stack below 4 GiB */
 };
 
 extern const u8 native_tramp_start[], native_tramp_slot[], native_tramp_end[];
@@ -1764,6 +1767,73 @@ asm(".pushsection .text\n"
     "native_tramp_end:\n"
     ".popsection\n");
 
+/*
+ * The same for 32-bit code: switch to compatibility mode with a far return
+ * to the 32-bit user code segment (0x23), load the eight GPRs, run the
+ * slot, store them, and far-return to 64-bit mode (0x33).  The state and
+ * the stack must lie below 4 GiB; DS and ES get the user data selector
+ * (0x2b), which 64-bit code does not need but 32-bit code does.
+ */
+extern const u8 compat_tramp_start[], compat_tramp_slot[], compat_back64[],
+	compat_tramp_end[];
+
+asm(".pushsection .text\n"
+    ".code64\n"
+    ".globl compat_tramp_start\n"
+    "compat_tramp_start:\n"
+    "	push %rbx\n	push %rbp\n	push %r12\n"
+    "	push %r13\n	push %r14\n	push %r15\n"
+    "	mov %rsp, compat_saved_rsp(%rip)\n"
+    "	mov 144(%rdi), %rsp\n"
+    "	push %rdi\n"
+    "	mov $0x2b, %eax\n"
+    "	mov %eax, %ds\n"
+    "	mov %eax, %es\n"
+    "	lea compat_entry(%rip), %rax\n"
+    "	pushq $0x23\n"
+    "	push %rax\n"
+    "	lretq\n"
+    ".code32\n"
+    "compat_entry:\n"
+    "	mov (%esp), %eax\n"
+    "	pushl 128(%eax)\n"
+    "	popfl\n"
+    "	mov 8(%eax), %ecx\n	mov 16(%eax), %edx\n"
+    "	mov 24(%eax), %ebx\n	mov 40(%eax), %ebp\n"
+    "	mov 48(%eax), %esi\n	mov 56(%eax), %edi\n"
+    "	mov 0(%eax), %eax\n"
+    ".globl compat_tramp_slot\n"
+    "compat_tramp_slot:\n"
+    "	.fill 16, 1, 0x90\n"
+    "	push %eax\n"
+    "	mov 4(%esp), %eax\n"
+    "	pushfl\n"
+    "	popl 128(%eax)\n"
+    "	mov %ecx, 8(%eax)\n	mov %edx, 16(%eax)\n"
+    "	mov %ebx, 24(%eax)\n	mov %ebp, 40(%eax)\n"
+    "	mov %esi, 48(%eax)\n	mov %edi, 56(%eax)\n"
+    "	popl 0(%eax)\n"
+    "	cld\n"
+    "	pushl $0x33\n"
+    "	pushl 136(%eax)\n"
+    "	lret\n"
+    ".code64\n"
+    ".globl compat_back64\n"
+    "compat_back64:\n"
+    "	xor %eax, %eax\n"
+    "	mov %eax, %ds\n"
+    "	mov %eax, %es\n"
+    "	mov compat_saved_rsp(%rip), %rsp\n"
+    "	pop %r15\n	pop %r14\n	pop %r13\n"
+    "	pop %r12\n	pop %rbp\n	pop %rbx\n"
+    "	ret\n"
+    "compat_saved_rsp:\n"
+    "	.quad 0\n"
+    ".globl compat_tramp_end\n"
+    "compat_tramp_end:\n"
+    ".popsection\n");
+
+#define COMPAT_TRAMP		0x400	/* where it is copied in the page */
 #define NATIVE_BUF_SIZE		512
 #define NATIVE_PTR		256	/* rbx points here */
 #define NATIVE_RIPDATA		0x800	/* RIP-relative target in the code page */
@@ -1787,6 +1857,9 @@ asm(".pushsection .text\n"
 #define NV_W64		BIT(14)
 #define NV_SHIFTS	(NV_SHIFT_ONE | NV_SHIFT_CL | NV_SHIFT_IMM)
 #define NV_ADDR32	BIT(15)	/* 67: garbage above bit 31 of rbx/rsi/rdi */
+#define NV_ADDR16	BIT(16)	/* 32-bit code, 67: BX BP SI DI CX hold
+				 * 16-bit offsets, garbage above */
+#define NV_ONLY32	BIT(17)	/* run in 32-bit code only */
 
 struct native_vec {
 	const char *hex;
@@ -1957,8 +2030,17 @@ static void build_cc_vectors(void)
 		native_cc[cc].hex = native_cc_hex[cc];
 }
 
-/* Below 2 GiB (MAP_32BIT), so 32-bit address forms (67) reach it too. */
+/*
+ * Three pages below 4 GiB: the data buffer, the 32-bit side's state and
+ * its stack.  At 0x8000 if the kernel allows it, so that 16-bit addressing
+ * (67 in 32-bit code) reaches the buffer too; else anywhere below 2 GiB.
+ */
+#define NATIVE_LOW_ADDR		0x8000UL
+static u8 *native_mem;
 static u8 *native_buf;
+static bool native_buf_below_64k;
+static bool native_compat;	/* running vectors as 32-bit code */
+static unsigned int native_vectors_run;
 static u8 *native_page;
 static u64 rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -2041,6 +2123,15 @@ static void random_state(struct native_state *st, const struct native_vec *v)
 		st->regs[RDI] = (u64)(uintptr_t)native_buf + 320 + rng() % 32;
 		st->regs[RCX] = rng() % 5;
 	}
+	if (v->flags & NV_ADDR16) {
+		st->regs[RBX] = (rng() << 16) | ((st->regs[RBX] - 64) & 0xffff);
+		st->regs[RBP] = (rng() << 16) | (((u64)(uintptr_t)native_buf + 200) & 0xffff);
+		st->regs[RSI] = (rng() << 16) | (((u64)(uintptr_t)native_buf + 128 +
+						   rng() % 32) & 0xffff);
+		st->regs[RDI] = (rng() << 16) | (((u64)(uintptr_t)native_buf + 320 +
+						   rng() % 32) & 0xffff);
+		st->regs[RCX] = (rng() << 16) | (rng() % 5);
+	}
 	if (v->flags & NV_ADDR32) {
 		st->regs[RBX] |= rng() << 32;
 		st->regs[RSI] |= rng() << 32;
@@ -2114,6 +2205,9 @@ static int native_compare(const struct native_vec *v, u8 *code, unsigned int len
 	u8 buf_emu[NATIVE_BUF_SIZE], rip_emu[NATIVE_RIPDATA_SIZE];
 	void (*tramp)(struct native_state *) = (void (*)(struct native_state *))native_page;
 	u64 slot = (u64)(uintptr_t)native_page + (native_tramp_slot - native_tramp_start);
+	struct native_state *low = (struct native_state *)(native_mem + 0x1000);
+	u64 reg_mask = native_compat ? 0xffffffffULL : ~0ULL;
+	unsigned int nr_regs = native_compat ? 8 : KVMX_NR_GPRS;
 	struct native_state in, hw;
 	struct kvmx_emul_ctxt ctxt;
 	enum kvmx_emul_result ret;
@@ -2131,7 +2225,12 @@ static int native_compare(const struct native_vec *v, u8 *code, unsigned int len
 	memcpy(buf_in, native_buf, sizeof(buf_in));
 	memcpy(rip_in, native_page + NATIVE_RIPDATA, sizeof(rip_in));
 
-	kvmx_emul_init(&ctxt, &native_ops, NULL, M64);
+	if (native_compat) {
+		tramp = (void (*)(struct native_state *))(native_page + COMPAT_TRAMP);
+		slot = (u64)(uintptr_t)native_page + COMPAT_TRAMP +
+		       (compat_tramp_slot - compat_tramp_start);
+	}
+	kvmx_emul_init(&ctxt, &native_ops, NULL, native_compat ? M32 : M64);
 	memcpy(ctxt.regs, in.regs, sizeof(ctxt.regs));
 	ctxt.rflags = in.rflags;
 	ctxt.rip = slot;
@@ -2149,16 +2248,25 @@ static int native_compare(const struct native_vec *v, u8 *code, unsigned int len
 
 	memcpy(native_buf, buf_in, sizeof(buf_in));
 	memcpy(native_page + NATIVE_RIPDATA, rip_in, sizeof(rip_in));
-	hw = in;
-	tramp(&hw);
+	if (native_compat) {
+		*low = in;
+		low->ret64 = (u64)(uintptr_t)native_page + COMPAT_TRAMP +
+			     (compat_back64 - compat_tramp_start);
+		low->stack = (u64)(uintptr_t)native_mem + 0x3000;
+		tramp(low);
+		hw = *low;
+	} else {
+		hw = in;
+		tramp(&hw);
+	}
 
 	if (ctxt.rip != slot + len) {
 		test_info("[%s]: rip +%lld, want +%u", v->hex,
 			  (long long)(ctxt.rip - slot), len);
 		return -1;
 	}
-	for (i = 0; i < KVMX_NR_GPRS; i++) {
-		if (i == RSP || ctxt.regs[i] == hw.regs[i])
+	for (i = 0; i < nr_regs; i++) {
+		if (i == RSP || !((ctxt.regs[i] ^ hw.regs[i]) & reg_mask))
 			continue;
 		test_info("[%s]: reg %u emu 0x%llx cpu 0x%llx (in 0x%llx)", v->hex, i,
 			  (unsigned long long)ctxt.regs[i], (unsigned long long)hw.regs[i],
@@ -2182,6 +2290,24 @@ static int native_compare(const struct native_vec *v, u8 *code, unsigned int len
 	return 0;
 }
 
+/* A vector that cannot run as 32-bit code: REX, RIP-relative, 64-bit. */
+static bool native_64bit_only(const struct native_vec *v, const u8 *code, unsigned int len)
+{
+	unsigned int i;
+
+	if (v->flags & (NV_RIPREL | NV_W64 | NV_ADDR32))
+		return true;
+	for (i = 0; i < len; i++) {
+		if (code[i] == 0x66 || code[i] == 0x67 || code[i] == 0xf0 ||
+		    code[i] == 0xf2 || code[i] == 0xf3)
+			continue;
+		/* REX (INC/DEC here), or 63: MOVSXD there, ARPL here. */
+		return ((code[i] & 0xf0) == 0x40 && len > i + 1) || code[i] == 0x63;
+	}
+	return false;
+}
+
+/* Run @v @iters times; returns the failures, 0 when skipped for the mode. */
 static unsigned int native_run_vec(const struct native_vec *v, unsigned int iters)
 {
 	u8 *slot = native_page + (native_tramp_slot - native_tramp_start);
@@ -2190,6 +2316,14 @@ static unsigned int native_run_vec(const struct native_vec *v, unsigned int iter
 
 	len = hex_bytes(v->hex, code, sizeof(code));
 	CHECK(len > 0 && len < 16, "[%s]", v->hex);
+	if (native_compat) {
+		if (native_64bit_only(v, code, len) ||
+		    ((v->flags & NV_ADDR16) && !native_buf_below_64k))
+			return 0;
+		slot = native_page + COMPAT_TRAMP + (compat_tramp_slot - compat_tramp_start);
+	} else if (v->flags & (NV_ADDR16 | NV_ONLY32)) {
+		return 0;
+	}
 	if (v->flags & NV_RIPREL) {
 		s32 disp = (s32)((native_page + NATIVE_RIPDATA + 8) - (slot + len));
 
@@ -2197,6 +2331,7 @@ static unsigned int native_run_vec(const struct native_vec *v, unsigned int iter
 	}
 	memset(slot, 0x90, 16);
 	memcpy(slot, code, len);
+	native_vectors_run++;
 	for (i = 0; i < iters && failures < 3; i++)
 		failures += native_compare(v, code, len) != 0;
 	return failures;
@@ -2209,14 +2344,24 @@ static void test_native_crosscheck(void)
 	const unsigned int iters = 400;
 
 	native_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	REQUIRE(native_page != MAP_FAILED, "no executable page: %s", strerror(errno));
-	native_buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
-	CHECK(native_buf != MAP_FAILED, "MAP_32BIT buffer: %s", strerror(errno));
-	CHECK((uintptr_t)native_buf + 4096 <= 0x80000000ULL, "buffer below 2 GiB");
-	CHECK(tramp_len < NATIVE_RIPDATA, "trampoline fits");
+	native_mem = mmap((void *)NATIVE_LOW_ADDR, 3 * 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	native_buf_below_64k = native_mem == (void *)NATIVE_LOW_ADDR;
+	if (!native_buf_below_64k)
+		native_mem = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	CHECK(native_mem != MAP_FAILED, "low buffer: %s", strerror(errno));
+	CHECK((uintptr_t)native_mem + 3 * 4096 <= 0x80000000ULL, "buffer below 2 GiB");
+	native_buf = native_mem;
+	CHECK(tramp_len < COMPAT_TRAMP, "trampoline fits");
+	CHECK(COMPAT_TRAMP + (size_t)(compat_tramp_end - compat_tramp_start) < NATIVE_RIPDATA,
+	      "compat trampoline fits");
 	memcpy(native_page, native_tramp_start, tramp_len);
+	memcpy(native_page + COMPAT_TRAMP, compat_tramp_start,
+	       (size_t)(compat_tramp_end - compat_tramp_start));
+	native_compat = false;
 
 	build_alu_vectors();
 	for (i = 0; i < ARRAY_SIZE(native_alu); i++) {
@@ -2240,9 +2385,97 @@ static void test_native_crosscheck(void)
 		vectors++;
 	}
 	munmap(native_page, 4096);
-	munmap(native_buf, 4096);
+	munmap(native_mem, 3 * 4096);
 	test_info("%u instruction forms x %u random states checked against the CPU",
 		  vectors, iters);
+	CHECK(failures == 0, "%u mismatches with the host CPU", failures);
+}
+
+/* Whether this kernel runs 32-bit user code: try it in a child first. */
+static bool compat_mode_works(void)
+{
+	struct native_state *low = (struct native_state *)(native_mem + 0x1000);
+	void (*tramp)(struct native_state *) =
+		(void (*)(struct native_state *))(native_page + COMPAT_TRAMP);
+	int status;
+	pid_t pid;
+
+	memset(native_page + COMPAT_TRAMP + (compat_tramp_slot - compat_tramp_start), 0x90, 16);
+	native_page[COMPAT_TRAMP + (compat_tramp_slot - compat_tramp_start)] = 0x40; /* inc eax */
+	pid = fork();
+	if (pid == 0) {
+		memset(low, 0, sizeof(*low));
+		low->regs[RAX] = 41;
+		low->rflags = 0x202;
+		low->ret64 = (u64)(uintptr_t)native_page + COMPAT_TRAMP +
+			     (compat_back64 - compat_tramp_start);
+		low->stack = (u64)(uintptr_t)native_mem + 0x3000;
+		tramp(low);
+		_exit((low->regs[RAX] & 0xffffffff) == 42 ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* 32-bit code vectors: INC/DEC r32, 16-bit addressing, and more. */
+static const struct native_vec native_compat_only[] = {
+	{ "40", NV_ONLY32, 0 }, { "43", NV_ONLY32, 0 }, { "47", NV_ONLY32, 0 },
+	{ "48", NV_ONLY32, 0 }, { "4b", NV_ONLY32, 0 }, { "66 41", NV_ONLY32, 0 },
+	{ "66 4a", NV_ONLY32, 0 },
+	{ "67 8b 07", NV_ADDR16, 0 }, { "67 01 04", NV_ADDR16, 0 },
+	{ "67 8b 46 02", NV_ADDR16, 0 }, { "67 66 89 4d fe", NV_ADDR16, 0 },
+	{ "67 80 77 10 5a", NV_ADDR16 | NV_UNDEF_AF, 0 }, { "67 0f b7 1f", NV_ADDR16, 0 },
+	{ "67 87 0f", NV_ADDR16, 0 }, { "67 d1 27", NV_ADDR16 | NV_SHIFT_ONE, 0 },
+	{ "67 a4", NV_ADDR16 | NV_STRING, 0 }, { "67 f3 a5", NV_ADDR16 | NV_STRING, 0 },
+	{ "67 f3 66 ab", NV_ADDR16 | NV_STRING, 0 }, { "67 f3 a6", NV_ADDR16 | NV_STRING, 0 },
+	{ "67 ac", NV_ADDR16 | NV_STRING, 0 },
+};
+
+/* The same vectors, and 32-bit-only ones, run as 32-bit (compatibility) code. */
+static void test_native_crosscheck_32bit(void)
+{
+	size_t tramp_len = (size_t)(compat_tramp_end - compat_tramp_start);
+	unsigned int i, failures = 0;
+	const unsigned int iters = 200;
+
+	native_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	REQUIRE(native_page != MAP_FAILED, "no executable page: %s", strerror(errno));
+	native_mem = mmap((void *)NATIVE_LOW_ADDR, 3 * 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	native_buf_below_64k = native_mem == (void *)NATIVE_LOW_ADDR;
+	if (!native_buf_below_64k)
+		native_mem = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	CHECK(native_mem != MAP_FAILED, "low buffer: %s", strerror(errno));
+	native_buf = native_mem;
+	memcpy(native_page + COMPAT_TRAMP, compat_tramp_start, tramp_len);
+	REQUIRE(compat_mode_works(), "this kernel does not run 32-bit user code");
+	if (!native_buf_below_64k)
+		test_info("no mapping below 64 KiB: 16-bit addressing forms skipped");
+
+	native_compat = true;
+	build_alu_vectors();
+	build_shift_vectors();
+	build_cc_vectors();
+	native_vectors_run = 0;
+	for (i = 0; i < ARRAY_SIZE(native_alu); i++)
+		if (native_alu[i].hex)
+			failures += native_run_vec(&native_alu[i], iters);
+	for (i = 0; i < ARRAY_SIZE(native_shift); i++)
+		failures += native_run_vec(&native_shift[i], iters);
+	for (i = 0; i < ARRAY_SIZE(native_cc); i++)
+		failures += native_run_vec(&native_cc[i], iters);
+	for (i = 0; i < ARRAY_SIZE(native_fixed); i++)
+		failures += native_run_vec(&native_fixed[i], iters);
+	for (i = 0; i < ARRAY_SIZE(native_compat_only); i++)
+		failures += native_run_vec(&native_compat_only[i], iters);
+	native_compat = false;
+	munmap(native_page, 4096);
+	munmap(native_mem, 3 * 4096);
+	test_info("32-bit code: %u instruction forms x %u random states checked against the CPU",
+		  native_vectors_run, iters);
 	CHECK(failures == 0, "%u mismatches with the host CPU", failures);
 }
 
@@ -2266,6 +2499,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_exception_error_codes),
 	TEST_CASE(test_emulate_random_bytes),
 	TEST_CASE(test_native_crosscheck),
+	TEST_CASE(test_native_crosscheck_32bit),
 };
 
 int main(void)
