@@ -132,7 +132,7 @@ machine_tests() {
 	t0=$(date +%s)
 	"$KVMX_SCRIPTS/machine.sh" "$vendor" "${args[@]}" --run "$run" --log "$log" \
 		2>"$OUT/machine-$vendor.stderr" |
-		tr -d '\r' | grep --line-buffered -E '^(not )?ok [0-9]+ |^# XPASS|^# [a-z]+-(svm|vmx): ' |
+		sed -u 's/\r$//' | grep --line-buffered -E '^(not )?ok [0-9]+ |^# XPASS|^# [a-z]+-(svm|vmx): ' |
 		sed -u 's/^/    /'
 	mstatus=${PIPESTATUS[0]}
 	cat "$OUT/machine-$vendor.stderr" | sed 's/^/    /'
