@@ -1112,6 +1112,24 @@ static enum kvmx_emul_result exec_grp2(struct kvmx_emul_ctxt *ctxt)
 	return KVMX_EMUL_DONE;
 }
 
+/*
+ * 0F AE /7 CLFLUSH (66: CLFLUSHOPT) and 66 0F AE /6 CLWB on memory: a
+ * guest may flush an MMIO line; there is no cache behind it, so once the
+ * address checks passed the instruction is done.  The other group 15
+ * members (FXSAVE, XSAVE, fences, ...) are not emulated.
+ */
+static enum kvmx_emul_result exec_grp15(struct kvmx_emul_ctxt *ctxt)
+{
+	const struct kvmx_insn *insn = &ctxt->insn;
+	u8 sub = modrm_group_op(insn);
+
+	if (!insn->has_mem || insn->rep)
+		return KVMX_EMUL_UNHANDLED;
+	if (sub == 7 || (sub == 6 && insn->opsize_prefix))
+		return KVMX_EMUL_DONE;
+	return KVMX_EMUL_UNHANDLED;
+}
+
 /* Source (DS:rSI, overridable) or destination (ES:rDI) of a string op. */
 static enum kvmx_emul_result string_operand(struct kvmx_emul_ctxt *ctxt,
 					    struct operand *op, bool source)
@@ -1254,6 +1272,7 @@ static const exec_fn exec_handlers[NR_EXEC_IDS] = {
 	[EXEC_SETCC] = exec_setcc,
 	[EXEC_CMOVCC] = exec_cmovcc,
 	[EXEC_GRP2] = exec_grp2,
+	[EXEC_GRP15] = exec_grp15,
 };
 
 /* ---- Entry points ---- */

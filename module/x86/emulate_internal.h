@@ -69,6 +69,7 @@ enum exec_id {
 	EXEC_SETCC,		/* 0F 90-9F */
 	EXEC_CMOVCC,		/* 0F 40-4F */
 	EXEC_GRP2,		/* C0/C1, D0-D3: rotates and shifts */
+	EXEC_GRP15,		/* 0F AE /6 /7: CLWB CLFLUSH CLFLUSHOPT */
 	NR_EXEC_IDS,
 };
 

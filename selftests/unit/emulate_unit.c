@@ -1012,6 +1012,18 @@ static const struct emu_case emu_cases[] = {
 	{ "cmovnp rax,[rbx]: not taken", M64, "48 0f 4b 03", .flags_in = PF,
 	  .regs = { [RAX] = ~0ULL, [RBX] = DATA }, .mem = "44 33 22 11" },
 
+	/* ---- Cache line flushes: no memory access ---- */
+	{ "clflush [rbx] on MMIO: done, no access", M64, "0f ae 3b",
+	  .regs = { [RBX] = MMIO_BASE } },
+	{ "clflushopt [rbx]", M64, "66 0f ae 3b", .regs = { [RBX] = MMIO_BASE } },
+	{ "clwb [rbx]", M64, "66 0f ae 33", .regs = { [RBX] = MMIO_BASE } },
+	{ "clflush non-canonical: #GP(0)", M64, "0f ae 3b",
+	  .regs = { [RBX] = 0x0000800000000000ULL },
+	  .result = KVMX_EMUL_EXCEPTION, .vector = KVMX_VEC_GP },
+	{ "xsaveopt [rbx] (no 66): unhandled", M64, "0f ae 33", .regs = { [RBX] = DATA },
+	  .result = KVMX_EMUL_UNHANDLED },
+	{ "mfence: unhandled", M64, "0f ae f0", .result = KVMX_EMUL_UNHANDLED },
+
 	/* ---- Shifts and rotates ---- */
 	{ "shl dword [rbx],1 (imm8)", M64, "c1 23 01", .regs = { [RBX] = DATA },
 	  .mem = "01 00 00 f0", .mem_out = "02 00 00 e0",
@@ -1910,6 +1922,7 @@ static const struct native_vec native_fixed[] = {
 	{ "0f c0 0b", 0, 0 }, { "0f c1 0b", 0, 0 }, { "48 0f c1 0b", 0, 0 }, { "66 0f c1 0b", 0, 0 },
 	{ "f0 0f c1 0b", 0, 0 },
 	{ "0f c7 0b", NV_CMPXCHG8, 0 }, { "f0 0f c7 4b 08", NV_CMPXCHG8, 0 },
+	{ "0f ae 3b", 0, 0 }, { "66 0f ae 7b 40", 0, 0 }, { "66 0f ae 33", 0, 0 },
 	/* 32-bit addressing: the upper halves of the registers are ignored. */
 	{ "67 8b 0b", NV_ADDR32, 0 }, { "67 01 4b 10", NV_ADDR32, 0 },
 	{ "67 48 c7 03 01 00 00 80", NV_ADDR32, 0 }, { "67 0f b6 0b", NV_ADDR32, 0 },
