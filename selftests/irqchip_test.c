@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * irqchip_test: the in-kernel irqchip (PIC, IOAPIC, local APIC) and PIT.
+ *
+ * KVM_CREATE_IRQCHIP once per VM (EEXIST again) and only before the first
+ * vCPU (EINVAL after); the same rule for KVM_SET_IDENTITY_MAP_ADDR;
+ * KVM_CREATE_PIT2 once (EEXIST again).  Without an irqchip KVM_IRQ_LINE and
+ * KVM_GET_IRQCHIP are ENXIO and KVM_GET_LAPIC EINVAL.  With it: APs start
+ * UNINITIALIZED and the BSP RUNNABLE; the local APIC state round-trips and
+ * holds the APIC ID; the guest programs the PIC (KVM_GET_IRQCHIP shows it),
+ * an edge on KVM_IRQ_LINE reaches its handler through the PIC and LINT0;
+ * HLT no longer exits to user space: the vCPU sleeps (KVM_RUN returns EINTR
+ * on a signal, MP state HALTED) until user space makes it RUNNABLE again.
+ */
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest_asm.h"
+#include "kvm_util.h"
+
+#define PIC_IRQ			3
+#define PIC_VECTOR_BASE		0x20
+#define PIC_VECTOR		(PIC_VECTOR_BASE + PIC_IRQ)
+#define APIC_REG_ID		0x20
+#define APIC_REG_TPR		0x80
+#define KVM_IRQCHIP_PIC_MASTER	0
+#define TEST_SIGNAL		SIGUSR1
+
+/*
+ * Real mode: initialise the master PIC (vectors 0x20-0x27, only IRQ 3
+ * unmasked), SYNC 1, then STI; HLT until the interrupt, whose handler puts
+ * its vector in BX; SYNC 2 reports BX.
+ */
+extern const uint8_t pic_start[], pic_end[], pic_handler[];
+asm(GUEST_SECTION
+    ".code16\n"
+    "pic_start:\n"
+    "	mov $0x11, %al\n"		/* ICW1: edge, cascade, ICW4 */
+    "	out %al, $0x20\n"
+    "	mov $0x20, %al\n"		/* ICW2: vector base */
+    "	out %al, $0x21\n"
+    "	mov $0x04, %al\n"		/* ICW3: slave on IRQ 2 */
+    "	out %al, $0x21\n"
+    "	mov $0x01, %al\n"		/* ICW4: 8086 mode */
+    "	out %al, $0x21\n"
+    "	mov $0xf7, %al\n"		/* OCW1: unmask IRQ 3 only */
+    "	out %al, $0x21\n"
+    "	GUEST_SYNC 1\n"
+    "	xor %ebx, %ebx\n"
+    "	sti\n"
+    "	hlt\n"
+    "	mov %ebx, %esi\n"
+    "	GUEST_SYNC 2\n"
+    "	GUEST_DONE\n"
+    "pic_handler:\n"
+    "	mov $0x23, %bx\n"
+    "	mov $0x20, %al\n"		/* OCW2: non-specific EOI */
+    "	out %al, $0x20\n"
+    "	iret\n"
+    "pic_end:\n"
+    GUEST_SECTION_END);
+
+/* Long mode: HLT with nothing to wake it, then SYNC 1. */
+extern const uint8_t sleep_start[], sleep_end[], sleep_after_hlt[];
+asm(GUEST_SECTION
+    ".code64\n"
+    "sleep_start:\n"
+    "	sti\n"
+    "	hlt\n"
+    "sleep_after_hlt:\n"
+    "	GUEST_SYNC 1\n"
+    "	GUEST_DONE\n"
+    "sleep_end:\n"
+    GUEST_SECTION_END);
+
+static struct kvm_vm *vm_with_irqchip(void)
+{
+	struct kvm_vm *vm = vm_create_default();
+
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	return vm;
+}
+
+static void test_create_rules(void)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+	uint64_t ident = GUEST_KVM_TSS_ADDR - GUEST_PAGE_SIZE;
+	struct kvm_vm *vm;
+	int fd;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP), "no KVM_CAP_IRQCHIP");
+	vm = vm_create();
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &ident));
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0), EEXIST);
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_CREATE_PIT2, &pit));
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_CREATE_PIT2, &pit), EEXIST);
+	vm_free(vm);
+
+	/* After the first vCPU it is too late. */
+	vm = vm_create();
+	fd = CHECK_IOCTL_OK(ioctl(vm->fd, KVM_CREATE_VCPU, 0));
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0), EINVAL);
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &ident), EINVAL);
+	close(fd);
+	vm_free(vm);
+}
+
+static void test_without_irqchip(void)
+{
+	struct kvm_vm *vm = vm_create_default();
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	struct kvm_irq_level line = { .irq = PIC_IRQ, .level = 1 };
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	struct kvm_lapic_state lapic;
+
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_IRQ_LINE, &line), ENXIO);
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip), ENXIO);
+	CHECK_IOCTL_ERR(ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic), EINVAL);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static uint32_t lapic_reg(const struct kvm_lapic_state *s, int offset)
+{
+	uint32_t v;
+
+	memcpy(&v, s->regs + offset, 4);
+	return v;
+}
+
+static void test_lapic_and_mp_state(void)
+{
+	struct kvm_vm *vm;
+	struct kvm_vcpu *bsp, *ap;
+	struct kvm_lapic_state s, got;
+	struct kvm_mp_state mp;
+	uint32_t tpr = 0x20;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP), "no KVM_CAP_IRQCHIP");
+	vm = vm_with_irqchip();
+	bsp = vcpu_create(vm, 0);
+	ap = vcpu_create(vm, 1);
+	CHECK_IOCTL_OK(ioctl(bsp->fd, KVM_GET_MP_STATE, &mp));
+	CHECK_EQ(mp.mp_state, KVM_MP_STATE_RUNNABLE);
+	CHECK_IOCTL_OK(ioctl(ap->fd, KVM_GET_MP_STATE, &mp));
+	CHECK_EQ(mp.mp_state, KVM_MP_STATE_UNINITIALIZED);
+
+	CHECK_IOCTL_OK(ioctl(bsp->fd, KVM_GET_LAPIC, &s));
+	CHECK_EQ(lapic_reg(&s, APIC_REG_ID) >> 24, 0);
+	CHECK_IOCTL_OK(ioctl(ap->fd, KVM_GET_LAPIC, &got));
+	CHECK_EQ(lapic_reg(&got, APIC_REG_ID) >> 24, 1);
+	memcpy(s.regs + APIC_REG_TPR, &tpr, 4);
+	CHECK_IOCTL_OK(ioctl(bsp->fd, KVM_SET_LAPIC, &s));
+	CHECK_IOCTL_OK(ioctl(bsp->fd, KVM_GET_LAPIC, &got));
+	CHECK_EQ(lapic_reg(&got, APIC_REG_TPR), tpr);
+	vcpu_free(ap);
+	vcpu_free(bsp);
+	vm_free(vm);
+}
+
+static void test_pic_irq_to_guest(void)
+{
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct kvm_irq_level line = { .irq = PIC_IRQ };
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	uint16_t ivt[2];
+	struct ucall uc;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP), "no KVM_CAP_IRQCHIP");
+	vm = vm_with_irqchip();
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, pic_start, pic_end);
+	/* Real-mode IVT entry: offset, then segment 0. */
+	ivt[0] = GUEST_CODE_ADDR(pic_handler, pic_start);
+	ivt[1] = 0;
+	memcpy(vm_gpa_to_hva(vm, PIC_VECTOR * 4), ivt, 4);
+	vcpu_setup_mode(vcpu, GUEST_MODE_REAL, GUEST_CODE_GPA);
+
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	CHECK_EQ(chip.chip.pic.irq_base, PIC_VECTOR_BASE);
+	CHECK_EQ(chip.chip.pic.imr, 0xf7);
+	/* An edge on IRQ 3. */
+	line.level = 1;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_IRQ_LINE, &line));
+	line.level = 0;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_IRQ_LINE, &line));
+	vcpu_expect_sync(vcpu, 2, &uc);
+	CHECK_EQ(uc.args[1] & 0xffff, PIC_VECTOR);
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static void ignore_signal(int sig)
+{
+}
+
+static void test_hlt_sleeps_in_kernel(void)
+{
+	struct sigaction sa = { .sa_handler = ignore_signal };
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = TEST_SIGNAL };
+	struct itimerspec its = { .it_value.tv_nsec = 300000000 };
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	timer_t timer;
+	int r;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP), "no KVM_CAP_IRQCHIP");
+	vm = vm_with_irqchip();
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, sleep_start, sleep_end);
+	vcpu_setup_mode(vcpu, GUEST_MODE_LONG64, GUEST_CODE_GPA);
+
+	sigemptyset(&sa.sa_mask);
+	CHECK(!sigaction(TEST_SIGNAL, &sa, NULL), "sigaction");
+	CHECK(!timer_create(CLOCK_MONOTONIC, &sev, &timer), "timer_create: errno %d", errno);
+	CHECK(!timer_settime(timer, 0, &its, NULL), "timer_settime: errno %d", errno);
+	r = __vcpu_run(vcpu);
+	timer_delete(timer);
+	/* No KVM_EXIT_HLT: the vCPU slept until the signal. */
+	CHECK(r == -1 && errno == EINTR, "KVM_RUN: ret %d errno %d exit %u (%s), want EINTR",
+	      r, r ? errno : 0, vcpu->run->exit_reason,
+	      exit_reason_str(vcpu->run->exit_reason));
+	CHECK_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
+	CHECK_IOCTL_OK(ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp));
+	CHECK_EQ(mp.mp_state, KVM_MP_STATE_HALTED);
+	vcpu_get_regs(vcpu, &regs);
+	CHECK_EQ(regs.rip, GUEST_CODE_ADDR(sleep_after_hlt, sleep_start));
+
+	/* Made RUNNABLE, it goes on after the HLT. */
+	mp.mp_state = KVM_MP_STATE_RUNNABLE;
+	CHECK_IOCTL_OK(ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp));
+	{
+		struct ucall uc;
+
+		vcpu_expect_sync(vcpu, 1, &uc);
+	}
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(test_create_rules),
+	TEST_CASE(test_without_irqchip),
+	TEST_CASE(test_lapic_and_mp_state),
+	TEST_CASE(test_pic_irq_to_guest),
+	TEST_CASE(test_hlt_sleeps_in_kernel),
+};
+
+int main(int argc, char **argv)
+{
+	return run_tests(cases, ARRAY_SIZE(cases));
+}
