@@ -223,6 +223,11 @@ struct kvmx_emul_ops {
  * after the result named beside them.  The emulator changes regs, rip and
  * rflags only on KVMX_EMUL_DONE: on every other result they are exactly as
  * the caller left them, so the same call can simply be repeated.
+ *
+ * Locking: none inside.  A context belongs to one vCPU and is used only by
+ * the thread running it (under the vCPU mutex in kvmx.ko); the callbacks
+ * run in that thread, in process context, and may sleep if the caller's
+ * own context allows it.
  */
 struct kvmx_emul_ctxt {
 	/* Inputs. */
