@@ -129,8 +129,10 @@ static bool is_canonical(const struct kvmx_emul_ctxt *ctxt, u64 la)
 	return (u64)((s64)(la << (64 - bits)) >> (64 - bits)) == la;
 }
 
-static enum kvmx_emul_result raise(struct kvmx_emul_ctxt *ctxt, u8 vector,
-				   bool has_error, u32 error_code)
+/* The emulator's own exceptions (#UD, #GP, #SS); never a #PF. */
+static enum kvmx_emul_result raise_exception(struct kvmx_emul_ctxt *ctxt,
+					     u8 vector, bool has_error,
+					     u32 error_code)
 {
 	ctxt->exception.vector = vector;
 	ctxt->exception.error_code_valid = has_error;
@@ -153,8 +155,8 @@ static enum kvmx_emul_result linear_address(struct kvmx_emul_ctxt *ctxt, u8 seg,
 		if (seg == KVMX_SEG_FS || seg == KVMX_SEG_GS)
 			*la += ctxt->seg_base[seg];
 		if (!is_canonical(ctxt, *la))
-			return raise(ctxt, seg == KVMX_SEG_SS ? KVMX_VEC_SS : KVMX_VEC_GP,
-				     true, 0);
+			return raise_exception(ctxt, seg == KVMX_SEG_SS ?
+					       KVMX_VEC_SS : KVMX_VEC_GP, true, 0);
 		return KVMX_EMUL_DONE;
 	}
 	*la = (ctxt->seg_base[seg] + ea) & 0xffffffffULL;
@@ -287,7 +289,7 @@ static enum kvmx_emul_result mem_read(struct kvmx_emul_ctxt *ctxt, u64 la,
 	unsigned int i;
 
 	if (access_straddles_canonical(ctxt, la, size))
-		return raise(ctxt, KVMX_VEC_GP, true, 0);
+		return raise_exception(ctxt, KVMX_VEC_GP, true, 0);
 	ret = cached_read(ctxt, la, buf, size);
 	if (ret != KVMX_EMUL_DONE)
 		return ret;
@@ -305,7 +307,7 @@ static enum kvmx_emul_result mem_write(struct kvmx_emul_ctxt *ctxt, u64 la,
 	unsigned int i;
 
 	if (access_straddles_canonical(ctxt, la, size))
-		return raise(ctxt, KVMX_VEC_GP, true, 0);
+		return raise_exception(ctxt, KVMX_VEC_GP, true, 0);
 	for (i = 0; i < size; i++)
 		buf[i] = (u8)(val >> (8 * i));
 	ret = ctxt->ops->write(ctxt, la, buf, size);
@@ -1348,9 +1350,9 @@ static enum kvmx_emul_result decode_fetching(struct kvmx_emul_ctxt *ctxt)
 	case 0:
 		return KVMX_EMUL_DONE;
 	case -E2BIG:
-		return raise(ctxt, KVMX_VEC_GP, true, 0);
+		return raise_exception(ctxt, KVMX_VEC_GP, true, 0);
 	case -EILSEQ:
-		return raise(ctxt, KVMX_VEC_UD, false, 0);
+		return raise_exception(ctxt, KVMX_VEC_UD, false, 0);
 	default:
 		return KVMX_EMUL_UNHANDLED;
 	}
