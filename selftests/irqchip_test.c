@@ -8,7 +8,9 @@
  * KVM_GET_IRQCHIP are ENXIO and KVM_GET_LAPIC EINVAL.  With it: APs start
  * UNINITIALIZED and the BSP RUNNABLE; the local APIC state round-trips and
  * holds the APIC ID; the guest programs the PIC (KVM_GET_IRQCHIP shows it),
- * an edge on KVM_IRQ_LINE reaches its handler through the PIC and LINT0;
+ * an edge on KVM_IRQ_LINE reaches its handler through the PIC and LINT0,
+ * and another through the IOAPIC and the local APIC (the guest programs
+ * both through MMIO, KVM_GET_IRQCHIP shows the route, EOI completes it);
  * HLT no longer exits to user space: the vCPU sleeps (KVM_RUN returns EINTR
  * on a signal, MP state HALTED) until user space makes it RUNNABLE again.
  */
@@ -60,6 +62,41 @@ asm(GUEST_SECTION
     "	out %al, $0x20\n"
     "	iret\n"
     "pic_end:\n"
+    GUEST_SECTION_END);
+
+/*
+ * Flat protected mode, no paging: mask the PIC, software-enable the local
+ * APIC, route IOAPIC pin 5 to vector 0x35 (fixed, edge, APIC ID 0), SYNC 1,
+ * then STI; HLT until the interrupt; the handler puts its vector in EBX and
+ * writes the local APIC EOI; SYNC 2 reports EBX.
+ */
+#define IOAPIC_PIN		5
+#define IOAPIC_VECTOR		0x35
+#define KVM_IRQCHIP_IOAPIC	2
+extern const uint8_t ioapic_start[], ioapic_end[], ioapic_handler[];
+asm(GUEST_SECTION
+    ".code32\n"
+    "ioapic_start:\n"
+    "	mov $0xff, %al\n"
+    "	out %al, $0x21\n"		/* mask both PICs */
+    "	out %al, $0xa1\n"
+    "	movl $0x1ff, 0xfee000f0\n"	/* SVR: APIC enabled, spurious 0xff */
+    "	movl $0x1a, 0xfec00000\n"	/* IOREGSEL: pin 5, low dword */
+    "	movl $0x35, 0xfec00010\n"	/* IOWIN: vector, fixed, edge */
+    "	movl $0x1b, 0xfec00000\n"	/* pin 5, high dword */
+    "	movl $0, 0xfec00010\n"		/* destination APIC ID 0 */
+    "	GUEST_SYNC 1\n"
+    "	xor %ebx, %ebx\n"
+    "	sti\n"
+    "	hlt\n"
+    "	mov %ebx, %esi\n"
+    "	GUEST_SYNC 2\n"
+    "	GUEST_DONE\n"
+    "ioapic_handler:\n"
+    "	mov $0x35, %ebx\n"
+    "	movl $0, 0xfee000b0\n"		/* local APIC EOI */
+    "	iret\n"
+    "ioapic_end:\n"
     GUEST_SECTION_END);
 
 /* Long mode: HLT with nothing to wake it, then SYNC 1. */
@@ -196,6 +233,36 @@ static void test_pic_irq_to_guest(void)
 	vm_free(vm);
 }
 
+static void test_ioapic_irq_to_guest(void)
+{
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct kvm_irq_level line = { .irq = IOAPIC_PIN };
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	struct ucall uc;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP), "no KVM_CAP_IRQCHIP");
+	vm = vm_with_irqchip();
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, ioapic_start, ioapic_end);
+	vm_set_idt_gate32(vm, IOAPIC_VECTOR, GUEST_CODE_ADDR(ioapic_handler, ioapic_start));
+	vcpu_setup_mode(vcpu, GUEST_MODE_PROT32, GUEST_CODE_GPA);
+
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	CHECK_EQ(chip.chip.ioapic.redirtbl[IOAPIC_PIN].fields.vector, IOAPIC_VECTOR);
+	CHECK_EQ(chip.chip.ioapic.redirtbl[IOAPIC_PIN].fields.mask, 0);
+	line.level = 1;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_IRQ_LINE, &line));
+	line.level = 0;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_IRQ_LINE, &line));
+	vcpu_expect_sync(vcpu, 2, &uc);
+	CHECK_EQ(uc.args[1] & 0xffffffff, IOAPIC_VECTOR);
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static void ignore_signal(int sig)
 {
 }
@@ -252,6 +319,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_without_irqchip),
 	TEST_CASE(test_lapic_and_mp_state),
 	TEST_CASE(test_pic_irq_to_guest),
+	TEST_CASE(test_ioapic_irq_to_guest),
 	TEST_CASE(test_hlt_sleeps_in_kernel),
 };
 
