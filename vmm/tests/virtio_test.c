@@ -13,8 +13,17 @@
 #include "options.h"
 #include "virtio_blk.h"
 #include "virtio_mmio.h"
+#include "virtio_net.h"
 #include "virtio_rng.h"
 #include "vm.h"
+
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #define DESC_GPA	0x1000
 #define AVAIL_GPA	0x2000
@@ -333,6 +342,129 @@ static void test_unaligned_register_access(void)
 	virtio_mmio_destroy(t);
 }
 
+#define TEST_TAP		"kvmxtest0"
+#define TEST_ETHERTYPE		0x88b5	/* IEEE local experimental */
+#define NET_HDR_SIZE		12
+#define RXQ_DESC		0
+#define TX_DESC			4
+#define FRAME_LEN		60
+#define RX_BUF_GPA		(DATA_GPA + 0x8000)
+
+/* The second queue (TX) lives right after the first one's rings. */
+#define TXQ_DESC_GPA		0x4000
+#define TXQ_AVAIL_GPA		0x5000
+#define TXQ_USED_GPA		0x6000
+
+static void build_frame(uint8_t *f, uint8_t tag)
+{
+	memset(f, tag, FRAME_LEN);
+	memset(f, 0xff, 6);			/* broadcast destination */
+	memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	f[12] = TEST_ETHERTYPE >> 8;
+	f[13] = TEST_ETHERTYPE & 0xff;
+}
+
+static int packet_socket(int ifindex)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(TEST_ETHERTYPE),
+				   .sll_ifindex = ifindex };
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(TEST_ETHERTYPE));
+
+	CHECK(fd >= 0);
+	CHECK(!bind(fd, (struct sockaddr *)&sll, sizeof(sll)));
+	return fd;
+}
+
+static void bring_up(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	char path[128];
+	FILE *f;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	/* No IPv6 chatter on the test interface. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
+	strcpy(ifr.ifr_name, ifname);
+	CHECK(!ioctl(s, SIOCGIFFLAGS, &ifr));
+	ifr.ifr_flags |= IFF_UP;
+	CHECK(!ioctl(s, SIOCSIFFLAGS, &ifr));
+	close(s);
+}
+
+static void test_net_tap(void)
+{
+	struct virtio_device *dev;
+	struct virtio_mmio *t;
+	uint8_t frame[FRAME_LEN], got[2048], mac[6];
+	uint16_t *txavail;
+	int fd, ifindex, i;
+	ssize_t n;
+
+	REQUIRE(!access("/dev/net/tun", R_OK | W_OK), "no /dev/net/tun");
+	mem_setup();
+	if (virtio_net_create(TEST_TAP, &dev))
+		test_skip("cannot create tap %s (needs CAP_NET_ADMIN)", TEST_TAP);
+	t = virtio_mmio_create(&vm, dev, &irq);
+	ifindex = if_nametoindex(TEST_TAP);
+	CHECK(ifindex > 0);
+	bring_up(TEST_TAP);
+	fd = packet_socket(ifindex);
+
+	driver_setup(t, VIRTIO_ID_NET);
+	virtio_mmio_access(t, VIRTIO_MMIO_CONFIG, mac, 6, false);
+	CHECK_EQ(mac[0] & 3, 2);	/* locally administered unicast */
+	mmio_write(t, VIRTIO_MMIO_QUEUE_SEL, 1);
+	mmio_write(t, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	mmio_write(t, VIRTIO_MMIO_QUEUE_DESC_LOW, TXQ_DESC_GPA);
+	mmio_write(t, VIRTIO_MMIO_QUEUE_DRIVER_LOW, TXQ_AVAIL_GPA);
+	mmio_write(t, VIRTIO_MMIO_QUEUE_DEVICE_LOW, TXQ_USED_GPA);
+	mmio_write(t, VIRTIO_MMIO_QUEUE_READY, 1);
+
+	/* Transmit: header + frame on queue 1 comes out of the tap. */
+	memset(hva(DATA_GPA), 0, NET_HDR_SIZE);
+	build_frame(hva(DATA_GPA + NET_HDR_SIZE), 0x11);
+	((struct desc *)hva(TXQ_DESC_GPA))[0] =
+		(struct desc){ .addr = DATA_GPA, .len = NET_HDR_SIZE + FRAME_LEN };
+	txavail = hva(TXQ_AVAIL_GPA);
+	txavail[2] = 0;
+	txavail[1] = 1;
+	mmio_write(t, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	CHECK_EQ(((uint16_t *)hva(TXQ_USED_GPA))[1], 1);
+	for (i = 0; i < 50; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		CHECK(poll(&p, 1, 2000) == 1, "no frame on %s", TEST_TAP);
+		n = recv(fd, got, sizeof(got), 0);
+		if (n >= FRAME_LEN && got[14] == 0x11)
+			break;
+	}
+	build_frame(frame, 0x11);
+	CHECK(!memcmp(got, frame, FRAME_LEN));
+
+	/* Receive: a frame sent into the tap lands in the posted buffer. */
+	pulses = 0;
+	set_desc(RXQ_DESC, RX_BUF_GPA, 2048, VIRTQ_DESC_F_WRITE, 0);
+	post(RXQ_DESC);
+	mmio_write(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	build_frame(frame, 0x22);
+	CHECK_EQ(send(fd, frame, FRAME_LEN, 0), FRAME_LEN);
+	for (i = 0; i < 300 && used_idx() == 0; i++)
+		usleep(10000);
+	CHECK_EQ(used_idx(), 1);
+	CHECK_EQ(used_len(0), NET_HDR_SIZE + FRAME_LEN);
+	CHECK(!memcmp((uint8_t *)hva(RX_BUF_GPA) + NET_HDR_SIZE, frame, FRAME_LEN));
+	CHECK(pulses >= 1);
+	close(fd);
+	virtio_mmio_destroy(t);
+	CHECK_EQ(if_nametoindex(TEST_TAP), 0);	/* non-persistent: gone */
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_pop_push_chain),
 	TEST_CASE(test_malformed_rings),
@@ -341,6 +473,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_reset_clears_queues),
 	TEST_CASE(test_rng),
 	TEST_CASE(test_unaligned_register_access),
+	TEST_CASE(test_net_tap),
 };
 
 int main(void)
