@@ -62,8 +62,28 @@ void test_skip(const char *fmt, ...)
 	longjmp(case_env, 1);
 }
 
+/*
+ * KVMX_CASES=name,name,... runs only those cases (the others report SKIP);
+ * KVMX_VERBOSE=1 prints "# start <name>" before each case, so the case in
+ * progress is known when a program hangs.
+ */
+static bool case_selected(const char *name)
+{
+	const char *list = getenv("KVMX_CASES");
+	size_t len = strlen(name);
+	const char *p;
+
+	if (!list || !*list)
+		return true;
+	for (p = list; (p = strstr(p, name)); p += len)
+		if ((p == list || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return true;
+	return false;
+}
+
 int run_tests(const struct test_case *cases, size_t n)
 {
+	const char *verbose = getenv("KVMX_VERBOSE");
 	/* volatile: live across the setjmp() below. */
 	volatile size_t i, passed = 0, failed = 0, skipped = 0;
 
@@ -71,8 +91,14 @@ int run_tests(const struct test_case *cases, size_t n)
 	printf("TAP version 13\n1..%zu\n", n);
 	for (i = 0; i < n; i++) {
 		case_verdict = KSFT_PASS;
-		if (!setjmp(case_env))
-			cases[i].fn();
+		if (!case_selected(cases[i].name)) {
+			case_verdict = KSFT_SKIP;
+		} else {
+			if (verbose && *verbose && *verbose != '0')
+				test_info("start %s", cases[i].name);
+			if (!setjmp(case_env))
+				cases[i].fn();
+		}
 		switch (case_verdict) {
 		case KSFT_PASS:
 			printf("ok %zu %s\n", i + 1, cases[i].name);

@@ -12,6 +12,9 @@
  *
  * A failing CHECK prints what was tested, the values and errno, then ends the
  * case (longjmp back into the runner); REQUIRE ends it as a skip.
+ *
+ * Environment: KVMX_CASES=a,b runs only the cases named (the rest report
+ * SKIP); KVMX_VERBOSE=1 prints "# start <case>" before each case.
  */
 #ifndef KVMX_SELFTEST_HARNESS_H
 #define KVMX_SELFTEST_HARNESS_H
