@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Disk images behind virtio-blk: raw files and qcow2 (version 2 and 3, with
- * backing chains), plus a snapshot overlay that keeps every write in
+ * backing chains and allocating writes), plus a snapshot overlay that keeps every write in
  * anonymous memory (memfd) and drops it at exit, leaving the image intact.
  *
  * Offsets and lengths are bytes; virtio-blk only issues 512-byte multiples.

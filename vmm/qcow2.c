@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * qcow2 images (QEMU's docs/interop/qcow2.txt): versions 2 and 3, reads
- * through L1/L2 tables with backing chains.  Writing needs cluster
- * allocation with refcount updates, which is not implemented: a qcow2 disk
- * must be opened readonly or with snapshot (writes go to the overlay).
+ * through L1/L2 tables with backing chains, and writes that allocate
+ * clusters at the end of the file with refcount updates (16-bit refcounts,
+ * the default).  Not supported for writing: internal snapshots (clusters
+ * without the COPIED flag), growing the refcount table, other refcount
+ * widths; such images open read-only (readonly or snapshot still work).
  */
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -25,6 +28,8 @@
 #define QCOW2_MAX_CLUSTER_BITS		21
 #define QCOW2_OFFSET_MASK		0x00fffffffffffe00ULL
 #define QCOW2_L2_COMPRESSED		(1ULL << 62)
+#define QCOW2_COPIED			(1ULL << 63)
+#define QCOW2_WRITABLE_REFCOUNT_ORDER	4	/* 16-bit refcounts */
 #define QCOW2_L2_ZERO			(1ULL << 0)
 #define QCOW2_INCOMPAT_DIRTY		(1ULL << 0)
 #define QCOW2_INCOMPAT_CORRUPT		(1ULL << 1)
@@ -66,7 +71,14 @@ struct qcow2_disk {
 	uint32_t l2_bits;	/* entries per L2 table, log2 */
 	uint32_t l1_size;
 	uint64_t *l1;		/* host-endian copy */
+	uint64_t l1_offset;	/* where the L1 table lives in the file */
 	struct disk *backing;	/* NULL: unallocated clusters read as zeros */
+	/* Writing (set up only for a writable image). */
+	bool writable;
+	uint64_t rt_offset;	/* refcount table */
+	uint64_t rt_entries;
+	uint64_t next_free;	/* first cluster-aligned offset past the file's end */
+	uint8_t *cluster_buf;	/* one cluster, for read-modify-write */
 };
 
 static struct qcow2_disk *to_qcow2(struct disk *d)
@@ -139,16 +151,160 @@ static int qcow2_read(struct disk *d, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
+static int write_be64(struct qcow2_disk *q, uint64_t off, uint64_t v)
+{
+	v = htobe64(v);
+	return disk_pwrite(q->fd, &v, sizeof(v), off);
+}
+
+/* Set the refcount of the cluster at @host to 1, allocating its block. */
+static int qcow2_set_refcount(struct qcow2_disk *q, uint64_t host)
+{
+	uint64_t cluster_size = 1ULL << q->cluster_bits;
+	uint64_t per_block = cluster_size / 2;	/* 16-bit entries */
+	uint64_t index = host >> q->cluster_bits;
+	uint64_t rt_index = index / per_block, block;
+	uint16_t one = htobe16(1);
+	int err;
+
+	if (rt_index >= q->rt_entries)
+		return -ENOSPC;	/* TODO: grow the refcount table */
+	err = disk_pread(q->fd, &block, sizeof(block), q->rt_offset + rt_index * 8);
+	if (err)
+		return err;
+	block = be64toh(block) & QCOW2_OFFSET_MASK;
+	if (!block) {
+		/* A new refcount block right here; it must count itself. */
+		block = q->next_free;
+		if ((block >> q->cluster_bits) / per_block != rt_index)
+			return -ENOSPC;
+		q->next_free += cluster_size;
+		memset(q->cluster_buf, 0, cluster_size);
+		err = disk_pwrite(q->fd, q->cluster_buf, cluster_size, block);
+		if (!err)
+			err = disk_pwrite(q->fd, &one, 2,
+					  block + ((block >> q->cluster_bits) % per_block) * 2);
+		if (!err)
+			err = write_be64(q, q->rt_offset + rt_index * 8, block);
+		if (err)
+			return err;
+	}
+	return disk_pwrite(q->fd, &one, 2, block + (index % per_block) * 2);
+}
+
+/* A new zeroed cluster at the end of the file, counted; returns its offset. */
+static int64_t qcow2_alloc_cluster(struct qcow2_disk *q)
+{
+	uint64_t cluster_size = 1ULL << q->cluster_bits;
+	uint64_t host = q->next_free;
+	int err;
+
+	q->next_free += cluster_size;
+	err = qcow2_set_refcount(q, host);
+	if (!err) {
+		memset(q->cluster_buf, 0, cluster_size);
+		err = disk_pwrite(q->fd, q->cluster_buf, cluster_size, host);
+	}
+	return err ? err : (int64_t)host;
+}
+
+/* The L2 table for @off, allocated if absent; its file offset or -errno. */
+static int64_t qcow2_l2_for_write(struct qcow2_disk *q, uint64_t off)
+{
+	uint64_t l1_index = off >> (q->cluster_bits + q->l2_bits);
+	int64_t l2;
+	int err;
+
+	if (l1_index >= q->l1_size)
+		return -EIO;
+	if (q->l1[l1_index] & QCOW2_OFFSET_MASK) {
+		if (!(q->l1[l1_index] & QCOW2_COPIED))
+			return -ENOTSUP;	/* shared with an internal snapshot */
+		return q->l1[l1_index] & QCOW2_OFFSET_MASK;
+	}
+	l2 = qcow2_alloc_cluster(q);
+	if (l2 < 0)
+		return l2;
+	err = write_be64(q, q->l1_offset + l1_index * 8, l2 | QCOW2_COPIED);
+	if (err)
+		return err;
+	q->l1[l1_index] = l2 | QCOW2_COPIED;
+	return l2;
+}
+
+/* Write within one cluster. */
+static int qcow2_write_cluster(struct qcow2_disk *q, uint64_t off, const uint8_t *buf,
+			       size_t len)
+{
+	uint64_t cluster_size = 1ULL << q->cluster_bits;
+	uint64_t start = off & ~(cluster_size - 1);
+	uint64_t l2_index = (off >> q->cluster_bits) & ((1ULL << q->l2_bits) - 1);
+	int64_t l2, data;
+	uint64_t entry;
+	int err;
+
+	l2 = qcow2_l2_for_write(q, off);
+	if (l2 < 0)
+		return l2;
+	err = disk_pread(q->fd, &entry, sizeof(entry), l2 + l2_index * 8);
+	if (err)
+		return err;
+	entry = be64toh(entry);
+	if ((entry & QCOW2_OFFSET_MASK) && !(entry & QCOW2_L2_ZERO)) {
+		if (!(entry & QCOW2_COPIED))
+			return -ENOTSUP;	/* shared with an internal snapshot */
+		return disk_pwrite(q->fd, buf, len, (entry & QCOW2_OFFSET_MASK) +
+				   (off - start));
+	}
+	/* New data cluster: the old contents (backing file or zeros) + @buf. */
+	err = qcow2_read(&q->disk, start, q->cluster_buf,
+			 MIN(cluster_size, q->disk.size - start));
+	if (err)
+		return err;
+	memcpy(q->cluster_buf + (off - start), buf, len);
+	if ((entry & QCOW2_OFFSET_MASK) && (entry & QCOW2_COPIED)) {
+		/* A preallocated zero cluster: reuse it. */
+		data = entry & QCOW2_OFFSET_MASK;
+		err = 0;
+	} else {
+		data = q->next_free;
+		q->next_free += cluster_size;
+		err = qcow2_set_refcount(q, data);
+	}
+	if (!err)
+		err = disk_pwrite(q->fd, q->cluster_buf, cluster_size, data);
+	if (!err)
+		err = write_be64(q, l2 + l2_index * 8, data | QCOW2_COPIED);
+	return err;
+}
+
 static int qcow2_write(struct disk *d, uint64_t off, const void *buf, size_t len)
 {
-	(void)d; (void)off; (void)buf; (void)len;
-	return -EROFS;	/* TODO: cluster allocation and refcount updates */
+	struct qcow2_disk *q = to_qcow2(d);
+	uint64_t cluster_size = 1ULL << q->cluster_bits;
+	const uint8_t *p = buf;
+	int err;
+
+	if (!q->writable)
+		return -EROFS;
+	while (len) {
+		size_t chunk = MIN(len, cluster_size - (off & (cluster_size - 1)));
+
+		err = qcow2_write_cluster(q, off, p, chunk);
+		if (err)
+			return err;
+		p += chunk;
+		off += chunk;
+		len -= chunk;
+	}
+	return 0;
 }
 
 static int qcow2_flush(struct disk *d)
 {
-	(void)d;
-	return 0;
+	struct qcow2_disk *q = to_qcow2(d);
+
+	return q->writable && fdatasync(q->fd) < 0 ? -errno : 0;
 }
 
 static void qcow2_close(struct disk *d)
@@ -160,6 +316,7 @@ static void qcow2_close(struct disk *d)
 	if (q->fd >= 0)
 		close(q->fd);
 	free(q->l1);
+	free(q->cluster_buf);
 	free(q);
 }
 
@@ -181,7 +338,11 @@ static void header_to_host(struct qcow2_header *h)
 	h->crypt_method = be32toh(h->crypt_method);
 	h->l1_size = be32toh(h->l1_size);
 	h->l1_table_offset = be64toh(h->l1_table_offset);
+	h->refcount_table_offset = be64toh(h->refcount_table_offset);
+	h->refcount_table_clusters = be32toh(h->refcount_table_clusters);
+	h->nb_snapshots = be32toh(h->nb_snapshots);
 	h->incompatible_features = be64toh(h->incompatible_features);
+	h->refcount_order = be32toh(h->refcount_order);
 	h->header_length = be32toh(h->header_length);
 }
 
@@ -235,6 +396,42 @@ static int qcow2_open_backing(struct qcow2_disk *q, const struct qcow2_header *h
 	return disk_open_backing(full, depth + 1, &q->backing);
 }
 
+/* Check that we can write this image and set up the allocator. */
+static int qcow2_prepare_write(struct qcow2_disk *q, const struct qcow2_header *h)
+{
+	uint64_t cluster_size = 1ULL << q->cluster_bits;
+	uint32_t order = h->version == 2 ? QCOW2_WRITABLE_REFCOUNT_ORDER : h->refcount_order;
+	const char *why = NULL;
+	uint64_t zero = 0;
+	off_t end;
+
+	if (order != QCOW2_WRITABLE_REFCOUNT_ORDER)
+		why = "refcounts are not 16 bits wide";
+	else if (h->nb_snapshots)
+		why = "it has internal snapshots";
+	else if (h->incompatible_features & QCOW2_INCOMPAT_DIRTY)
+		why = "its refcounts are dirty (run qemu-img check -r all)";
+	if (why) {
+		vmm_error("--disk %s: cannot write this qcow2 image: %s; add ,snapshot or ,readonly",
+			  q->path, why);
+		return -ENOTSUP;
+	}
+	end = lseek(q->fd, 0, SEEK_END);
+	q->cluster_buf = malloc(cluster_size);
+	if (end < 0 || !q->cluster_buf)
+		return vmm_error_errno(end < 0 ? errno : ENOMEM, "--disk %s", q->path);
+	q->next_free = ALIGN_UP((uint64_t)end, cluster_size);
+	q->rt_offset = h->refcount_table_offset;
+	q->rt_entries = (uint64_t)h->refcount_table_clusters * cluster_size / 8;
+	/* We do not maintain bitmaps: clear the autoclear features, as required. */
+	if (h->version == 3 && be64toh(h->autoclear_features) &&
+	    disk_pwrite(q->fd, &zero, sizeof(zero), offsetof(struct qcow2_header,
+							    autoclear_features)))
+		return vmm_error_errno(EIO, "--disk %s: clearing autoclear features", q->path);
+	q->writable = true;
+	return 0;
+}
+
 int qcow2_open(const char *path, bool readonly, int depth, struct disk **out)
 {
 	struct qcow2_header h = { 0 };
@@ -242,11 +439,6 @@ int qcow2_open(const char *path, bool readonly, int depth, struct disk **out)
 	uint32_t i;
 	int err;
 
-	if (!readonly) {
-		vmm_error("--disk %s: writable qcow2 is not supported; add ,snapshot or ,readonly",
-			  path);
-		return -EROFS;
-	}
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return vmm_error_errno(ENOMEM, "--disk %s", path);
@@ -254,7 +446,7 @@ int qcow2_open(const char *path, bool readonly, int depth, struct disk **out)
 	q->disk.path = q->path;
 	q->disk.overlay_fd = -1;
 	snprintf(q->path, sizeof(q->path), "%s", path);
-	q->fd = open(path, O_RDONLY | O_CLOEXEC);
+	q->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (q->fd < 0) {
 		err = vmm_error_errno(errno, "--disk %s", path);
 		goto fail;
@@ -286,7 +478,10 @@ int qcow2_open(const char *path, bool readonly, int depth, struct disk **out)
 	}
 	for (i = 0; i < h.l1_size; i++)
 		q->l1[i] = be64toh(q->l1[i]);
+	q->l1_offset = h.l1_table_offset;
 	err = qcow2_open_backing(q, &h, depth);
+	if (!err && !readonly)
+		err = qcow2_prepare_write(q, &h);
 	if (err)
 		goto fail;
 	*out = &q->disk;

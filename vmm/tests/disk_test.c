@@ -155,7 +155,7 @@ static void test_qcow2_backing_chain(void)
 	disk_close(d);
 }
 
-static void test_qcow2_snapshot_and_writable(void)
+static void test_qcow2_snapshot(void)
 {
 	char cmd[512];
 	uint8_t buf[512];
@@ -163,19 +163,84 @@ static void test_qcow2_snapshot_and_writable(void)
 
 	REQUIRE(!access("/usr/bin/qemu-img", X_OK), "qemu-img not installed");
 	make_dir();
-	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img create -q -f qcow2 plain.qcow2 1M", dir);
+	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img create -q -f qcow2 snap.qcow2 1M", dir);
 	CHECK_EQ(sh(cmd), 0);
-	/* Writable qcow2 needs cluster allocation: refused with a clear error. */
-	CHECK_EQ(disk_open(path("plain.qcow2"), DISK_PROBE, false, false, &d), -EROFS);
-	CHECK_EQ(disk_open(path("plain.qcow2"), DISK_PROBE, false, true, &d), 0);
+	CHECK_EQ(disk_open(path("snap.qcow2"), DISK_PROBE, false, true, &d), 0);
 	memset(buf, 0x42, sizeof(buf));
 	CHECK_EQ(disk_write(d, 1024, buf, 512), 0);
 	memset(buf, 0, sizeof(buf));
 	CHECK_EQ(disk_read(d, 1024, buf, 512), 0);
 	CHECK_EQ(buf[0], 0x42);
 	disk_close(d);
-	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img check -q plain.qcow2", dir);
-	CHECK_EQ(sh(cmd), 0);	/* image still consistent */
+	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img check -q snap.qcow2 &&"
+		 " qemu-io -c 'read -P 0 1024 512' snap.qcow2 >qio.log 2>&1 &&"
+		 " ! grep -q -i fail qio.log", dir);
+	CHECK_EQ(sh(cmd), 0);	/* untouched, consistent */
+}
+
+/* Write through kvmx, then let QEMU's tools judge the image. */
+static void test_qcow2_write(void)
+{
+	static uint8_t big[1 << 20];
+	char cmd[1024];
+	uint8_t buf[4096];
+	struct disk *d;
+	size_t i;
+
+	REQUIRE(!access("/usr/bin/qemu-img", X_OK) && !access("/usr/bin/qemu-io", X_OK),
+		"qemu-img/qemu-io not installed");
+	make_dir();
+	/* Tiny clusters, so that 1 MiB needs new L2 tables and refcount blocks. */
+	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img create -q -f qcow2"
+		 " -o compat=1.1,cluster_size=512 w.qcow2 4M", dir);
+	CHECK_EQ(sh(cmd), 0);
+	CHECK_EQ(disk_open(path("w.qcow2"), DISK_PROBE, false, false, &d), 0);
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i / 512 * 3 + 1);
+	CHECK_EQ(disk_write(d, 1 << 20, big, sizeof(big)), 0);
+	memset(buf, 0x5a, sizeof(buf));
+	CHECK_EQ(disk_write(d, 3 << 20, buf, 512), 0);
+	CHECK_EQ(disk_write(d, 3 << 20, buf, 512), 0);	/* overwrite in place */
+	CHECK_EQ(disk_flush(d), 0);
+	CHECK_EQ(disk_read(d, (1 << 20) + 512 * 100, buf, 512), 0);
+	CHECK_EQ(buf[0], (uint8_t)(100 * 3 + 1));
+	CHECK_EQ(disk_read(d, 0, buf, 512), 0);
+	CHECK_EQ(buf[0], 0);
+	disk_close(d);
+	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img check -q w.qcow2 &&"
+		 " qemu-io -c 'read -P 0x5a 3M 512' -c 'read -P 0 0 1M'"
+		 " -c 'read -P 4 1049088 512' w.qcow2 >qio.log 2>&1 &&"
+		 " ! grep -q -i fail qio.log && grep -c 'read ' qio.log | grep -qx 3", dir);
+	CHECK_EQ(sh(cmd), 0);	/* consistent, and QEMU reads what we wrote */
+}
+
+static void test_qcow2_write_over_backing(void)
+{
+	char cmd[1024];
+	uint8_t buf[512];
+	struct disk *d;
+
+	REQUIRE(!access("/usr/bin/qemu-img", X_OK) && !access("/usr/bin/qemu-io", X_OK),
+		"qemu-img/qemu-io not installed");
+	make_dir();
+	write_pattern(path("b.raw"), 2048);
+	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img create -q -f qcow2 -b b.raw -F raw"
+		 " ov.qcow2", dir);
+	CHECK_EQ(sh(cmd), 0);
+	CHECK_EQ(disk_open(path("ov.qcow2"), DISK_PROBE, false, false, &d), 0);
+	memset(buf, 0xab, sizeof(buf));
+	CHECK_EQ(disk_write(d, 10 * 512, buf, 512), 0);
+	/* The rest of that 64 KiB cluster still shows the backing file. */
+	CHECK_EQ(disk_read(d, 9 * 512, buf, 512), 0);
+	CHECK_EQ(buf[0], 9);
+	CHECK_EQ(disk_read(d, 11 * 512, buf, 512), 0);
+	CHECK_EQ(buf[0], 11);
+	disk_close(d);
+	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img check -q ov.qcow2 &&"
+		 " qemu-io -c 'read -P 0xab 5k 512' -c 'read -P 11 5632 512' ov.qcow2"
+		 " >qio.log 2>&1 && ! grep -q -i fail qio.log &&"
+		 " grep -c 'read 512/512' qio.log | grep -qx 2", dir);
+	CHECK_EQ(sh(cmd), 0);
 }
 
 static void cleanup(void)
@@ -194,7 +259,9 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_snapshot_leaves_image_intact),
 	TEST_CASE(test_missing_and_bad_files),
 	TEST_CASE(test_qcow2_backing_chain),
-	TEST_CASE(test_qcow2_snapshot_and_writable),
+	TEST_CASE(test_qcow2_snapshot),
+	TEST_CASE(test_qcow2_write),
+	TEST_CASE(test_qcow2_write_over_backing),
 };
 
 int main(void)
