@@ -27,6 +27,8 @@ static long core_check_extension(long ext)
 	case KVM_CAP_INTERNAL_ERROR_DATA:
 	case KVM_CAP_CHECK_EXTENSION_VM:
 		return 1;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return KVMX_DIRTY_LOG_PROTECT_FLAGS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVMX_USER_MEMSLOTS;
 	case KVM_CAP_NR_VCPUS:

@@ -61,6 +61,13 @@ static long vm_enable_cap(struct kvmx_vm *vm, void __user *argp)
 	if (cap.flags)
 		return -EINVAL;
 	switch (cap.cap) {
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		if (cap.args[0] & ~KVMX_DIRTY_LOG_PROTECT_FLAGS)
+			return -EINVAL;
+		mutex_lock(&vm->slots_lock);
+		vm->manual_dirty_protect = cap.args[0];
+		mutex_unlock(&vm->slots_lock);
+		return 0;
 	case KVM_CAP_MAX_VCPU_ID:
 		if (cap.args[0] > KVMX_MAX_VCPU_IDS)
 			return -EINVAL;
@@ -99,6 +106,10 @@ static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return kvmx_check_extension(vm, arg);
 	case KVM_ENABLE_CAP:
 		return vm_enable_cap(vm, (void __user *)arg);
+	case KVM_GET_DIRTY_LOG:
+		return kvmx_get_dirty_log(vm, (void __user *)arg);
+	case KVM_CLEAR_DIRTY_LOG:
+		return kvmx_clear_dirty_log(vm, (void __user *)arg);
 	default:
 		r = kvmx_arch_vm_ioctl(vm, ioctl, arg);
 		return r;

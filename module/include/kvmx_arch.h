@@ -35,6 +35,16 @@ long kvmx_arch_vm_ioctl(struct kvmx_vm *vm, unsigned int ioctl,
 void kvmx_arch_memslot_removed(struct kvmx_vm *vm,
 			       const struct kvmx_memslot *old);
 
+/*
+ * Make writes to the pages of @slot whose bits are set in @mask (64 pages
+ * from @first) fault again, so they are logged; @mask = ~0 over the whole
+ * slot when logging starts.  slots_lock held.
+ */
+void kvmx_arch_write_protect(struct kvmx_vm *vm, const struct kvmx_memslot *slot,
+			     u64 first, u64 mask);
+/* After a batch of kvmx_arch_write_protect(): flush the vCPUs' TLBs. */
+void kvmx_arch_flush_tlbs(struct kvmx_vm *vm);
+
 int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu);
 void kvmx_arch_vcpu_destroy(struct kvmx_vcpu *vcpu);
 long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,

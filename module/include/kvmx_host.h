@@ -23,8 +23,9 @@
 #define KVMX_USER_MEMSLOTS	509	/* KVM_CAP_NR_MEMSLOTS */
 #define KVMX_MAX_VCPUS		255	/* KVM_CAP_MAX_VCPUS */
 #define KVMX_MAX_VCPU_IDS	1024	/* KVM_CAP_MAX_VCPU_ID: vcpu_id < this */
-/* TODO: KVM_MEM_LOG_DIRTY_PAGES once dirty logging exists (issue 7). */
-#define KVMX_MEM_FLAGS		KVM_MEM_READONLY
+#define KVMX_MEM_FLAGS		(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)
+#define KVMX_DIRTY_LOG_PROTECT_FLAGS \
+	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET)
 
 /* Pages of the vCPU mmap area: kvm_run, then the PIO data page. */
 #define KVMX_VCPU_MMAP_PAGES	(KVM_PIO_PAGE_OFFSET + 1)
@@ -37,10 +38,14 @@ struct kvmx_vcpu;
  * @base_gfn:        first guest frame of the slot
  * @npages:          number of 4 KiB frames; 0 marks an unused id
  * @userspace_addr:  host virtual address of base_gfn in the VMM's mm
- * @flags:           KVM_MEM_* flags given at creation (READONLY, LOG_DIRTY)
+ * @flags:           KVM_MEM_* flags (READONLY, LOG_DIRTY_PAGES)
  * @id:              slot number as userspace named it
+ * @dirty_bitmap:    one bit per page written since the last harvest, while
+ *                   LOG_DIRTY_PAGES is set (else NULL); bits are set and
+ *                   cleared atomically, the pointer itself is immutable
  *
- * Immutable once published in a struct kvmx_memslots.
+ * Immutable once published in a struct kvmx_memslots (but for the bits of
+ * @dirty_bitmap).
  */
 struct kvmx_memslot {
 	u64 base_gfn;
@@ -48,6 +53,7 @@ struct kvmx_memslot {
 	unsigned long userspace_addr;
 	u32 flags;
 	u16 id;
+	unsigned long *dirty_bitmap;
 };
 
 /**
@@ -80,6 +86,9 @@ struct kvmx_memslots {
  * @nr_vcpus:    number of created vCPUs
  * @max_vcpu_ids: vCPU ids must be below this; 0 until KVM_ENABLE_CAP(
  *               KVM_CAP_MAX_VCPU_ID) or the first vCPU fixes it (@lock)
+ * @manual_dirty_protect: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags enabled
+ *               (@slots_lock): GET_DIRTY_LOG then leaves protection to
+ *               CLEAR_DIRTY_LOG
  * @dead:        set once a host-side impossibility was seen; every later
  *               ioctl fails with -EIO
  * @arch:        x86 and vendor state, owned by module/x86/
@@ -94,6 +103,7 @@ struct kvmx_vm {
 	struct kvmx_vcpu *vcpus[KVMX_MAX_VCPUS];
 	int nr_vcpus;
 	u32 max_vcpu_ids;
+	u64 manual_dirty_protect;
 	bool dead;
 	void *arch;
 };
@@ -135,10 +145,16 @@ void kvmx_memslots_free(struct kvmx_vm *vm);
 int kvmx_set_memory_region(struct kvmx_vm *vm,
 			   const struct kvm_userspace_memory_region *mem);
 const struct kvmx_memslot *kvmx_gfn_to_memslot(struct kvmx_vm *vm, u64 gfn);
+void kvmx_mark_dirty(const struct kvmx_memslot *slot, u64 gfn);
+long kvmx_get_dirty_log(struct kvmx_vm *vm, struct kvm_dirty_log __user *u);
+long kvmx_clear_dirty_log(struct kvmx_vm *vm,
+			  struct kvm_clear_dirty_log __user *u);
 unsigned long kvmx_gfn_to_hva(const struct kvmx_memslot *slot, u64 gfn);
 int kvmx_read_guest(struct kvmx_vm *vm, u64 gpa, void *buf, unsigned long len);
 int kvmx_write_guest(struct kvmx_vm *vm, u64 gpa, const void *buf,
 		     unsigned long len);
+int kvmx_cmpxchg_guest(struct kvmx_vm *vm, u64 gpa, u64 old, u64 new,
+		       unsigned int size);
 
 /* core/vcpu.c */
 int kvmx_create_vcpu(struct kvmx_vm *vm, unsigned long id);

@@ -19,6 +19,7 @@
  * @table:     bits of a non-leaf entry (besides the address)
  * @leaf_rw:   bits of a writable 4 KiB leaf
  * @leaf_ro:   bits of a read-only 4 KiB leaf
+ * @writable:  the bit that makes a leaf writable (cleared to log writes)
  * @large:     the page-size bit of 2 MiB / 1 GiB leaves
  */
 struct kvmx_tdp_format {
@@ -26,6 +27,7 @@ struct kvmx_tdp_format {
 	u64 table;
 	u64 leaf_rw;
 	u64 leaf_ro;
+	u64 writable;
 	u64 large;
 };
 
@@ -61,5 +63,9 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 		   bool write);
 /* Unmap [gfn, gfn + npages) and make every vCPU flush before re-entry. */
 void kvmx_tdp_zap(struct kvmx_tdp *tdp, u64 gfn, u64 npages);
+/* Make the pages @mask names (bit i = gfn + i) read-only; no flush. */
+void kvmx_tdp_write_protect(struct kvmx_tdp *tdp, u64 gfn, unsigned long mask);
+/* Bump the generation and kick every CPU: vCPUs flush before re-entry. */
+void kvmx_tdp_flush(struct kvmx_tdp *tdp);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "kvmx_host.h"
 #include "kvmx_emulate.h"
+#include "kvmx_tdp.h"
 
 /* GPR indices (enum kvmx_gpr, KVMX_RAX...) come from kvmx_emulate.h. */
 
@@ -65,10 +66,8 @@ struct kvmx_x86_ops {
 	int (*hw_enable_cpu)(void);
 	void (*hw_disable_cpu)(void);
 
-	int (*vm_init)(struct kvmx_vm *vm);
-	void (*vm_destroy)(struct kvmx_vm *vm);
-	/* Drop TDP mappings of [gfn, gfn + npages). */
-	void (*zap_gfn_range)(struct kvmx_vm *vm, u64 gfn, u64 npages);
+	/* Encoding of the backend's TDP entries (NPT or EPT). */
+	const struct kvmx_tdp_format *tdp_format;
 
 	struct kvmx_x86_vcpu *(*vcpu_alloc)(void);
 	int (*vcpu_create)(struct kvmx_x86_vcpu *xv);
@@ -126,6 +125,7 @@ struct kvmx_x86_ops {
  *               its gpa and length, whether the emulated instruction wrote
  *               to MMIO, and the read data userspace supplied (@mmio_ready)
  * @emul:        emulator context (large, so kept here, not on the stack)
+ * @emul_reads:  reads of an instruction re-run after an MMIO exit
  * @exception:   an exception queued for injection on the next entry
  * @triple_fault: a fault while delivering #DF: the next run exits SHUTDOWN
  * @stat_exits:  exits by cause, for the statistics interface
@@ -156,6 +156,7 @@ struct kvmx_x86_vcpu {
 	bool mmio_ready;
 	u8 mmio_data[8];
 	struct kvmx_emul_ctxt emul;
+	struct kvmx_emul_read_cache emul_reads;
 	struct {
 		bool pending;
 		bool has_error;
@@ -169,14 +170,14 @@ struct kvmx_x86_vcpu {
 /**
  * struct kvmx_x86_vm - vendor-neutral x86 VM state
  * @tss_addr:          from KVM_SET_TSS_ADDR (recorded; VMX real mode uses it)
- * @identity_map_addr: from KVM_SET_IDENTITY_MAP_ADDR
- * @vendor:            the backend's VM state
+ * @identity_map_addr: from KVM_SET_IDENTITY_MAP_ADDR (@identity_map_set)
+ * @tdp:               the guest-physical tables (NPT or EPT)
  */
 struct kvmx_x86_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	bool identity_map_set;
-	void *vendor;
+	struct kvmx_tdp tdp;
 };
 
 static inline struct kvmx_x86_vcpu *to_x86(struct kvmx_vcpu *vcpu)

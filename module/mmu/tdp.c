@@ -83,19 +83,54 @@ static void kick(void *unused)
 {
 }
 
-void kvmx_tdp_zap(struct kvmx_tdp *tdp, u64 gfn, u64 npages)
+void kvmx_tdp_flush(struct kvmx_tdp *tdp)
 {
-	spin_lock(&tdp->lock);
-	zap_table(tdp, tdp->root, TDP_LEVELS, 0, gfn << PAGE_SHIFT,
-		  (gfn + npages) << PAGE_SHIFT, false);
 	atomic64_inc(&tdp->gen);
-	spin_unlock(&tdp->lock);
 	/*
 	 * A vCPU in guest mode keeps using cached translations until it
 	 * exits; the IPI forces that exit, and the vCPU flushes its TLB tag
 	 * before re-entry because the generation moved.
 	 */
 	on_each_cpu(kick, NULL, 1);
+}
+
+void kvmx_tdp_zap(struct kvmx_tdp *tdp, u64 gfn, u64 npages)
+{
+	spin_lock(&tdp->lock);
+	zap_table(tdp, tdp->root, TDP_LEVELS, 0, gfn << PAGE_SHIFT,
+		  (gfn + npages) << PAGE_SHIFT, false);
+	spin_unlock(&tdp->lock);
+	kvmx_tdp_flush(tdp);
+}
+
+/* The 4 KiB leaf entry of @gpa, or NULL where no table reaches it. */
+static u64 *find_leaf(struct kvmx_tdp *tdp, u64 gpa)
+{
+	u64 *table = tdp->root;
+	int level;
+
+	for (level = TDP_LEVELS; level > 1; level--) {
+		u64 e = table[tdp_index(gpa, level)];
+
+		if (!(e & tdp->fmt->present))
+			return NULL;
+		table = table_va(e);
+	}
+	return &table[tdp_index(gpa, 1)];
+}
+
+void kvmx_tdp_write_protect(struct kvmx_tdp *tdp, u64 gfn, unsigned long mask)
+{
+	u64 *leaf;
+	int i;
+
+	spin_lock(&tdp->lock);
+	for_each_set_bit(i, &mask, BITS_PER_LONG) {
+		leaf = find_leaf(tdp, (gfn + i) << PAGE_SHIFT);
+		if (leaf && (*leaf & tdp->fmt->present))
+			WRITE_ONCE(*leaf, *leaf & ~tdp->fmt->writable);
+	}
+	spin_unlock(&tdp->lock);
 }
 
 int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
@@ -109,7 +144,7 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 	struct page *page;
 	unsigned long hva;
 	int idx, level, nspare = 0, r;
-	bool readonly;
+	bool readonly, map_ro;
 
 	idx = srcu_read_lock(&vm->srcu);
 	slot = kvmx_gfn_to_memslot(vm, gfn);
@@ -119,6 +154,10 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 		return KVMX_TDP_MMIO;
 	}
 	hva = kvmx_gfn_to_hva(slot, gfn);
+	/* While writes are logged, a page becomes writable by a logged write. */
+	map_ro = readonly || (slot->dirty_bitmap && !write);
+	if (write)
+		kvmx_mark_dirty(slot, gfn);
 	srcu_read_unlock(&vm->srcu, idx);
 
 	/* Writable slots are mapped writable at once (COW broken now). */
@@ -136,7 +175,7 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 		}
 	}
 
-	leaf = page_to_phys(page) | (readonly ? fmt->leaf_ro : fmt->leaf_rw);
+	leaf = page_to_phys(page) | (map_ro ? fmt->leaf_ro : fmt->leaf_rw);
 	spin_lock(&tdp->lock);
 	table = tdp->root;
 	for (level = TDP_LEVELS; level > 1; level--) {
@@ -152,7 +191,10 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 		table = table_va(*e);
 	}
 	if (table[tdp_index(gpa, 1)] & fmt->present) {
-		/* Another vCPU mapped it first. */
+		/* Mapped already (by another vCPU, or read-only for logging). */
+		if (!map_ro)
+			WRITE_ONCE(table[tdp_index(gpa, 1)],
+				   table[tdp_index(gpa, 1)] | fmt->writable);
 		unpin_user_page(page);
 	} else {
 		WRITE_ONCE(table[tdp_index(gpa, 1)], leaf);

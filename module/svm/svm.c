@@ -54,12 +54,13 @@ static const struct kvmx_tdp_format npt_format = {
 	.leaf_rw = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED |
 		   _PAGE_DIRTY,
 	.leaf_ro = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED,
+	.writable = _PAGE_RW,
 	.large	 = _PAGE_PSE,
 };
 
 static struct kvmx_tdp *vm_tdp(struct kvmx_vm *vm)
 {
-	return to_x86_vm(vm)->vendor;
+	return &to_x86_vm(vm)->tdp;
 }
 
 static void check_svme(void *failed)
@@ -178,36 +179,6 @@ static void svm_hw_disable_cpu(void)
 	wrmsrl(SVMX_MSR_VM_HSAVE_PA, 0);
 	rdmsrl(MSR_EFER, efer);
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
-}
-
-static int svm_vm_init(struct kvmx_vm *vm)
-{
-	struct kvmx_tdp *tdp;
-	int r;
-
-	tdp = kzalloc(sizeof(*tdp), GFP_KERNEL_ACCOUNT);
-	if (!tdp)
-		return -ENOMEM;
-	r = kvmx_tdp_init(tdp, &npt_format);
-	if (r) {
-		kfree(tdp);
-		return r;
-	}
-	to_x86_vm(vm)->vendor = tdp;
-	return 0;
-}
-
-static void svm_vm_destroy(struct kvmx_vm *vm)
-{
-	struct kvmx_tdp *tdp = vm_tdp(vm);
-
-	kvmx_tdp_destroy(tdp);
-	kfree(tdp);
-}
-
-static void svm_zap_gfn_range(struct kvmx_vm *vm, u64 gfn, u64 npages)
-{
-	kvmx_tdp_zap(vm_tdp(vm), gfn, npages);
 }
 
 /* Clear the read and write intercept bits of @msr in @msrpm. */
@@ -536,6 +507,9 @@ static int svm_skip_insn(struct kvmx_x86_vcpu *xv)
 						 plain_insn_len(vmcb->control.exit_code));
 	if (next == xv->rip)
 		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
+	/* Outside 64-bit mode the instruction pointer is 32 bits wide. */
+	if (!((xv->efer & EFER_LMA) && (vmcb->save.cs.attrib & BIT(9))))
+		next = (u32)next;
 	xv->rip = next;
 	/* Skipping an instruction ends an STI or MOV SS interrupt shadow. */
 	vmcb->control.int_state &= ~1ULL;
@@ -815,9 +789,7 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.hardware_unsetup	= svm_hardware_unsetup,
 	.hw_enable_cpu		= svm_hw_enable_cpu,
 	.hw_disable_cpu		= svm_hw_disable_cpu,
-	.vm_init		= svm_vm_init,
-	.vm_destroy		= svm_vm_destroy,
-	.zap_gfn_range		= svm_zap_gfn_range,
+	.tdp_format		= &npt_format,
 	.vcpu_alloc		= svm_vcpu_alloc,
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_free		= svm_vcpu_free,

@@ -876,7 +876,10 @@ static void setup_vmcs(struct kvmx_vmx_vcpu *vmx)
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx_cfg.proc);
-	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2);
+	/* VPID 0 is the host's: a vCPU without one of its own runs untagged. */
+	vmcs_write(SECONDARY_VM_EXEC_CONTROL,
+		   vmx->vpid ? vmx_cfg.proc2
+			     : vmx_cfg.proc2 & ~SECONDARY_EXEC_ENABLE_VPID);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
 	vmx->entry_ctls = vmx_cfg.entry;
 	vmcs_write(VM_ENTRY_CONTROLS, vmx->entry_ctls);

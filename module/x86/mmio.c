@@ -20,9 +20,18 @@ static int walk_read_pte(void *ctx, u64 gpa, u64 *pte, unsigned int size)
 	return kvmx_read_guest(xv->vcpu->vm, gpa, pte, size);
 }
 
-/* Walks here only query: the guest's own access already set A/D bits. */
+static int walk_cmpxchg_pte(void *ctx, u64 gpa, u64 old, u64 new,
+			    unsigned int size)
+{
+	struct kvmx_x86_vcpu *xv = ctx;
+
+	return kvmx_cmpxchg_guest(xv->vcpu->vm, gpa, old, new, size);
+}
+
+/* Walks set accessed/dirty bits as the CPU's own walk would. */
 static const struct kvmx_walk_ops walk_ops = {
 	.read_pte = walk_read_pte,
+	.cmpxchg_pte = walk_cmpxchg_pte,
 };
 
 static int vcpu_walker(struct kvmx_x86_vcpu *xv, struct kvmx_walker *w)
@@ -76,8 +85,12 @@ static enum kvmx_cpu_mode vcpu_mode(struct kvmx_x86_vcpu *xv)
 /* Access flags for the walker at the guest's current privilege. */
 static u32 walk_access(struct kvmx_x86_vcpu *xv, u32 access)
 {
+	access |= KVMX_WALK_SET_AD;
 	if (kvmx_x86->get_cpl(xv) == 3)
 		access |= KVMX_WALK_USER;
+	/* EFLAGS.AC lets supervisor data accesses reach user pages (SMAP). */
+	if (kvmx_x86->get_rflags(xv) & X86_EFLAGS_AC)
+		access |= KVMX_WALK_AC;
 	return access;
 }
 
@@ -119,17 +132,22 @@ int kvmx_translate_data(struct kvmx_x86_vcpu *xv, u64 la, bool write, u64 *gpa)
 
 	r = gva_to_gpa(xv, la, walk_access(xv, write ? KVMX_WALK_WRITE : 0),
 		       &res);
-	if (r == KVMX_WALK_OK) {
+	switch (r) {
+	case KVMX_WALK_OK:
 		*gpa = res.gpa;
 		return 0;
-	}
-	if (r == KVMX_WALK_PAGE_FAULT) {
+	case KVMX_WALK_PAGE_FAULT:
+	case KVMX_WALK_PTE_ERROR:
+		/* Page tables outside guest memory read as not present. */
 		kvmx_x86->set_cr(xv, 2, la);
 		kvmx_queue_exception(xv, X86_TRAP_PF, true, res.error_code);
-	} else {
+		return 1;
+	case KVMX_WALK_RETRY:
+		return 1;	/* the guest races its own tables: just re-enter */
+	default:
 		kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
+		return 1;
 	}
-	return 1;
 }
 
 unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain)
@@ -154,7 +172,7 @@ static enum kvmx_emul_result emul_translate(struct kvmx_emul_ctxt *c, u64 la,
 		*gpa = res.gpa;
 		return KVMX_EMUL_DONE;
 	}
-	if (r == KVMX_WALK_PAGE_FAULT) {
+	if (r == KVMX_WALK_PAGE_FAULT || r == KVMX_WALK_PTE_ERROR) {
 		c->exception.vector = X86_TRAP_PF;
 		c->exception.error_code_valid = true;
 		c->exception.error_code = res.error_code;
@@ -236,9 +254,40 @@ static enum kvmx_emul_result emul_write(struct kvmx_emul_ctxt *c, u64 la,
 	return KVMX_EMUL_DONE;
 }
 
+/* Instruction bytes past those fetched up front (a fault there is #PF). */
+static enum kvmx_emul_result emul_fetch(struct kvmx_emul_ctxt *c, u64 la,
+					void *buf, unsigned int bytes)
+{
+	struct kvmx_x86_vcpu *xv = c->opaque;
+	struct kvmx_walk_result res;
+	unsigned int done = 0;
+	int r;
+
+	while (done < bytes) {
+		unsigned int n = min_t(unsigned int, bytes - done,
+				       PAGE_SIZE - offset_in_page(la + done));
+
+		r = gva_to_gpa(xv, la + done, walk_access(xv, KVMX_WALK_FETCH),
+			       &res);
+		if (r == KVMX_WALK_PAGE_FAULT || r == KVMX_WALK_PTE_ERROR) {
+			c->exception.vector = X86_TRAP_PF;
+			c->exception.error_code_valid = true;
+			c->exception.error_code = res.error_code;
+			c->exception.address = la + done;
+			return KVMX_EMUL_FAULT;
+		}
+		if (r != KVMX_WALK_OK ||
+		    kvmx_read_guest(xv->vcpu->vm, res.gpa, buf + done, n))
+			return KVMX_EMUL_UNHANDLED;
+		done += n;
+	}
+	return KVMX_EMUL_DONE;
+}
+
 static const struct kvmx_emul_ops emul_ops = {
 	.read = emul_read,
 	.write = emul_write,
+	.fetch = emul_fetch,
 };
 
 static int emulation_failed(struct kvmx_x86_vcpu *xv,
@@ -280,6 +329,7 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv)
 		c->seg_base[i] = s.base;
 	}
 	c->insn_avail = fetch_insn(xv, c->insn_bytes, c->mode);
+	c->read_cache = &xv->emul_reads;
 	xv->mmio_write = false;
 
 	r = kvmx_emulate(c);
@@ -315,6 +365,7 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv)
 int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa)
 {
 	xv->mmio_ready = false;
+	xv->emul_reads.len = 0;
 	return emulate_at_rip(xv);
 }
 
@@ -336,8 +387,13 @@ long kvmx_translate_ioctl(struct kvmx_x86_vcpu *xv, struct kvm_translation __use
 
 	if (copy_from_user(&tr, u, sizeof(tr)))
 		return -EFAULT;
-	/* A supervisor read that sets no A/D bits, as kvm's "system" walk. */
-	r = gva_to_gpa(xv, tr.linear_address, 0, &res);
+	/* A supervisor read whatever the CPL, setting A bits, as kvm does. */
+	if (!(kvmx_x86->get_cr(xv, 0) & X86_CR0_PG)) {
+		r = KVMX_WALK_OK;
+		res.gpa = tr.linear_address;
+	} else {
+		r = gva_to_gpa(xv, tr.linear_address, KVMX_WALK_SET_AD, &res);
+	}
 	tr.physical_address = r == KVMX_WALK_OK ? res.gpa : INVALID_GPA;
 	tr.valid = r == KVMX_WALK_OK;
 	tr.writeable = 1;

@@ -106,25 +106,39 @@ int kvmx_arch_vm_init(struct kvmx_vm *vm)
 	xvm = kzalloc(sizeof(*xvm), GFP_KERNEL_ACCOUNT);
 	if (!xvm)
 		return -ENOMEM;
-	vm->arch = xvm;
-	r = kvmx_x86->vm_init(vm);
+	r = kvmx_tdp_init(&xvm->tdp, kvmx_x86->tdp_format);
 	if (r) {
 		kfree(xvm);
-		vm->arch = NULL;
+		return r;
 	}
-	return r;
+	vm->arch = xvm;
+	return 0;
 }
 
 void kvmx_arch_vm_destroy(struct kvmx_vm *vm)
 {
-	kvmx_x86->vm_destroy(vm);
+	kvmx_tdp_destroy(&to_x86_vm(vm)->tdp);
 	kfree(vm->arch);
 }
 
 void kvmx_arch_memslot_removed(struct kvmx_vm *vm,
 			       const struct kvmx_memslot *old)
 {
-	kvmx_x86->zap_gfn_range(vm, old->base_gfn, old->npages);
+	kvmx_tdp_zap(&to_x86_vm(vm)->tdp, old->base_gfn, old->npages);
+}
+
+void kvmx_arch_write_protect(struct kvmx_vm *vm, const struct kvmx_memslot *slot,
+			     u64 first, u64 mask)
+{
+	/* Bits past the end of the slot are never set; mask them anyway. */
+	if (slot->npages - first < BITS_PER_LONG)
+		mask &= (1ULL << (slot->npages - first)) - 1;
+	kvmx_tdp_write_protect(&to_x86_vm(vm)->tdp, slot->base_gfn + first, mask);
+}
+
+void kvmx_arch_flush_tlbs(struct kvmx_vm *vm)
+{
+	kvmx_tdp_flush(&to_x86_vm(vm)->tdp);
 }
 
 long kvmx_arch_vm_ioctl(struct kvmx_vm *vm, unsigned int ioctl,
