@@ -141,6 +141,8 @@ machine_tests() {
 	case $mstatus in
 	0 | 1) echo "PASS ($(($(date +%s) - t0))s)"; pass ;;
 	*) echo "FAIL (status $mstatus, $(tail -n1 "$OUT/machine-$vendor.stderr"))"
+	   echo "    last console lines:"
+	   tail -n 8 "$log" | sed 's/^/    | /'
 	   fail "machine-$vendor" ;;
 	esac
 

@@ -225,6 +225,8 @@ run_test() {
 		rc=load
 	else
 		dmesg -c >/dev/null
+		# Names the culprit if the machine dies during the test.
+		echo "# running $id"
 		start=$(date +%s)
 		run_limited "$DIR/$t"
 		elapsed=$(($(date +%s) - start))
