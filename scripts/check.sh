@@ -23,7 +23,7 @@
 # failed.  Logs: out/check/*.log.
 #
 # Environment:
-#   KVMX_CHECK_MACHINES   machines to boot (default "svm vmx")
+#   KVMX_CHECK_MACHINES   machines to boot (default "svm vmx"; empty: none)
 #   KVMX_TEST_TIMEOUT_SVM per-test limit in guest seconds (default 120)
 #   KVMX_TEST_TIMEOUT_VMX the same for Bochs (default 60): its guest clock runs
 #                         ~14x slower than the wall clock while busy
@@ -33,7 +33,7 @@ set -uo pipefail
 
 OUT=$KVMX_ROOT/out/check
 mkdir -p "$OUT"
-MACHINES=${KVMX_CHECK_MACHINES:-svm vmx}
+MACHINES=${KVMX_CHECK_MACHINES-svm vmx}
 
 passed=0
 failed=0
