@@ -28,11 +28,17 @@ done
 work=$(mktemp -d /tmp/kvmx-linux-boot.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# A static kvmx, built from a copy so that the tree's own build is untouched.
-mkdir -p "$work/src"
-cp "$root"/vmm/*.[ch] "$root/vmm/Makefile" "$work/src/"
-make -s -C "$work/src" STATIC=1 kvmx 2>&1 | grep -v 'statically linked' || true
-cp "$work/src/kvmx" "$work/kvmx"
+# A static kvmx and tiny-guest test, built from a copy so that the tree's own
+# build is untouched.
+mkdir -p "$work/src/vmm/tests/guests" "$work/src/selftests/lib" "$work/guests"
+cp "$root"/vmm/*.[ch] "$root/vmm/Makefile" "$work/src/vmm/"
+cp "$root"/vmm/tests/run_test.c "$work/src/vmm/tests/"
+cp "$root"/vmm/tests/guests/*.S "$work/src/vmm/tests/guests/"
+cp "$root"/selftests/lib/harness.[ch] "$work/src/selftests/lib/"
+make -s -C "$work/src/vmm" STATIC=1 kvmx guests tests/run_test 2>&1 |
+	grep -v 'statically linked' || true
+cp "$work/src/vmm/kvmx" "$work/src/vmm/tests/run_test" "$work/"
+cp "$work"/src/vmm/tests/guests/*.bin "$work/guests/"
 
 abi=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: linux-image-\(6\.1[^ ]*\)$/\1/p' | head -1)
 kdir=$root/.cache/kernel/$abi
@@ -96,6 +102,8 @@ if [ "$hv" = ref ]; then
 else
 	insmod /kvmx/kvmx.ko || exit 1
 fi
+# The tiny-guest tests first, against the same hypervisor.
+KVMX_BIN=\$F/kvmx KVMX_GUESTS=\$F/guests \$F/run_test 2>&1 | sed 's/^/flat: /'
 t0=\$(cut -d' ' -f1 /proc/uptime)
 # The nested console goes to the machine's console as it comes, prefixed, with
 # "[" turned into "(" so that scripts/machine.sh's fault detector, which is
@@ -112,15 +120,22 @@ echo "L1: disk after: \$(dd if=\$F/disk.img bs=512 skip=8 count=1 2>/dev/null | 
 [ \$rc -eq 0 ] && grep -q KVMX-L2-OK /tmp/l2.log
 RUN
 
+if [ "$hv" = kvmx ]; then
+	module_args=(--module "${KVMX_MODULE:-$root/.cache/build-6.1/kvmx.ko}")
+else
+	module_args=(--no-module)
+fi
 set +e
-"$root/scripts/machine.sh" "$vendor" --no-tests --no-module --quiet \
+"$root/scripts/machine.sh" "$vendor" --no-tests --quiet \
 	--add "$work/kvmx" --add "$work/l2.cpio.gz" --add "$work/disk.img" \
+	--add "$work/run_test" --add "$work/guests" "${module_args[@]}" \
 	--add "$kdir/vmlinuz" --run "$work/run" --log "$work/console.log" \
 	--env "KVMX_L2_APPEND=${KVMX_L2_APPEND:-quiet}" --timeout "${KVMX_BOOT_TIMEOUT:-900}" \
 	${KVMX_MACHINE_SMP:+--smp $KVMX_MACHINE_SMP} >/dev/null 2>"$work/machine.err"
 mrc=$?
 set -e
-grep -E '^(\| )?(L1|L2):|KVMX-L2-OK|kvmx:' "$work/console.log" | sed 's/^/# /'
+grep -E '^(\| )?(L1|L2):|KVMX-L2-OK|^(\| )?kvmx:|^flat: (not ok|ok|# Totals)' "$work/console.log" |
+	sed 's/^/# /'
 tail -1 "$work/machine.err" | sed 's/^/# /'
 
 n=0 fails=0
@@ -134,6 +149,7 @@ check() { # NAME PATTERN
 	fi
 }
 echo "TAP version 13"
+check "tiny-guest tests (vmm/tests/run_test) pass on $hv" '^flat: # Totals: pass:[1-9][0-9]* fail:0 '
 check "nested Linux reaches its shell" '^\| L2: shell up'
 check "nested Linux sees $cpus vCPUs" "^\| L2: cpus $cpus"
 check "virtio-mmio devices found through ACPI" '^\| L2: virtio devices 2'

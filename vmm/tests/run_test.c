@@ -12,12 +12,18 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
 
 #include "harness.h"
 
-#define KVMX		"./kvmx"
-#define HELLO		"tests/guests/hello.bin@0x10000"
-#define HELLO_HLT	"tests/guests/hello_hlt.bin@0x10000"
+/* $KVMX_BIN and $KVMX_GUESTS override these (for runs inside a machine). */
+#define DEFAULT_KVMX	"./kvmx"
+#define DEFAULT_GUESTS	"tests/guests"
+#define GUEST_GPA	"0x10000"
+
+static char KVMX[256], HELLO[320], HELLO_HLT[320], HELLO_SPIN[320];
+static char HELLO_FILE[256], HELLO_BEYOND[320], HELLO_UNALIGNED[320];
 #define TIMEOUT_MS	20000
 #define INPUT_AFTER_MS	200
 
@@ -35,13 +41,41 @@ static const char *device(void)
 	return d ? d : "/dev/kvm";
 }
 
+static void setup_paths(void)
+{
+	const char *bin = getenv("KVMX_BIN"), *dir = getenv("KVMX_GUESTS");
+
+	if (!bin)
+		bin = DEFAULT_KVMX;
+	if (!dir)
+		dir = DEFAULT_GUESTS;
+	snprintf(KVMX, sizeof(KVMX), "%s", bin);
+	snprintf(HELLO_FILE, sizeof(HELLO_FILE), "%.200s/hello.bin", dir);
+	snprintf(HELLO, sizeof(HELLO), "%s@" GUEST_GPA, HELLO_FILE);
+	snprintf(HELLO_HLT, sizeof(HELLO_HLT), "%.200s/hello_hlt.bin@" GUEST_GPA, dir);
+	snprintf(HELLO_SPIN, sizeof(HELLO_SPIN), "%.200s/hello_spin.bin@" GUEST_GPA, dir);
+	snprintf(HELLO_BEYOND, sizeof(HELLO_BEYOND), "%s@0x300000", HELLO_FILE);
+	snprintf(HELLO_UNALIGNED, sizeof(HELLO_UNALIGNED), "%s@0x1001", HELLO_FILE);
+}
+
 static void require_kvm(void)
 {
 	int fd = open(device(), O_RDWR);
 
 	REQUIRE(fd >= 0, "%s: %s", device(), strerror(errno));
 	close(fd);
-	REQUIRE(!access(KVMX, X_OK), "build ./kvmx first");
+	REQUIRE(!access(KVMX, X_OK), "no %s: build it first", KVMX);
+}
+
+/* SMP needs the in-kernel irqchip (LAPIC); the reference always has it. */
+static void require_irqchip(void)
+{
+	int fd = open(device(), O_RDWR), r;
+
+	REQUIRE(fd >= 0, "%s: %s", device(), strerror(errno));
+	r = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP);
+	close(fd);
+	REQUIRE(r > 0, "%s offers no KVM_CAP_IRQCHIP", device());
 }
 
 static void slurp(int fd, char *buf, size_t size)
@@ -147,6 +181,7 @@ static void test_smp_and_high_memory(void)
 	struct result r;
 
 	require_kvm();
+	require_irqchip();
 	run(&r, NULL, 0, args);
 	CHECK(!strcmp(r.out, "hello\n"));
 	CHECK_EQ(r.status, 2);
@@ -165,8 +200,8 @@ static void test_no_sandbox(void)
 
 static void test_console_escape_quits(void)
 {
-	/* In-kernel irqchip: the HLT never exits, only Ctrl-A x ends the run. */
-	const char *args[] = { "--flat", HELLO_HLT, "--irqchip", "kernel", NULL };
+	/* The guest spins forever: only Ctrl-A x ends the run. */
+	const char *args[] = { "--flat", HELLO_SPIN, NULL };
 	struct result r;
 
 	require_kvm();
@@ -178,7 +213,7 @@ static void test_console_escape_quits(void)
 
 static void test_sigterm(void)
 {
-	const char *args[] = { "--flat", HELLO_HLT, "--irqchip", "kernel", NULL };
+	const char *args[] = { "--flat", HELLO_SPIN, NULL };
 	struct result r;
 
 	require_kvm();
@@ -202,10 +237,9 @@ static void expect_error(const char *needle, const char *const *args)
 static void test_errors_name_the_cause(void)
 {
 	const char *missing_flat[] = { "--flat", "/nonexistent.bin@0x1000", NULL };
-	const char *not_bz[] = { "--kernel", "tests/guests/hello.bin", NULL };
-	const char *beyond[] = { "--flat", "tests/guests/hello.bin@0x300000", "--mem", "2M",
-				 NULL };
-	const char *unaligned[] = { "--flat", "tests/guests/hello.bin@0x1001", NULL };
+	const char *not_bz[] = { "--kernel", HELLO_FILE, NULL };
+	const char *beyond[] = { "--flat", HELLO_BEYOND, "--mem", "2M", NULL };
+	const char *unaligned[] = { "--flat", HELLO_UNALIGNED, NULL };
 	const char *disk[] = { "--flat", HELLO, "--disk", "/nonexistent.img", NULL };
 	const char *tap[] = { "--flat", HELLO, "--net", "tap=this-name-is-too-long-for-linux",
 			      NULL };
@@ -226,7 +260,7 @@ static void test_bad_device(void)
 	const char *args[] = { "--flat", HELLO, "--device", "/nonexistent-kvm", NULL };
 	const char *null_dev[] = { "--flat", HELLO, "--device", "/dev/null", NULL };
 
-	REQUIRE(!access(KVMX, X_OK), "build ./kvmx first");
+	REQUIRE(!access(KVMX, X_OK), "no %s: build it first", KVMX);
 	expect_error("--device /nonexistent-kvm", args);
 	expect_error("KVM_GET_API_VERSION on /dev/null", null_dev);
 }
@@ -244,5 +278,6 @@ static const struct test_case cases[] = {
 
 int main(void)
 {
+	setup_paths();
 	return run_tests(cases, ARRAY_SIZE(cases));
 }
