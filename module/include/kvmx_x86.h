@@ -128,6 +128,7 @@ struct kvmx_x86_ops {
  * @emul_reads:  reads of an instruction re-run after an MMIO exit
  * @exception:   an exception queued for injection on the next entry
  * @triple_fault: a fault while delivering #DF: the next run exits SHUTDOWN
+ * @ran:         KVM_RUN entered the guest once (CPUID is frozen from then)
  * @stat_exits:  exits by cause, for the statistics interface
  * All fields are protected by vcpu->mutex.
  */
@@ -164,6 +165,7 @@ struct kvmx_x86_vcpu {
 		u32 error_code;
 	} exception;
 	bool triple_fault;
+	bool ran;
 	u64 stat_exits;
 };
 

@@ -14,6 +14,7 @@
 #include <asm/cpufeature.h>
 #include <asm/fpu/xcr.h>
 #include <asm/processor.h>
+#include <uapi/asm/kvm_para.h>
 
 #include "kvmx_x86.h"
 
@@ -247,6 +248,16 @@ long kvmx_get_supported_cpuid(struct kvm_cpuid2 __user *u)
 			}
 		}
 	}
+	/* The hypervisor leaves: kvm's signature, no paravirtual features. */
+	if (n + 2 > hdr.nent) {
+		r = -E2BIG;
+		goto out;
+	}
+	ents[n++] = (struct kvm_cpuid_entry2) {
+		.function = KVM_CPUID_SIGNATURE, .eax = KVM_CPUID_FEATURES,
+		.ebx = 0x4b4d564b, .ecx = 0x564b4d56, .edx = 0x4d,	/* "KVMKVMKVM" */
+	};
+	ents[n++] = (struct kvm_cpuid_entry2) { .function = KVM_CPUID_FEATURES };
 	hdr.nent = n;
 	if (copy_to_user(u, &hdr, sizeof(hdr)) ||
 	    copy_to_user(u->entries, ents, n * sizeof(*ents)))
@@ -269,6 +280,15 @@ long kvmx_set_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u)
 		ents = vmemdup_user(u->entries, hdr.nent * sizeof(*ents));
 		if (IS_ERR(ents))
 			return PTR_ERR(ents);
+	}
+	/* Once the vCPU ran, its CPUID may only be set again unchanged. */
+	if (xv->ran) {
+		bool same = hdr.nent == xv->nr_cpuid &&
+			    (!hdr.nent || !memcmp(ents, xv->cpuid,
+						  hdr.nent * sizeof(*ents)));
+
+		kvfree(ents);
+		return same ? 0 : -EINVAL;
 	}
 	kvfree(xv->cpuid);
 	xv->cpuid = ents;

@@ -116,13 +116,26 @@ int kvmx_handle_wrmsr(struct kvmx_x86_vcpu *xv)
 	return skip_insn(xv);
 }
 
-/* VMCALL/VMMCALL: no hypercall is implemented yet; kvm's error codes. */
+/*
+ * VMCALL/VMMCALL with kvm's ABI: the number in RAX (EAX outside 64-bit
+ * mode), the result in RAX.  Only KVM_HC_VAPIC_POLL_IRQ (a no-op) exists.
+ */
 int kvmx_handle_hypercall(struct kvmx_x86_vcpu *xv)
 {
+	struct kvm_segment cs;
+	u64 nr = xv->regs[KVMX_RAX];
+	u64 ret;
+
+	kvmx_x86->get_segment(xv, &cs, KVMX_SREG_CS);
+	if (!((xv->efer & EFER_LMA) && cs.l))
+		nr = (u32)nr;
 	if (kvmx_x86->get_cpl(xv) != 0)
-		xv->regs[KVMX_RAX] = (u64)-KVM_EPERM;
+		ret = (u64)-KVM_EPERM;
+	else if (nr == KVM_HC_VAPIC_POLL_IRQ)
+		ret = 0;
 	else
-		xv->regs[KVMX_RAX] = (u64)-KVM_ENOSYS;
+		ret = (u64)-KVM_ENOSYS;
+	xv->regs[KVMX_RAX] = ret;
 	return skip_insn(xv);
 }
 

@@ -257,6 +257,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		xv->ran = true;
 		r = kvmx_x86->run(xv);
 		if (r <= 0)
 			break;
