@@ -47,14 +47,15 @@ kdir=$root/.cache/kernel/$abi
 # The virtio modules of that kernel (scripts/kernel.sh keeps only KVM's).
 mods=$work/mods
 mkdir -p "$mods"
-if [ ! -f "$root/.cache/vmm-mods-$abi/virtio_mmio.ko" ]; then
+if [ ! -f "$root/.cache/vmm-mods-$abi/tun.ko" ]; then
 	(cd "$work" && apt-get download "linux-image-$abi" >/dev/null)
 	dpkg -x "$work"/linux-image-"$abi"_*.deb "$work/x"
 	mkdir -p "$root/.cache/vmm-mods-$abi"
 	for m in virtio/virtio_ring virtio/virtio virtio/virtio_mmio block/virtio_blk \
-		 char/hw_random/virtio-rng; do
+		 char/hw_random/virtio-rng net/virtio_net net/net_failover net/tun; do
 		cp "$work/x/lib/modules/$abi/kernel/drivers/$m.ko" "$root/.cache/vmm-mods-$abi/"
 	done
+	cp "$work/x/lib/modules/$abi/kernel/net/core/failover.ko" "$root/.cache/vmm-mods-$abi/"
 	rm -rf "$work/x" "$work"/*.deb
 fi
 cp "$root/.cache/vmm-mods-$abi"/*.ko "$mods/"
@@ -72,17 +73,21 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "L2: shell up, uptime $(cut -d' ' -f1 /proc/uptime)"
 echo "L2: cpus $(grep -c ^processor /proc/cpuinfo)"
-for m in virtio_ring virtio virtio_mmio virtio_blk virtio-rng; do
+for m in virtio_ring virtio virtio_mmio virtio_blk virtio-rng failover net_failover \
+	 virtio_net; do
 	insmod /lib/$m.ko || echo "L2: insmod $m failed"
 done
 sleep 1
 echo "L2: virtio devices $(ls /sys/bus/virtio/devices | wc -l)"
+echo "L2: eth0 $(cat /sys/class/net/eth0/address 2>/dev/null)"
 echo "L2: vda sectors $(cat /sys/block/vda/size 2>/dev/null)"
 echo "L2: vda head $(head -c 16 /dev/vda 2>/dev/null)"
 echo "L2: written $(echo kvmx-write-test | dd of=/dev/vda bs=512 seek=8 conv=sync 2>/dev/null && echo ok)"
 echo "L2: hwrng $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 echo "L2: random bytes $(head -c 32 /dev/hwrng | wc -c)"
 echo "L2: rtc year $(date -u +%Y)"
+ip link set eth0 up && ip addr add 10.0.2.2/24 dev eth0
+echo "L2: ping $(ping -c 3 -W 3 10.0.2.1 >/dev/null 2>&1 && echo ok || echo failed)"
 echo KVMX-L2-OK
 poweroff -f
 INIT
@@ -102,6 +107,11 @@ if [ "$hv" = ref ]; then
 else
 	insmod /kvmx/kvmx.ko || exit 1
 fi
+insmod \$F/tun.ko 2>/dev/null
+# The host side of virtio-net: configure the tap once kvmx has created it.
+( i=0; while [ \$i -lt 600 ] && ! ip link show kvmxtap0 >/dev/null 2>&1; do
+	sleep 0.1; i=\$((i + 1)); done
+  ip link set kvmxtap0 up && ip addr add 10.0.2.1/24 dev kvmxtap0 ) &
 # The tiny-guest tests first, against the same hypervisor.
 KVMX_BIN=\$F/kvmx KVMX_GUESTS=\$F/guests \$F/run_test 2>&1 | sed 's/^/flat: /'
 t0=\$(cut -d' ' -f1 /proc/uptime)
@@ -110,7 +120,7 @@ t0=\$(cut -d' ' -f1 /proc/uptime)
 # for the machine's own kernel, does not take the nested kernel's messages
 # for its own (they are counted separately below).
 { \$F/kvmx run --kernel /kvmx/files/vmlinuz --initrd \$F/l2.cpio.gz --mem 256M \
-	--cpus $cpus --disk \$F/disk.img --rng \
+	--cpus $cpus --disk \$F/disk.img --rng --net tap=kvmxtap0 \
 	--append "console=ttyS0 \${KVMX_L2_APPEND:-quiet} panic=-1" </dev/null 2>&1
   echo "kvmx-rc=\$?"; } | while IFS= read -r line; do echo "| \${line//\\[/(}"; done | tee /tmp/l2.log
 rc=\$(sed -n 's/^| kvmx-rc=//p' /tmp/l2.log)
@@ -128,7 +138,7 @@ fi
 set +e
 "$root/scripts/machine.sh" "$vendor" --no-tests --quiet \
 	--add "$work/kvmx" --add "$work/l2.cpio.gz" --add "$work/disk.img" \
-	--add "$work/run_test" --add "$work/guests" "${module_args[@]}" \
+	--add "$work/run_test" --add "$work/guests" --add "$mods/tun.ko" "${module_args[@]}" \
 	--add "$kdir/vmlinuz" --run "$work/run" --log "$work/console.log" \
 	--env "KVMX_L2_APPEND=${KVMX_L2_APPEND:-quiet}" --timeout "${KVMX_BOOT_TIMEOUT:-900}" \
 	${KVMX_MACHINE_SMP:+--smp $KVMX_MACHINE_SMP} >/dev/null 2>"$work/machine.err"
@@ -152,10 +162,11 @@ echo "TAP version 13"
 check "tiny-guest tests (vmm/tests/run_test) pass on $hv" '^flat: # Totals: pass:[1-9][0-9]* fail:0 '
 check "nested Linux reaches its shell" '^\| L2: shell up'
 check "nested Linux sees $cpus vCPUs" "^\| L2: cpus $cpus"
-check "virtio-mmio devices found through ACPI" '^\| L2: virtio devices 2'
+check "virtio-mmio devices found through ACPI" '^\| L2: virtio devices 3'
 check "virtio-blk reads the disk" '^\| L2: vda head KVMX-DISK-MAGIC!'
 check "virtio-blk writes reach the image" '^L1: disk after: kvmx-write-test'
 check "virtio-rng feeds hw_random" '^\| L2: random bytes 32'
+check "virtio-net over tap: the guest pings the host" '^\| L2: ping ok'
 check "poweroff ends kvmx with status 0" '^L1: kvmx exit status 0'
 echo "1..$n"
 # Known: under QEMU TCG the nested kernel warns "XSAVE consistency problem"
