@@ -33,6 +33,13 @@ enum kvmx_pending_io {
 
 struct kvmx_x86_vcpu;
 
+/* Kinds of event a VM entry can deliver. */
+enum kvmx_event_type {
+	KVMX_EVENT_EXCEPTION,
+	KVMX_EVENT_NMI,
+	KVMX_EVENT_INTR,
+};
+
 /**
  * struct kvmx_pio - one port I/O exit, as the vendor decoded it
  * @port, @size, @in:  the access (size 1, 2 or 4)
@@ -100,6 +107,18 @@ struct kvmx_x86_ops {
 	int (*run)(struct kvmx_x86_vcpu *xv);
 	/* Advance RIP past the instruction that exited; same contract. */
 	int (*skip_insn)(struct kvmx_x86_vcpu *xv);
+
+	/* Event injection (x86/irq.c decides what; these say how). */
+	bool (*interrupt_allowed)(struct kvmx_x86_vcpu *xv);
+	bool (*nmi_allowed)(struct kvmx_x86_vcpu *xv);
+	void (*inject_event)(struct kvmx_x86_vcpu *xv, enum kvmx_event_type type,
+			     u8 vector, bool has_error, u32 error_code);
+	/* Exit as soon as an interrupt / an NMI could be injected. */
+	void (*enable_window)(struct kvmx_x86_vcpu *xv, bool irq, bool nmi);
+	u32 (*get_interrupt_shadow)(struct kvmx_x86_vcpu *xv);
+	void (*set_interrupt_shadow)(struct kvmx_x86_vcpu *xv, u32 shadow);
+	bool (*get_nmi_mask)(struct kvmx_x86_vcpu *xv);
+	void (*set_nmi_mask)(struct kvmx_x86_vcpu *xv, bool masked);
 };
 
 /**
@@ -127,6 +146,9 @@ struct kvmx_x86_ops {
  * @emul:        emulator context (large, so kept here, not on the stack)
  * @emul_reads:  reads of an instruction re-run after an MMIO exit
  * @exception:   an exception queued for injection on the next entry
+ * @interrupt:   an external interrupt queued by KVM_INTERRUPT (or cut
+ *               short by an exit), delivered when the guest allows it
+ * @nmi_pending: NMIs waiting for delivery (KVM_NMI), at most two
  * @triple_fault: a fault while delivering #DF: the next run exits SHUTDOWN
  * @ran:         KVM_RUN entered the guest once (CPUID is frozen from then)
  * @stat_exits:  exits by cause, for the statistics interface
@@ -164,6 +186,11 @@ struct kvmx_x86_vcpu {
 		u8 vector;
 		u32 error_code;
 	} exception;
+	struct {
+		bool injected;
+		u8 nr;
+	} interrupt;
+	u8 nmi_pending;
 	bool triple_fault;
 	bool ran;
 	u64 stat_exits;
@@ -229,6 +256,20 @@ int kvmx_handle_hypercall(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_xsetbv(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv);
 int kvmx_internal_error(struct kvmx_x86_vcpu *xv, u32 suberror);
+
+/* x86/irq.c */
+void kvmx_inject_pending_event(struct kvmx_x86_vcpu *xv);
+void kvmx_requeue_event(struct kvmx_x86_vcpu *xv, enum kvmx_event_type type,
+			u8 vector, bool has_error, u32 error_code);
+bool kvmx_irq_window_exit(struct kvmx_x86_vcpu *xv);
+void kvmx_post_run_save(struct kvmx_x86_vcpu *xv);
+long kvmx_interrupt_ioctl(struct kvmx_x86_vcpu *xv,
+			  struct kvm_interrupt __user *u);
+long kvmx_nmi_ioctl(struct kvmx_x86_vcpu *xv);
+long kvmx_get_vcpu_events(struct kvmx_x86_vcpu *xv,
+			  struct kvm_vcpu_events __user *u);
+long kvmx_set_vcpu_events(struct kvmx_x86_vcpu *xv,
+			  struct kvm_vcpu_events __user *u);
 
 /* x86/pio.c */
 int kvmx_handle_io(struct kvmx_x86_vcpu *xv, const struct kvmx_pio *pio);

@@ -516,6 +516,117 @@ static int svm_skip_insn(struct kvmx_x86_vcpu *xv)
 	return 1;
 }
 
+static const u64 event_types[] = {
+	[KVMX_EVENT_EXCEPTION]	= SVMX_EVT_TYPE_EXEPT,
+	[KVMX_EVENT_NMI]	= SVMX_EVT_TYPE_NMI,
+	[KVMX_EVENT_INTR]	= SVMX_EVT_TYPE_INTR,
+};
+
+static void svm_inject_event(struct kvmx_x86_vcpu *xv, enum kvmx_event_type type,
+			     u8 vector, bool has_error, u32 error_code)
+{
+	u64 ev = vector | event_types[type] | SVMX_EVT_VALID;
+
+	if (has_error)
+		ev |= SVMX_EVT_VALID_ERR | (u64)error_code << 32;
+	to_svm(xv)->vmcb->control.event_inj = ev;
+}
+
+/* An event cut short by the exit is delivered again on the next entry. */
+static void svm_requeue_event(struct kvmx_svm_vcpu *svm)
+{
+	u64 info = svm->vmcb->control.exit_int_info;
+	u8 vector = info & SVMX_EVT_VECTOR_MASK;
+
+	if (!(info & SVMX_EVT_VALID))
+		return;
+	switch (info & SVMX_EVT_TYPE_MASK) {
+	case SVMX_EVT_TYPE_EXEPT:
+		kvmx_requeue_event(&svm->x86, KVMX_EVENT_EXCEPTION, vector,
+				   info & SVMX_EVT_VALID_ERR, info >> 32);
+		break;
+	case SVMX_EVT_TYPE_NMI:
+		kvmx_requeue_event(&svm->x86, KVMX_EVENT_NMI, vector, false, 0);
+		break;
+	case SVMX_EVT_TYPE_INTR:
+		kvmx_requeue_event(&svm->x86, KVMX_EVENT_INTR, vector, false, 0);
+		break;
+	default:
+		/* Software interrupts re-execute their INT instruction. */
+		break;
+	}
+}
+
+static bool svm_interrupt_allowed(struct kvmx_x86_vcpu *xv)
+{
+	struct vmcb *vmcb = to_svm(xv)->vmcb;
+
+	return (vmcb->save.rflags & X86_EFLAGS_IF) &&
+	       !(vmcb->control.int_state & SVMX_INT_STATE_SHADOW);
+}
+
+static bool svm_nmi_allowed(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_svm_vcpu *svm = to_svm(xv);
+
+	return !svm->nmi_masked &&
+	       !(svm->vmcb->control.int_state & SVMX_INT_STATE_SHADOW);
+}
+
+/*
+ * An interrupt window is a virtual interrupt (V_IRQ) the guest can take
+ * only once it is interruptible, intercepted (VINTR) before delivery.
+ * An NMI window opens at the IRET that ends the running NMI handler.
+ */
+static void svm_enable_window(struct kvmx_x86_vcpu *xv, bool irq, bool nmi)
+{
+	struct kvmx_svm_vcpu *svm = to_svm(xv);
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	c->int_ctl &= ~(SVMX_INT_CTL_V_IRQ | SVMX_INT_CTL_V_INTR_PRIO |
+			SVMX_INT_CTL_V_IGN_TPR);
+	c->intercept3 &= ~BIT(SVMX_INT_VINTR);
+	if (irq) {
+		c->int_ctl |= SVMX_INT_CTL_V_IRQ | SVMX_INT_CTL_V_INTR_PRIO |
+			      SVMX_INT_CTL_V_IGN_TPR;
+		c->intercept3 |= BIT(SVMX_INT_VINTR);
+	}
+	if (nmi && svm->nmi_masked)
+		c->intercept3 |= BIT(SVMX_INT_IRET);
+}
+
+static u32 svm_get_interrupt_shadow(struct kvmx_x86_vcpu *xv)
+{
+	return (to_svm(xv)->vmcb->control.int_state & SVMX_INT_STATE_SHADOW) ?
+	       KVM_X86_SHADOW_INT_MOV_SS : 0;
+}
+
+static void svm_set_interrupt_shadow(struct kvmx_x86_vcpu *xv, u32 shadow)
+{
+	struct vmcb_control *c = &to_svm(xv)->vmcb->control;
+
+	if (shadow)
+		c->int_state |= SVMX_INT_STATE_SHADOW;
+	else
+		c->int_state &= ~(u64)SVMX_INT_STATE_SHADOW;
+}
+
+static bool svm_get_nmi_mask(struct kvmx_x86_vcpu *xv)
+{
+	return to_svm(xv)->nmi_masked;
+}
+
+static void svm_set_nmi_mask(struct kvmx_x86_vcpu *xv, bool masked)
+{
+	struct kvmx_svm_vcpu *svm = to_svm(xv);
+
+	svm->nmi_masked = masked;
+	if (masked)
+		svm->vmcb->control.intercept3 |= BIT(SVMX_INT_IRET);
+	else
+		svm->vmcb->control.intercept3 &= ~BIT(SVMX_INT_IRET);
+}
+
 static int handle_ioio(struct kvmx_svm_vcpu *svm)
 {
 	u64 info = svm->vmcb->control.exit_info_1;
@@ -609,6 +720,23 @@ static int handle_xsetbv(struct kvmx_svm_vcpu *svm)
 	return kvmx_handle_xsetbv(&svm->x86);
 }
 
+static int handle_vintr(struct kvmx_svm_vcpu *svm)
+{
+	/* The guest can take an interrupt: the run loop decides what next. */
+	svm_enable_window(&svm->x86, false, false);
+	return 1;
+}
+
+static int handle_iret(struct kvmx_svm_vcpu *svm)
+{
+	/*
+	 * The NMI handler returns.  TODO: NMIs stay blocked until the IRET
+	 * has completed; an NMI injected before it runs nests (issue 5).
+	 */
+	svm_set_nmi_mask(&svm->x86, false);
+	return 1;
+}
+
 static int handle_nop(struct kvmx_svm_vcpu *svm)
 {
 	return svm_skip_insn(&svm->x86);
@@ -625,6 +753,8 @@ static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
 	[SVMX_EXIT_NMI]				= handle_intr,
 	[SVMX_EXIT_SMI]				= handle_intr,
 	[SVMX_EXIT_INIT]			= handle_intr,
+	[SVMX_EXIT_VINTR]			= handle_vintr,
+	[SVMX_EXIT_IRET]			= handle_iret,
 	[SVMX_EXIT_CPUID]			= handle_cpuid,
 	[SVMX_EXIT_INVD]			= handle_nop,
 	[SVMX_EXIT_HLT]				= handle_hlt,
@@ -700,32 +830,6 @@ static void svm_pick_asid(struct kvmx_svm_vcpu *svm, struct svm_cpu *sc,
 	}
 }
 
-static void svm_inject_event(struct kvmx_svm_vcpu *svm)
-{
-	struct kvmx_x86_vcpu *xv = &svm->x86;
-	u64 ev;
-
-	if (!xv->exception.pending)
-		return;
-	ev = xv->exception.vector | SVMX_EVT_TYPE_EXEPT | SVMX_EVT_VALID;
-	if (xv->exception.has_error)
-		ev |= SVMX_EVT_VALID_ERR | (u64)xv->exception.error_code << 32;
-	svm->vmcb->control.event_inj = ev;
-	xv->exception.pending = false;
-}
-
-/* An exception cut short by the exit is delivered again on the next entry. */
-static void svm_requeue_event(struct kvmx_svm_vcpu *svm)
-{
-	u64 info = svm->vmcb->control.exit_int_info;
-
-	if (!(info & SVMX_EVT_VALID))
-		return;
-	if ((info & SVMX_EVT_TYPE_MASK) == SVMX_EVT_TYPE_EXEPT)
-		kvmx_queue_exception(&svm->x86, info & SVMX_EVT_VECTOR_MASK,
-				     info & SVMX_EVT_VALID_ERR, info >> 32);
-}
-
 static int svm_run(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_svm_vcpu *svm = to_svm(xv);
@@ -751,7 +855,7 @@ static int svm_run(struct kvmx_x86_vcpu *xv)
 		return 1;	/* the run loop handles it and comes back */
 	}
 	vmcb->control.event_inj = 0;
-	svm_inject_event(svm);
+	kvmx_inject_pending_event(xv);
 	cpu = smp_processor_id();
 	sc = this_cpu_ptr(&svm_cpu);
 	if (sc->last_vcpu != svm) {
@@ -807,4 +911,12 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.set_msr		= svm_set_msr,
 	.run			= svm_run,
 	.skip_insn		= svm_skip_insn,
+	.interrupt_allowed	= svm_interrupt_allowed,
+	.nmi_allowed		= svm_nmi_allowed,
+	.inject_event		= svm_inject_event,
+	.enable_window		= svm_enable_window,
+	.get_interrupt_shadow	= svm_get_interrupt_shadow,
+	.set_interrupt_shadow	= svm_set_interrupt_shadow,
+	.get_nmi_mask		= svm_get_nmi_mask,
+	.set_nmi_mask		= svm_set_nmi_mask,
 };

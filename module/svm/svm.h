@@ -17,7 +17,9 @@ enum {
 	SVMX_INT_NMI		= 1,
 	SVMX_INT_SMI		= 2,
 	SVMX_INT_INIT		= 3,
+	SVMX_INT_VINTR		= 4,
 	SVMX_INT_CPUID		= 18,
+	SVMX_INT_IRET		= 20,
 	SVMX_INT_INVD		= 22,
 	SVMX_INT_HLT		= 24,
 	SVMX_INT_INVLPGA	= 26,
@@ -50,7 +52,9 @@ enum {
 	SVMX_EXIT_NMI		= 0x061,
 	SVMX_EXIT_SMI		= 0x062,
 	SVMX_EXIT_INIT		= 0x063,
+	SVMX_EXIT_VINTR		= 0x064,
 	SVMX_EXIT_CPUID		= 0x072,
+	SVMX_EXIT_IRET		= 0x074,
 	SVMX_EXIT_INVD		= 0x076,
 	SVMX_EXIT_HLT		= 0x078,
 	SVMX_EXIT_INVLPGA	= 0x07a,
@@ -104,7 +108,11 @@ enum {
 #define SVMX_TLB_FLUSH_ASID	3
 
 #define SVMX_NESTED_CTL_NP_ENABLE	BIT(0)
+#define SVMX_INT_CTL_V_IRQ		BIT(8)
+#define SVMX_INT_CTL_V_INTR_PRIO	(0xf << 16)
+#define SVMX_INT_CTL_V_IGN_TPR		BIT(20)
 #define SVMX_INT_CTL_V_INTR_MASKING	BIT(24)
+#define SVMX_INT_STATE_SHADOW		BIT(0)
 
 /* MSRs of the SVM architecture. */
 #define SVMX_MSR_VM_CR		0xc0010114
@@ -238,6 +246,9 @@ static_assert(sizeof(struct vmcb) == PAGE_SIZE);
  * @asid_gen:       per-CPU ASID generation @asid was taken from
  * @asid_cpu:       CPU @asid belongs to
  * @tlb_gen:        the VM's TLB generation this vCPU last flushed for
+ * @nmi_masked:     an NMI handler runs (between NMI delivery and its IRET);
+ *                  the CPU keeps this internally, so kvmx tracks it by
+ *                  intercepting IRET
  * All fields are protected by the vCPU mutex.
  */
 struct kvmx_svm_vcpu {
@@ -249,6 +260,7 @@ struct kvmx_svm_vcpu {
 	u64 asid_gen;
 	int asid_cpu;
 	u64 tlb_gen;
+	bool nmi_masked;
 };
 
 static inline struct kvmx_svm_vcpu *to_svm(struct kvmx_x86_vcpu *xv)

@@ -74,6 +74,9 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_XCRS:
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_NOP_IO_DELAY:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_USER_NMI:
+	case KVM_CAP_INTR_SHADOW:
 		return 1;
 	default:
 		return 0;
@@ -225,6 +228,14 @@ long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 		return kvmx_msrs_ioctl(xv, argp, false);
 	case KVM_SET_MSRS:
 		return kvmx_msrs_ioctl(xv, argp, true);
+	case KVM_INTERRUPT:
+		return kvmx_interrupt_ioctl(xv, argp);
+	case KVM_NMI:
+		return kvmx_nmi_ioctl(xv);
+	case KVM_GET_VCPU_EVENTS:
+		return kvmx_get_vcpu_events(xv, argp);
+	case KVM_SET_VCPU_EVENTS:
+		return kvmx_set_vcpu_events(xv, argp);
 	default:
 		return kvmx_regs_ioctl(xv, ioctl, argp);
 	}
@@ -242,11 +253,12 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 
 	r = kvmx_complete_userspace_io(xv);
 	if (r <= 0)
-		return r;
+		goto out;
 
 	if (kvmx_run_immediate_exit(run)) {
 		run->exit_reason = KVM_EXIT_INTR;
-		return -EINTR;
+		r = -EINTR;
+		goto out;
 	}
 
 	fpu_swap_kvm_fpstate(&xv->guest_fpu, true);
@@ -261,7 +273,13 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 		r = kvmx_x86->run(xv);
 		if (r <= 0)
 			break;
+		if (kvmx_irq_window_exit(xv)) {
+			r = 0;
+			break;
+		}
 	}
 	fpu_swap_kvm_fpstate(&xv->guest_fpu, false);
+out:
+	kvmx_post_run_save(xv);
 	return r;
 }
