@@ -29,6 +29,9 @@
 #                         ~14x slower than the wall clock while busy
 #   KVMX_MODPARAMS        kvmx module parameters inside the machines
 set -uo pipefail
+# The braces make bash read the whole script before running any of it, so
+# editing this file while a run is in progress cannot derail that run.
+{
 . "$(dirname "$0")/lib.sh"
 
 OUT=$KVMX_ROOT/out/check
@@ -204,3 +207,5 @@ if [ ${#failures[@]} -gt 0 ]; then
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
+exit
+}

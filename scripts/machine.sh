@@ -27,6 +27,9 @@
 #   --log FILE        also keep the console log at FILE
 #   --quiet           do not copy the console to stdout while it runs
 #
+# At most KVMX_MACHINE_SLOTS (default: the number of CPUs) machines run at a
+# time on the host; later ones wait for a free slot.
+#
 # Inside the machine: /kvmx/ref/*.ko and /kvmx/ref/load-{svm,vmx} (Debian's
 # KVM and the order to load it in), /kvmx/kvmx.ko, /kvmx/tests/,
 # /kvmx/kvmx-xfail.txt, /kvmx/files/, /kvmx/bin/kvmx-runner (the selftest
@@ -41,6 +44,9 @@
 #   2    usage or setup error
 # The last line on stderr sums it up: "machine <vendor>: boot <s>s, ...".
 set -euo pipefail
+# The braces make bash read the whole script before running any of it, so
+# editing this file while a run is in progress cannot derail that run.
+{
 . "$(dirname "$0")/lib.sh"
 
 usage() {
@@ -293,6 +299,28 @@ start_bochs() {
 	emu_pid=$!
 }
 
+# One emulator per host CPU: both are single-threaded, and more of them at
+# once only make each slower (and nearer its wall-clock limit).  Wait for a
+# free slot (a lock file held open for the life of this script).
+take_slot() {
+	local slots=${KVMX_MACHINE_SLOTS:-$(nproc)} i waited=0
+	mkdir -p "$KVMX_CACHE/machines/slots"
+	while :; do
+		for ((i = 0; i < slots; i++)); do
+			exec {slot_fd}>"$KVMX_CACHE/machines/slots/$i"
+			if flock -n "$slot_fd"; then
+				[ $waited -eq 0 ] || log "machine $vendor: got emulator slot $i after ${waited}s"
+				return
+			fi
+			exec {slot_fd}>&-
+		done
+		[ $waited -eq 0 ] && log "machine $vendor: all $slots emulator slots busy, waiting"
+		sleep 2
+		waited=$((waited + 2))
+	done
+}
+take_slot
+
 t0=$(date +%s)
 if [ "$vendor" = svm ]; then start_qemu; else start_bochs; fi
 if [ -z "$quiet" ]; then
@@ -355,3 +383,5 @@ if [ "$status" = 124 ] && [ "$vendor" = vmx ]; then
 fi
 log "machine $vendor: boot ${boot_s:-?}s, run $((${end_s:-$total_s} - ${boot_s:-0}))s, total ${total_s}s; $why"
 exit "$status"
+exit
+}

@@ -23,6 +23,9 @@
 # 6.1 tests read (kvm_amd/parameters/npt, kvm_intel/parameters/ept).
 # Log: out/oracle/<hv>-<vendor>.log.  Exit status 0 when nothing failed.
 set -euo pipefail
+# The braces make bash read the whole script before running any of it, so
+# editing this file while a run is in progress cannot derail that run.
+{
 . "$(dirname "$0")/lib.sh"
 
 # Programs that take more than ~5 minutes each in the QEMU machine (TCG
@@ -137,3 +140,5 @@ pass=$(count pass) fail=$(count fail) skip=$(count skip) tmo=$(count timeout)
 missing=$((${#names[@]} - pass - fail - skip - tmo))
 echo "oracle $hv-$vendor: ${#names[@]} run: $pass pass, $fail fail, $skip skip, $tmo timeout$([ $missing -gt 0 ] && echo ", $missing without result (machine status $mstatus)"); ${#not_built[@]} not built; $(($(date +%s) - t0))s wall"
 [ "$fail" -eq 0 ] && [ "$tmo" -eq 0 ] && [ "$missing" -eq 0 ] && [ "$mstatus" -le 1 ]
+exit
+}
