@@ -523,7 +523,8 @@ int acpi_build(uint8_t *buf, uint64_t gpa, size_t size, const struct acpi_config
 	struct acpi_header *xsdt;
 	struct acpi_rsdp *rsdp;
 	uint64_t *entries;
-	size_t xsdt_len = sizeof(*xsdt) + 2 * sizeof(uint64_t);
+	int nr_tables = cfg->no_apic ? 1 : 2;
+	size_t xsdt_len = sizeof(*xsdt) + nr_tables * sizeof(uint64_t);
 
 	if (gpa % ACPI_TABLE_ALIGN || cfg->nr_cpus < 1 || cfg->nr_cpus > 255 ||
 	    cfg->nr_virtio > LAYOUT_VIRTIO_MMIO_MAX)
@@ -534,12 +535,13 @@ int acpi_build(uint8_t *buf, uint64_t gpa, size_t size, const struct acpi_config
 	    acpi_build_facs(&area, &facs_gpa) ||
 	    acpi_build_dsdt(&area, cfg, &dsdt_gpa) ||
 	    acpi_build_fadt(&area, dsdt_gpa, facs_gpa, &fadt_gpa) ||
-	    acpi_build_madt(&area, cfg, &madt_gpa))
+	    (!cfg->no_apic && acpi_build_madt(&area, cfg, &madt_gpa)))
 		return -ENOSPC;
 
 	entries = (uint64_t *)(xsdt + 1);
 	entries[0] = fadt_gpa;
-	entries[1] = madt_gpa;
+	if (!cfg->no_apic)
+		entries[1] = madt_gpa;
 	acpi_header_init(xsdt, "XSDT", xsdt_len, 1);
 
 	memcpy(rsdp->signature, "RSD PTR ", 8);

@@ -21,6 +21,7 @@
 
 struct acpi_config {
 	int nr_cpus;
+	bool no_apic;		/* no MADT: the guest has only the 8259 PIC */
 	int nr_virtio;
 	uint64_t virtio_gpa[LAYOUT_VIRTIO_MMIO_MAX];
 	unsigned int virtio_irq[LAYOUT_VIRTIO_MMIO_MAX];

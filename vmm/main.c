@@ -125,6 +125,8 @@ static int run(struct machine *m, const sigset_t *signals)
 	if (!err)
 		err = console_start(&m->console);
 	if (!err)
+		err = platform_start(&m->platform);
+	if (!err)
 		err = vm_start_vcpus(vm);
 	if (err) {
 		vm_request_stop(vm, VM_EXIT_ERROR);

@@ -66,6 +66,15 @@ static int platform_legacy(struct platform *p, struct console *con)
 	if (!err && vm->pic)
 		err = reg(pio, PORT_PIC_SLAVE, PORT_PIC_SIZE, "pic", pic_slave_access,
 			  vm->pic);
+	/* Without KVM_CREATE_PIT2, the PIT and port 0x61 are ours too. */
+	if (!err && vm->pic) {
+		err = pit_init(&p->pit, vm_irq(vm, 0), vm->stop_fd[0]);
+		p->has_pit = !err;
+	}
+	if (!err && p->has_pit)
+		err = reg(pio, PORT_PIT, PORT_PIT_SIZE, "pit", pit_access, &p->pit);
+	if (!err && p->has_pit)
+		err = reg(pio, PORT_SYSTEM_CONTROL_B, 1, "port61", pit_port61_access, &p->pit);
 	return err;
 }
 
@@ -137,6 +146,8 @@ static int platform_acpi(struct platform *p)
 		return -ENOSPC;
 	}
 	p->acpi.nr_cpus = p->vm->nr_vcpus;
+	/* No in-kernel LAPIC/IOAPIC: no MADT, the guest uses the PIC. */
+	p->acpi.no_apic = !p->vm->irqchip_in_kernel;
 	n = acpi_build(buf, LAYOUT_ACPI_GPA, LAYOUT_ACPI_SIZE, &p->acpi);
 	if (n < 0)
 		return vmm_error_errno(-n, "building the ACPI tables");
@@ -158,9 +169,18 @@ int platform_init(struct platform *p, struct vm *vm, const struct options *opts,
 	return err;
 }
 
+int platform_start(struct platform *p)
+{
+	return p->has_pit ? pit_start(&p->pit) : 0;
+}
+
 void platform_exit(struct platform *p)
 {
 	int i;
+
+	if (p->has_pit)
+		pit_exit(&p->pit);
+	p->has_pit = false;
 
 	for (i = 0; i < p->nr_virtio; i++)
 		virtio_mmio_destroy(p->virtio[i]);

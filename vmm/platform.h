@@ -9,6 +9,7 @@
 
 #include "acpi.h"
 #include "i8042.h"
+#include "pit.h"
 #include "rtc.h"
 #include "uart.h"
 #include "virtio_mmio.h"
@@ -22,6 +23,8 @@ struct platform {
 	struct rtc rtc;
 	struct i8042 i8042;
 	struct acpi_pm acpi_pm;
+	struct pit pit;		/* userspace irqchip only */
+	bool has_pit;
 	struct acpi_config acpi;
 	int nr_virtio;
 	struct virtio_mmio *virtio[LAYOUT_VIRTIO_MMIO_MAX];
@@ -30,6 +33,8 @@ struct platform {
 /* Create the devices, register them on @vm's buses, write the ACPI tables. */
 int platform_init(struct platform *p, struct vm *vm, const struct options *opts,
 		  struct console *con);
+/* Start device threads (the userspace PIT); after the sandbox is fine. */
+int platform_start(struct platform *p);
 void platform_exit(struct platform *p);
 
 #endif /* KVMX_VMM_PLATFORM_H */

@@ -28,6 +28,7 @@ static const int allowed_syscalls[] = {
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigtimedwait), SCMP_SYS(sigaltstack),
 	SCMP_SYS(sched_yield), SCMP_SYS(restart_syscall), SCMP_SYS(clock_gettime),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday),
+	SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
 	/* memory: malloc and thread stacks */
 	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(madvise),
 	SCMP_SYS(mremap), SCMP_SYS(brk),

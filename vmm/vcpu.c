@@ -30,6 +30,29 @@ int vcpu_create(struct vm *vm, struct vcpu *vcpu, int id)
 	return 0;
 }
 
+void vcpu_kick(struct vcpu *vcpu)
+{
+	if (!vcpu->run)
+		return;
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (vcpu->thread_started && !pthread_equal(vcpu->thread, pthread_self()))
+		pthread_kill(vcpu->thread, SIGUSR1);
+}
+
+/*
+ * Back from a kick: re-arm KVM_RUN unless the run is ending.  The second
+ * look at `stopping` closes the race with a stop that set immediate_exit
+ * between our first look and the clear.
+ */
+static void vcpu_clear_kick(struct vcpu *vcpu)
+{
+	if (vm_stopping(vcpu->vm))
+		return;
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	if (vm_stopping(vcpu->vm))
+		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+}
+
 /*
  * Exit handlers.  Contract: return 0 to resume the guest; return -1 to leave
  * the loop, after calling vm_request_stop() with the exit status.
@@ -180,8 +203,10 @@ static void vcpu_loop(struct vcpu *vcpu)
 			return;
 		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				vcpu_clear_kick(vcpu);
 				continue;
+			}
 			vmm_error_errno(errno, "KVM_RUN (vCPU %d) on %s", vcpu->id,
 					vm->device_path);
 			vm_request_stop(vm, VM_EXIT_ERROR);

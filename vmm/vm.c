@@ -55,8 +55,10 @@ static void irq_set_user(struct irq_line *line, int level)
 	struct vm *vm = line->owner;
 
 	pic_set_irq(vm->pic, line->irq, level);
-	/* A vCPU may be halted in userspace waiting for this. */
+	/* vCPU 0 may be halted in userspace, or in the guest: wake it either way. */
 	pic_kick(vm->pic);
+	if (level && vm->nr_vcpus && pic_has_interrupt(vm->pic))
+		vcpu_kick(&vm->vcpus[0]);
 }
 
 static int vm_get_supported_cpuid(struct vm *vm)

@@ -96,6 +96,8 @@ int kvm_check_extension(struct vm *vm, int cap);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, struct vcpu *vcpu, int id);
+/* Make the vCPU leave KVM_RUN soon (to inject, or to stop). */
+void vcpu_kick(struct vcpu *vcpu);
 void *vcpu_thread(void *arg);
 
 #endif /* KVMX_VMM_VM_H */

@@ -169,6 +169,18 @@ static void test_dsdt_s5_and_virtio(void)
 	}
 }
 
+static void test_no_apic_means_no_madt(void)
+{
+	struct acpi_config cfg = { .nr_cpus = 1, .no_apic = true };
+	uint8_t *xsdt;
+
+	memset(area, 0, sizeof(area));
+	CHECK(acpi_build(area, AREA_GPA, sizeof(area), &cfg) > 0);
+	xsdt = at(u64_at(area + 24));
+	CHECK_EQ(check_table(xsdt, "XSDT"), 36 + 8);
+	check_table(at(u64_at(xsdt + 36)), "FACP");
+}
+
 static void test_build_errors(void)
 {
 	struct acpi_config cfg = { .nr_cpus = 1 };
@@ -233,6 +245,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_fadt),
 	TEST_CASE(test_madt_lists_every_cpu),
 	TEST_CASE(test_dsdt_s5_and_virtio),
+	TEST_CASE(test_no_apic_means_no_madt),
 	TEST_CASE(test_build_errors),
 	TEST_CASE(test_pm1_poweroff),
 	TEST_CASE(test_pm1_event_registers),

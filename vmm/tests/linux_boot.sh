@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vmm/tests/linux_boot.sh [svm|vmx] [--hv ref|kvmx] [--cpus N]: boot Debian's
-# kernel with kvmx inside a test machine (scripts/machine.sh) and check that
+# vmm/tests/linux_boot.sh [svm|vmx] [--hv ref|kvmx] [--cpus N] [--irqchip MODE]:
+# boot Debian's kernel with kvmx inside a test machine (scripts/machine.sh) and check that
 # the nested guest reaches its shell, sees its vCPUs and devices, and powers
 # off with status 0.
 #
@@ -17,10 +17,12 @@ vendor=${1:-svm}
 [ $# -gt 0 ] && shift
 hv=ref
 cpus=2
+irqchip=auto
 while [ $# -gt 0 ]; do
 	case $1 in
 	--hv) hv=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
+	--irqchip) irqchip=$2; shift 2 ;;
 	*) echo "linux_boot.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -120,7 +122,7 @@ t0=\$(cut -d' ' -f1 /proc/uptime)
 # for the machine's own kernel, does not take the nested kernel's messages
 # for its own (they are counted separately below).
 { \$F/kvmx run --kernel /kvmx/files/vmlinuz --initrd \$F/l2.cpio.gz --mem 256M \
-	--cpus $cpus --disk \$F/disk.img --rng --net tap=kvmxtap0 \
+	--cpus $cpus --irqchip $irqchip --disk \$F/disk.img --rng --net tap=kvmxtap0 \
 	--append "console=ttyS0 \${KVMX_L2_APPEND:-quiet} panic=-1" </dev/null 2>&1
   echo "kvmx-rc=\$?"; } | while IFS= read -r line; do echo "| \${line//\\[/(}"; done | tee /tmp/l2.log
 rc=\$(sed -n 's/^| kvmx-rc=//p' /tmp/l2.log)

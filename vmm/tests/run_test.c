@@ -22,7 +22,7 @@
 #define DEFAULT_GUESTS	"tests/guests"
 #define GUEST_GPA	"0x10000"
 
-static char KVMX[256], HELLO[320], HELLO_HLT[320], HELLO_SPIN[320];
+static char KVMX[256], HELLO[320], HELLO_HLT[320], HELLO_SPIN[320], TICKS[320];
 static char HELLO_FILE[256], HELLO_BEYOND[320], HELLO_UNALIGNED[320];
 #define TIMEOUT_MS	20000
 #define INPUT_AFTER_MS	200
@@ -54,6 +54,7 @@ static void setup_paths(void)
 	snprintf(HELLO, sizeof(HELLO), "%s@" GUEST_GPA, HELLO_FILE);
 	snprintf(HELLO_HLT, sizeof(HELLO_HLT), "%.200s/hello_hlt.bin@" GUEST_GPA, dir);
 	snprintf(HELLO_SPIN, sizeof(HELLO_SPIN), "%.200s/hello_spin.bin@" GUEST_GPA, dir);
+	snprintf(TICKS, sizeof(TICKS), "%.200s/ticks.bin@" GUEST_GPA, dir);
 	snprintf(HELLO_BEYOND, sizeof(HELLO_BEYOND), "%s@0x300000", HELLO_FILE);
 	snprintf(HELLO_UNALIGNED, sizeof(HELLO_UNALIGNED), "%s@0x1001", HELLO_FILE);
 }
@@ -175,6 +176,30 @@ static void test_hello_then_halt_userspace_irqchip(void)
 	CHECK_EQ(r.status, 0);	/* halted for good = powered off */
 }
 
+/* PIC + PIT + HLT + injection: the userspace irqchip, then the kernel's. */
+static void test_timer_interrupts_userspace_irqchip(void)
+{
+	const char *args[] = { "--flat", TICKS, "--irqchip", "user", NULL };
+	struct result r;
+
+	require_kvm();
+	run(&r, NULL, 0, args);
+	CHECK(!strcmp(r.out, "ticks\n"));
+	CHECK_EQ(r.status, 2);
+}
+
+static void test_timer_interrupts_kernel_irqchip(void)
+{
+	const char *args[] = { "--flat", TICKS, "--irqchip", "kernel", NULL };
+	struct result r;
+
+	require_kvm();
+	require_irqchip();
+	run(&r, NULL, 0, args);
+	CHECK(!strcmp(r.out, "ticks\n"));
+	CHECK_EQ(r.status, 2);
+}
+
 static void test_smp_and_high_memory(void)
 {
 	const char *args[] = { "--flat", HELLO, "--cpus", "4", "--mem", "4G", NULL };
@@ -268,6 +293,8 @@ static void test_bad_device(void)
 static const struct test_case cases[] = {
 	TEST_CASE(test_hello_then_reset),
 	TEST_CASE(test_hello_then_halt_userspace_irqchip),
+	TEST_CASE(test_timer_interrupts_userspace_irqchip),
+	TEST_CASE(test_timer_interrupts_kernel_irqchip),
 	TEST_CASE(test_smp_and_high_memory),
 	TEST_CASE(test_no_sandbox),
 	TEST_CASE(test_console_escape_quits),
