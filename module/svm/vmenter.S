@@ -28,7 +28,8 @@
  * @regs:         (%rsi) GPR array; RAX and RSP live in the VMCB instead
  * @host_save_pa: (%rdx) this CPU's page for the host's VMSAVE state
  *
- * Called with interrupts disabled and GIF clear.  VMRUN itself saves and
+ * Called with interrupts disabled and GIF clear; returns the same way.
+ * VMRUN itself saves and
  * restores the host's RSP, RAX, RIP, RFLAGS and control state; the state
  * VMLOAD/VMSAVE cover (FS, GS, TR, LDTR, KernelGSbase, STAR family,
  * SYSENTER MSRs) is swapped here, and every other GPR is loaded from and
@@ -70,7 +71,14 @@ SYM_FUNC_START(kvmx_svm_vmrun)
 
 	mov	(%rsp), %rax
 	vmload	%rax
+	/*
+	 * GIF is clear, so STI lets no interrupt in here; it makes the host
+	 * IF that VMRUN saves 1, so physical interrupts arriving in the guest
+	 * cause #VMEXIT(INTR) instead of waiting for the guest to exit.
+	 */
+	sti
 	vmrun	%rax
+	cli
 	vmsave	%rax
 
 	/* #VMEXIT: RAX and RSP are the host's again. */
