@@ -11,6 +11,7 @@
  * an edge on KVM_IRQ_LINE reaches its handler through the PIC and LINT0,
  * and another through the IOAPIC and the local APIC (the guest programs
  * both through MMIO, KVM_GET_IRQCHIP shows the route, EOI completes it);
+ * the in-kernel PIT programmed by the guest interrupts it periodically;
  * HLT no longer exits to user space: the vCPU sleeps (KVM_RUN returns EINTR
  * on a signal, MP state HALTED) until user space makes it RUNNABLE again.
  */
@@ -97,6 +98,50 @@ asm(GUEST_SECTION
     "	movl $0, 0xfee000b0\n"		/* local APIC EOI */
     "	iret\n"
     "ioapic_end:\n"
+    GUEST_SECTION_END);
+
+/*
+ * Real mode: the master PIC with only IRQ 0 unmasked (vectors 0x20-0x27),
+ * PIT channel 0 in mode 2 at about 1 kHz; HLT until the handler has counted
+ * PIT_TICKS interrupts in EBX; SYNC 1 reports EBX.
+ */
+#define PIT_TICKS	3
+#define PIT_VECTOR	PIC_VECTOR_BASE
+extern const uint8_t pit_start[], pit_end[], pit_handler[];
+asm(GUEST_SECTION
+    ".code16\n"
+    "pit_start:\n"
+    "	mov $0x11, %al\n"
+    "	out %al, $0x20\n"
+    "	mov $0x20, %al\n"
+    "	out %al, $0x21\n"
+    "	mov $0x04, %al\n"
+    "	out %al, $0x21\n"
+    "	mov $0x01, %al\n"
+    "	out %al, $0x21\n"
+    "	mov $0xfe, %al\n"		/* unmask IRQ 0 only */
+    "	out %al, $0x21\n"
+    "	mov $0x34, %al\n"		/* channel 0, lo/hi byte, mode 2 */
+    "	out %al, $0x43\n"
+    "	mov $0xa9, %al\n"		/* count 1193: 1.193182 MHz / 1193 */
+    "	out %al, $0x40\n"
+    "	mov $0x04, %al\n"
+    "	out %al, $0x40\n"
+    "	xor %ebx, %ebx\n"
+    "	sti\n"
+    "1:	hlt\n"
+    "	cmp $3, %ebx\n"
+    "	jb 1b\n"
+    "	cli\n"
+    "	mov %ebx, %esi\n"
+    "	GUEST_SYNC 1\n"
+    "	GUEST_DONE\n"
+    "pit_handler:\n"
+    "	inc %ebx\n"
+    "	mov $0x20, %al\n"
+    "	out %al, $0x20\n"
+    "	iret\n"
+    "pit_end:\n"
     GUEST_SECTION_END);
 
 /* Long mode: HLT with nothing to wake it, then SYNC 1. */
@@ -263,6 +308,32 @@ static void test_ioapic_irq_to_guest(void)
 	vm_free(vm);
 }
 
+static void test_pit_ticks(void)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	uint16_t ivt[2];
+	struct ucall uc;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP) && kvm_check_cap(KVM_CAP_PIT2),
+		"no KVM_CAP_IRQCHIP or KVM_CAP_PIT2");
+	vm = vm_with_irqchip();
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_CREATE_PIT2, &pit));
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, pit_start, pit_end);
+	ivt[0] = GUEST_CODE_ADDR(pit_handler, pit_start);
+	ivt[1] = 0;
+	memcpy(vm_gpa_to_hva(vm, PIT_VECTOR * 4), ivt, 4);
+	vcpu_setup_mode(vcpu, GUEST_MODE_REAL, GUEST_CODE_GPA);
+	/* The PIT ports are the kernel's: the first exit is the ucall. */
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_EQ(uc.args[1] & 0xffffffff, PIT_TICKS);
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static void ignore_signal(int sig)
 {
 }
@@ -320,6 +391,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_lapic_and_mp_state),
 	TEST_CASE(test_pic_irq_to_guest),
 	TEST_CASE(test_ioapic_irq_to_guest),
+	TEST_CASE(test_pit_ticks),
 	TEST_CASE(test_hlt_sleeps_in_kernel),
 };
 
