@@ -11,7 +11,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 W ?= 1
 export KDIR
 
-.PHONY: all module vmm selftests unit check oracle install clean dkms-install
+.PHONY: all module vmm selftests unit check oracle install clean demo
 
 all: module vmm selftests
 
@@ -31,6 +31,11 @@ unit:
 
 check:
 	scripts/check.sh
+
+# Boot the SVM machine, load kvmx.ko, boot Linux through the VMM on it.
+demo:
+	scripts/setup.sh
+	vmm/tests/linux_boot.sh svm --hv kvmx
 
 # make oracle HV=kvmx|ref VENDOR=svm|vmx [TESTS="a b"]
 oracle:
