@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # vmm/tests/linux_boot.sh [svm|vmx] [--hv ref|kvmx] [--cpus N] [--irqchip MODE]:
-# boot Debian's kernel with kvmx inside a test machine (scripts/machine.sh) and check that
-# the nested guest reaches its shell, sees its vCPUs and devices, and powers
-# off with status 0.
+# boot Debian's kernel with kvmx inside a test machine (scripts/machine.sh)
+# and check that the nested guest reaches its shell, sees its vCPUs and
+# devices, and powers off with status 0.
 #
 # The nested guest is the same vmlinuz the machine boots, with a tiny
 # busybox initramfs whose /init loads the virtio modules, reads the
