@@ -191,7 +191,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage(stderr);
+		vmm_error("missing command (try kvmx help)");
 		return VM_EXIT_ERROR;
 	}
 	if (!strcmp(argv[1], "run"))
