@@ -94,7 +94,8 @@ static uint32_t blk_request(struct virtio_blk *blk, struct virtq_elem *e)
 	switch (hdr.type) {
 	case VIRTIO_BLK_T_IN:
 		data_len = in_len - 1;
-		if (data_len % DISK_SECTOR_SIZE || hdr.sector > blk->disk->size / DISK_SECTOR_SIZE ||
+		if (data_len % DISK_SECTOR_SIZE ||
+		    hdr.sector > blk->disk->size / DISK_SECTOR_SIZE ||
 		    blk_transfer(blk, e->in, e->nr_in, 0, off, data_len, false))
 			status = VIRTIO_BLK_S_IOERR;
 		else

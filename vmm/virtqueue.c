@@ -95,8 +95,9 @@ broken:
 void virtq_push(struct virtqueue *vq, struct guest_mem *mem, uint16_t head,
 		uint32_t len)
 {
-	uint8_t *used = gpa_to_hva(mem, vq->used_gpa,
-				   VIRTQ_USED_RING_OFFSET + sizeof(struct virtq_used_elem) * vq->num);
+	uint64_t used_size = VIRTQ_USED_RING_OFFSET +
+			     sizeof(struct virtq_used_elem) * vq->num;
+	uint8_t *used = gpa_to_hva(mem, vq->used_gpa, used_size);
 	struct virtq_used_elem e = { .id = head, .len = len };
 	uint16_t idx;
 
