@@ -25,8 +25,11 @@
 # Environment:
 #   KVMX_CHECK_MACHINES   machines to boot (default "svm vmx"; empty: none)
 #   KVMX_TEST_TIMEOUT_SVM per-test limit in guest seconds (default 120)
-#   KVMX_TEST_TIMEOUT_VMX the same for Bochs (default 60): its guest clock runs
+#   KVMX_TEST_TIMEOUT_VMX the same for Bochs (default 20): its guest clock runs
 #                         ~14x slower than the wall clock while busy
+#   KVMX_CHECK_SVM_LIMIT  wall-clock limit of each machine in seconds
+#   KVMX_CHECK_VMX_LIMIT  (default 600 and 1800: check stays under 60 min
+#                         even when tests hang)
 #   KVMX_MODPARAMS        kvmx module parameters inside the machines
 set -uo pipefail
 # The braces make bash read the whole script before running any of it, so
@@ -118,11 +121,15 @@ sparse_check() {
 machine_tests() {
 	local vendor=$1 log=$OUT/machine-$vendor.log run=$OUT/run-$vendor.sh
 	local limit mstatus t0 ntests args=()
+	local wall
 	if [ "$vendor" = svm ]; then
 		limit=${KVMX_TEST_TIMEOUT_SVM:-120}
+		wall=${KVMX_CHECK_SVM_LIMIT:-600}
 	else
-		limit=${KVMX_TEST_TIMEOUT_VMX:-60}
+		limit=${KVMX_TEST_TIMEOUT_VMX:-20}
+		wall=${KVMX_CHECK_VMX_LIMIT:-1800}
 	fi
+	args+=(--timeout "$wall")
 	printf 'kvmx-runner -t %s\n' "$limit" >"$run"
 	if [ -n "$MODULE_OK" ]; then
 		args+=(--module "$KVMX_CACHE/build-6.1/kvmx.ko")
