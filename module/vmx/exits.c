@@ -278,6 +278,12 @@ static int handle_invlpg(struct kvmx_vmx_vcpu *vmx)
 	return vmx_skip_insn(&vmx->x86);
 }
 
+/* The window opened: the run loop injects (or exits to userspace). */
+static int handle_window(struct kvmx_vmx_vcpu *vmx)
+{
+	return 1;
+}
+
 static int handle_triple_fault(struct kvmx_vmx_vcpu *vmx)
 {
 	return kvmx_handle_shutdown(&vmx->x86);
@@ -343,6 +349,8 @@ static int (*const vmx_exit_handlers[])(struct kvmx_vmx_vcpu *vmx) = {
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
 	[EXIT_REASON_INIT_SIGNAL]		= handle_resume,
 	[EXIT_REASON_SIPI_SIGNAL]		= handle_resume,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_window,
+	[EXIT_REASON_NMI_WINDOW]		= handle_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[VMX_EXIT_GETSEC]			= handle_ud,
 	[EXIT_REASON_HLT]			= handle_hlt,

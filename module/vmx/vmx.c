@@ -199,7 +199,8 @@ static int setup_config(void)
 	true_ctls = basic & VMX_BASIC_TRUE_CTLS;
 	c->ins_outs_info = basic & BIT_ULL(54);
 
-	if (adjust_ctls(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING, 0,
+	if (adjust_ctls(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+			PIN_BASED_VIRTUAL_NMIS, 0,
 			true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
 				  : MSR_IA32_VMX_PINBASED_CTLS, &c->pin) ||
 	    adjust_ctls(CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING |
@@ -217,7 +218,15 @@ static int setup_config(void)
 	    adjust_ctls(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT, 0,
 			true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS
 				  : MSR_IA32_VMX_ENTRY_CTLS, &c->entry)) {
-		pr_err("VMX lacks a required control (interrupt/NMI exiting, MSR bitmaps, EFER/PAT switching)\n");
+		pr_err("VMX lacks a required control (interrupt/NMI exiting, virtual NMIs, MSR bitmaps, EFER/PAT switching)\n");
+		return -EOPNOTSUPP;
+	}
+	/* The windows are opened per entry, when an event must wait. */
+	rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+			: MSR_IA32_VMX_PROCBASED_CTLS, must, may);
+	if (~may & (CPU_BASED_INTR_WINDOW_EXITING |
+		    CPU_BASED_NMI_WINDOW_EXITING)) {
+		pr_err("VMX lacks interrupt or NMI window exiting\n");
 		return -EOPNOTSUPP;
 	}
 	/* IA-32e mode is chosen per entry; the guest may never want it. */
@@ -875,7 +884,9 @@ static void setup_vmcs(struct kvmx_vmx_vcpu *vmx)
 
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
-	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx_cfg.proc);
+	vmx->proc_ctls = vmx_cfg.proc;
+	vmx->want_proc_ctls = vmx_cfg.proc;
+	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->proc_ctls);
 	/* VPID 0 is the host's: a vCPU without one of its own runs untagged. */
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL,
 		   vmx->vpid ? vmx_cfg.proc2
@@ -1010,43 +1021,143 @@ static void vmx_flush_tlb(struct kvmx_vmx_vcpu *vmx)
 	}
 }
 
-static void vmx_inject_event(struct kvmx_vmx_vcpu *vmx)
-{
-	struct kvmx_x86_vcpu *xv = &vmx->x86;
-	u32 info;
+/* Event injection ops: what to inject is decided by x86/irq.c. */
+static const u32 event_types[] = {
+	[KVMX_EVENT_EXCEPTION]	= INTR_TYPE_HARD_EXCEPTION,
+	[KVMX_EVENT_NMI]	= INTR_TYPE_NMI_INTR,
+	[KVMX_EVENT_INTR]	= INTR_TYPE_EXT_INTR,
+};
 
-	if (!xv->exception.pending) {
-		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
-		return;
-	}
-	info = xv->exception.vector | INTR_TYPE_HARD_EXCEPTION |
-	       INTR_INFO_VALID_MASK;
+static void vmx_inject_event(struct kvmx_x86_vcpu *xv,
+			     enum kvmx_event_type type, u8 vector,
+			     bool has_error, u32 error_code)
+{
+	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
+
+	vmx->entry_info = vector | event_types[type] | INTR_INFO_VALID_MASK;
 	/* Real mode delivers no error code (and VM entry refuses one). */
-	if (xv->exception.has_error && (vmx->guest.cr0 & X86_CR0_PE)) {
-		info |= INTR_INFO_DELIVER_CODE_MASK;
-		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
-			   xv->exception.error_code);
+	if (has_error && (vmx->guest.cr0 & X86_CR0_PE)) {
+		vmx->entry_info |= INTR_INFO_DELIVER_CODE_MASK;
+		vmx->entry_error = error_code;
 	}
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
-	xv->exception.pending = false;
 }
 
-/* An exception cut short by the exit is delivered again on the next entry. */
+#define VMX_INTR_SHADOW	(VMX_INTR_BLOCK_STI | VMX_INTR_BLOCK_MOV_SS)
+
+static bool vmx_interrupt_allowed(struct kvmx_x86_vcpu *xv)
+{
+	const struct vmx_guest *g = &to_vmx(xv)->guest;
+
+	return (g->rflags & X86_EFLAGS_IF) && !(g->intr_state & VMX_INTR_SHADOW);
+}
+
+static bool vmx_nmi_allowed(struct kvmx_x86_vcpu *xv)
+{
+	return !(to_vmx(xv)->guest.intr_state &
+		 (VMX_INTR_SHADOW | VMX_INTR_BLOCK_NMI));
+}
+
+/*
+ * Interrupt-window exiting exits as soon as the guest is interruptible,
+ * NMI-window exiting once virtual-NMI blocking ends (the guest's IRET).
+ */
+static void vmx_enable_window(struct kvmx_x86_vcpu *xv, bool irq, bool nmi)
+{
+	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
+	u32 proc = vmx_cfg.proc;
+
+	if (irq)
+		proc |= CPU_BASED_INTR_WINDOW_EXITING;
+	if (nmi)
+		proc |= CPU_BASED_NMI_WINDOW_EXITING;
+	vmx->want_proc_ctls = proc;
+}
+
+static u32 vmx_get_interrupt_shadow(struct kvmx_x86_vcpu *xv)
+{
+	u32 state = to_vmx(xv)->guest.intr_state;
+
+	return (state & VMX_INTR_BLOCK_STI ? KVM_X86_SHADOW_INT_STI : 0) |
+	       (state & VMX_INTR_BLOCK_MOV_SS ? KVM_X86_SHADOW_INT_MOV_SS : 0);
+}
+
+static void vmx_set_interrupt_shadow(struct kvmx_x86_vcpu *xv, u32 shadow)
+{
+	struct vmx_guest *g = &to_vmx(xv)->guest;
+
+	g->intr_state &= ~VMX_INTR_SHADOW;
+	if (shadow & KVM_X86_SHADOW_INT_STI)
+		g->intr_state |= VMX_INTR_BLOCK_STI;
+	if (shadow & KVM_X86_SHADOW_INT_MOV_SS)
+		g->intr_state |= VMX_INTR_BLOCK_MOV_SS;
+	g->dirty = true;
+}
+
+static bool vmx_get_nmi_mask(struct kvmx_x86_vcpu *xv)
+{
+	return to_vmx(xv)->guest.intr_state & VMX_INTR_BLOCK_NMI;
+}
+
+/* Virtual-NMI blocking: set by NMI delivery, cleared by the guest's IRET. */
+static void vmx_set_nmi_mask(struct kvmx_x86_vcpu *xv, bool masked)
+{
+	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
+	struct vmx_guest *g = &vmx->guest;
+
+	/*
+	 * An NMI injected by this entry blocks when delivered; entering with
+	 * the blocking bit already set would fail ("Checks on Guest
+	 * Non-Register State").
+	 */
+	if (masked && (vmx->entry_info & INTR_INFO_VALID_MASK) &&
+	    (vmx->entry_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return;
+	if (masked)
+		g->intr_state |= VMX_INTR_BLOCK_NMI;
+	else
+		g->intr_state &= ~VMX_INTR_BLOCK_NMI;
+	g->dirty = true;
+}
+
+/* An event cut short by the exit is delivered again on the next entry. */
 static void vmx_requeue_event(struct kvmx_vmx_vcpu *vmx)
 {
 	u32 info = vmx->exit.idt_info;
+	u8 vector = info & VECTORING_INFO_VECTOR_MASK;
 
 	if (!(info & VECTORING_INFO_VALID_MASK))
 		return;
-	if ((info & VECTORING_INFO_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION)
-		kvmx_queue_exception(&vmx->x86, info & VECTORING_INFO_VECTOR_MASK,
-				     info & VECTORING_INFO_DELIVER_CODE_MASK,
-				     vmx->exit.idt_error);
-	/*
-	 * Software interrupts and exceptions are not re-injected: RIP still
-	 * points at INT n / INT3 / INTO, which runs again.  kvmx injects no
-	 * external interrupts or NMIs.
-	 */
+	switch (info & VECTORING_INFO_TYPE_MASK) {
+	case INTR_TYPE_HARD_EXCEPTION:
+		kvmx_requeue_event(&vmx->x86, KVMX_EVENT_EXCEPTION, vector,
+				   info & VECTORING_INFO_DELIVER_CODE_MASK,
+				   vmx->exit.idt_error);
+		break;
+	case INTR_TYPE_NMI_INTR:
+		kvmx_requeue_event(&vmx->x86, KVMX_EVENT_NMI, vector, false, 0);
+		break;
+	case INTR_TYPE_EXT_INTR:
+		kvmx_requeue_event(&vmx->x86, KVMX_EVENT_INTR, vector, false, 0);
+		break;
+	default:
+		/*
+		 * Software interrupts and exceptions re-execute: RIP still
+		 * points at INT n / INT3 / INTO.
+		 */
+		break;
+	}
+}
+
+/* Write what kvmx_inject_pending_event() decided for this entry. */
+static void write_event_state(struct kvmx_vmx_vcpu *vmx)
+{
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vmx->entry_info);
+	if (vmx->entry_info & INTR_INFO_DELIVER_CODE_MASK)
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmx->entry_error);
+	if (vmx->want_proc_ctls != vmx->proc_ctls) {
+		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->want_proc_ctls);
+		vmx->proc_ctls = vmx->want_proc_ctls;
+	}
 }
 
 /* Host segment and descriptor state a VM exit does not restore. */
@@ -1139,12 +1250,14 @@ static int vmx_run(struct kvmx_x86_vcpu *xv)
 		vc->last_vcpu = vmx;
 	}
 
+	vmx->entry_info = 0;
+	kvmx_inject_pending_event(xv);
 	if (vmx->guest.dirty)
 		write_guest_state(vmx);
 	vmcs_write(GUEST_RIP, xv->rip);
 	vmcs_write(GUEST_RSP, xv->regs[KVMX_RSP]);
 	vmcs_write(TSC_OFFSET, xv->tsc_offset);
-	vmx_inject_event(vmx);
+	write_event_state(vmx);
 	write_host_cr(vmx);
 	vmx_flush_tlb(vmx);
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
@@ -1208,4 +1321,12 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.set_msr		= vmx_set_msr,
 	.run			= vmx_run,
 	.skip_insn		= vmx_skip_insn,
+	.interrupt_allowed	= vmx_interrupt_allowed,
+	.nmi_allowed		= vmx_nmi_allowed,
+	.inject_event		= vmx_inject_event,
+	.enable_window		= vmx_enable_window,
+	.get_interrupt_shadow	= vmx_get_interrupt_shadow,
+	.set_interrupt_shadow	= vmx_set_interrupt_shadow,
+	.get_nmi_mask		= vmx_get_nmi_mask,
+	.set_nmi_mask		= vmx_set_nmi_mask,
 };

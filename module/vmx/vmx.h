@@ -98,6 +98,7 @@ enum vmx_autoload_msr {
 /* Guest interruptibility: blocking by STI and by MOV SS. */
 #define VMX_INTR_BLOCK_STI		BIT(0)
 #define VMX_INTR_BLOCK_MOV_SS		BIT(1)
+#define VMX_INTR_BLOCK_NMI		BIT(3)
 
 /* Segment access rights in the VMCS ("Guest Register State"). */
 #define VMX_AR_UNUSABLE			BIT(16)
@@ -209,6 +210,10 @@ struct vmx_exit {
  * @guest:        guest-state cache (see struct vmx_guest)
  * @exit:         the last exit's information
  * @entry_ctls:   VM-entry controls as last written (IA-32e mode varies)
+ * @proc_ctls:    primary processor-based controls as last written
+ * @want_proc_ctls: the same with the interrupt/NMI windows this entry needs
+ * @entry_info:   VM-entry interruption information of the next entry
+ *                (from the inject_event op), @entry_error its error code
  * @host_cr3/@host_cr4: as last written to the VMCS (they can change)
  * @regs_cr2:     guest CR2, which the processor does not switch
  * All fields but @cpu/@loaded_link are protected by the vCPU mutex.
@@ -231,6 +236,8 @@ struct kvmx_vmx_vcpu {
 	struct vmx_guest guest;
 	struct vmx_exit exit;
 	u32 entry_ctls;
+	u32 proc_ctls, want_proc_ctls;
+	u32 entry_info, entry_error;
 	u64 host_cr3, host_cr4;
 	u64 regs_cr2;
 };
