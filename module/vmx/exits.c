@@ -26,8 +26,10 @@ int vmx_skip_insn(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 
-	/* The length is valid for every exit that calls this (SDM, "VM-Exit
-	 * Instruction Length"); zero would mean a decoding bug here. */
+	/*
+	 * The length is valid for every exit that calls this (SDM, "VM-Exit
+	 * Instruction Length"); zero would mean a decoding bug here.
+	 */
 	if (!vmx->exit.insn_len)
 		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
 	xv->rip += vmx->exit.insn_len;
@@ -59,8 +61,10 @@ static u64 gpr_value(struct kvmx_vmx_vcpu *vmx, unsigned int gpr)
 	return val;
 }
 
-/* MOV to CR0 / LMSW / CLTS: checks, then long-mode activation (SDM,
- * "Initializing IA-32e Mode").  0, or 1 if the write must #GP. */
+/*
+ * MOV to CR0 / LMSW / CLTS: checks, then long-mode activation (SDM,
+ * "Initializing IA-32e Mode").  0, or 1 if the write must #GP.
+ */
 static int set_guest_cr0(struct kvmx_vmx_vcpu *vmx, u64 val)
 {
 	struct vmx_guest *g = &vmx->guest;
@@ -211,8 +215,10 @@ void vmx_handle_nmi_irqoff(struct kvmx_vmx_vcpu *vmx)
 
 static int handle_intr(struct kvmx_vmx_vcpu *vmx)
 {
-	/* The host takes the interrupt once it enables IRQs again; its
-	 * handler may bring host data into L1D. */
+	/*
+	 * The host takes the interrupt once it enables IRQs again; its
+	 * handler may bring host data into L1D.
+	 */
 	vmx->l1d_flush = true;
 	return 1;
 }

@@ -107,7 +107,6 @@ void vmx_l1d_flush(struct kvmx_vmx_vcpu *vmx)
 	enum l1d_flush_mode mode = READ_ONCE(l1d_mode);
 	bool cond = vmx->l1d_flush;
 	unsigned int size = PAGE_SIZE << L1D_FLUSH_ORDER, i;
-	const volatile u8 *p = l1d_buffer;
 
 	vmx->l1d_flush = false;
 	if (!l1d_needed || mode == L1D_FLUSH_NEVER ||
@@ -119,7 +118,7 @@ void vmx_l1d_flush(struct kvmx_vmx_vcpu *vmx)
 	}
 	/* Touch every page first, so the line loop does not miss the TLB. */
 	for (i = 0; i < size; i += PAGE_SIZE)
-		(void)p[i];
+		(void)READ_ONCE(l1d_buffer[i]);
 	for (i = 0; i < size; i += L1_CACHE_BYTES)
-		(void)p[i];
+		(void)READ_ONCE(l1d_buffer[i]);
 }

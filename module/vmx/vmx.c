@@ -112,7 +112,7 @@ noinline void vmx_insn_failed(const char *insn, u64 arg)
 	pr_err_ratelimited("%s 0x%llx failed\n", insn, arg);
 }
 
-static __always_inline int vmxon(u64 pa)
+static __always_inline int vmx_on(u64 pa)
 {
 	bool fail;
 
@@ -121,12 +121,12 @@ static __always_inline int vmxon(u64 pa)
 	return fail ? -EIO : 0;
 }
 
-static __always_inline void vmxoff(void)
+static __always_inline void vmx_off(void)
 {
 	asm volatile("vmxoff" ::: "cc", "memory");
 }
 
-static __always_inline void vmclear(u64 pa)
+static __always_inline void vmcs_clear(u64 pa)
 {
 	bool fail;
 
@@ -136,7 +136,7 @@ static __always_inline void vmclear(u64 pa)
 		vmx_insn_failed("vmclear", pa);
 }
 
-static __always_inline void vmptrld(u64 pa)
+static __always_inline void vmcs_load(u64 pa)
 {
 	bool fail;
 
@@ -146,7 +146,7 @@ static __always_inline void vmptrld(u64 pa)
 		vmx_insn_failed("vmptrld", pa);
 }
 
-static __always_inline void invept(unsigned long type, u64 eptp)
+static __always_inline void ept_flush(unsigned long type, u64 eptp)
 {
 	struct { u64 eptp, reserved; } desc = { eptp, 0 };
 	bool fail;
@@ -157,7 +157,7 @@ static __always_inline void invept(unsigned long type, u64 eptp)
 		vmx_insn_failed("invept", eptp);
 }
 
-static __always_inline void invvpid(unsigned long type, u16 id)
+static __always_inline void vpid_flush(unsigned long type, u16 id)
 {
 	struct { u64 vpid, gva; } desc = { id, 0 };
 	bool fail;
@@ -370,16 +370,16 @@ static int vmx_hw_enable_cpu(void)
 		return -EIO;
 
 	cr4_set_bits(X86_CR4_VMXE);
-	if (vmxon(__pa(vc->vmxon))) {
+	if (vmx_on(__pa(vc->vmxon))) {
 		cr4_clear_bits(X86_CR4_VMXE);
 		return -EIO;
 	}
 	/* Translations an earlier user of VMX left behind must not be used. */
 	if (vmx_cfg.ept_vpid_cap & VMX_EPT_EXTENT_GLOBAL_BIT)
-		invept(VMX_EPT_EXTENT_GLOBAL, 0);
+		ept_flush(VMX_EPT_EXTENT_GLOBAL, 0);
 	if (vmx_cfg.has_vpid &&
 	    (vmx_cfg.ept_vpid_cap & (VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT << 32)))
-		invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0);
+		vpid_flush(VMX_VPID_EXTENT_ALL_CONTEXT, 0);
 	vc->current_vcpu = NULL;
 	vc->last_vcpu = NULL;
 	return 0;
@@ -393,7 +393,7 @@ static void vmclear_local(void *arg)
 
 	if (READ_ONCE(vmx->cpu) != smp_processor_id())
 		return;
-	vmclear(vmx->vmcs_pa);
+	vmcs_clear(vmx->vmcs_pa);
 	list_del(&vmx->loaded_link);
 	if (vc->current_vcpu == vmx)
 		vc->current_vcpu = NULL;
@@ -409,7 +409,7 @@ static void vmx_hw_disable_cpu(void)
 
 	list_for_each_entry_safe(vmx, tmp, &vc->loaded, loaded_link)
 		vmclear_local(vmx);
-	vmxoff();
+	vmx_off();
 	cr4_clear_bits(X86_CR4_VMXE);
 	vc->current_vcpu = NULL;
 	vc->last_vcpu = NULL;
@@ -973,20 +973,21 @@ static void vmx_load_vmcs(struct kvmx_vmx_vcpu *vmx)
 
 	if (old == cpu) {
 		if (vc->current_vcpu != vmx) {
-			vmptrld(vmx->vmcs_pa);
+			vmcs_load(vmx->vmcs_pa);
 			vc->current_vcpu = vmx;
 		}
 		return;
 	}
 	if (old >= 0)
 		smp_call_function_single(old, vmclear_local, vmx, 1);
+	/* Pairs with vmclear_local(): the VMCLEAR is done before cpu = -1. */
 	smp_rmb();
 
 	local_irq_save(flags);
 	/* A fresh VMCS region is VMCLEARed once to set its launch state. */
 	if (!vmx->initialized)
-		vmclear(vmx->vmcs_pa);
-	vmptrld(vmx->vmcs_pa);
+		vmcs_clear(vmx->vmcs_pa);
+	vmcs_load(vmx->vmcs_pa);
 	list_add(&vmx->loaded_link, &vc->loaded);
 	WRITE_ONCE(vmx->cpu, cpu);
 	vc->current_vcpu = vmx;
@@ -1010,14 +1011,14 @@ static void vmx_flush_tlb(struct kvmx_vmx_vcpu *vmx)
 
 	if (vmx->tdp_gen != gen) {
 		vmx->tdp_gen = gen;
-		invept(VMX_EPT_EXTENT_CONTEXT,
-		       tdp->root_pa | EPTP_MT_WB | EPTP_WALK_4);
+		ept_flush(VMX_EPT_EXTENT_CONTEXT,
+			  tdp->root_pa | EPTP_MT_WB | EPTP_WALK_4);
 		vmx->flush_tlb = false;	/* also dropped the linear mappings */
 	}
 	if (vmx->flush_tlb) {
 		vmx->flush_tlb = false;
 		if (vmx->vpid)
-			invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vmx->vpid);
+			vpid_flush(VMX_VPID_EXTENT_SINGLE_CONTEXT, vmx->vpid);
 	}
 }
 
