@@ -140,6 +140,7 @@ machine_tests() {
 
 	echo "machine-$vendor: booting (console: out/check/machine-$vendor.log)"
 	t0=$(date +%s)
+	rm -f "$log"
 	"$KVMX_SCRIPTS/machine.sh" "$vendor" "${args[@]}" --run "$run" --log "$log" \
 		2>"$OUT/machine-$vendor.stderr" |
 		sed -u 's/\r$//' | grep --line-buffered -E '^(not )?ok [0-9]+ |^# XPASS|^# [a-z]+-(svm|vmx): ' |
@@ -163,6 +164,7 @@ machine_tests() {
 # summarize VENDOR LOG EXPECTED: count the TAP results of one machine.
 summarize() {
 	local vendor=$1 log=$2 expected=$3 plan seen
+	[ -f "$log" ] || : >"$log"
 	plan=$(tr -d '\r' <"$log" 2>/dev/null | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | head -n1)
 	[ -n "$plan" ] || plan=$expected
 	seen=0

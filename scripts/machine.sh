@@ -108,6 +108,7 @@ fi
 abi=$(kvmx_abi)
 kdir=$("$KVMX_SCRIPTS/kernel.sh" "$abi")
 
+[ -z "$keep_log" ] || rm -f "$keep_log"
 mkdir -p "$KVMX_CACHE/machines"
 work=$(mktemp -d "$KVMX_CACHE/machines/$vendor.XXXXXX")
 log=$work/console.log
@@ -116,6 +117,8 @@ emu_pid=
 tail_pid=
 cleanup() {
 	[ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null
+	# Interrupted: still leave the console log where the caller wants it.
+	[ -n "$keep_log" ] && [ ! -f "$keep_log" ] && tr -d '\r' <"$log" >"$keep_log" 2>/dev/null
 	[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
 	wait 2>/dev/null
 	if [ -n "${KVMX_KEEP_MACHINE:-}" ]; then
@@ -358,7 +361,9 @@ if [ -n "$tail_pid" ]; then
 	wait "$tail_pid" 2>/dev/null || true
 	tail_pid=
 fi
-[ -n "$keep_log" ] && tr -d '\r' <"$log" >"$keep_log"
+if [ -n "$keep_log" ]; then
+	tr -d '\r' <"$log" >"$keep_log"
+fi
 
 status=124
 why="no end marker (hang, crash or time limit ${timeout}s; emulator status $emu_rc)"
