@@ -133,8 +133,12 @@ SYM_INNER_LABEL(kvmx_vmx_vmexit, SYM_L_GLOBAL)
 	mov	%cr2, %rax
 	mov	%rax, (%rsi)
 
-	/* Overwrite the RSB before any RET can consume a guest entry. */
-	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+	/*
+	 * Overwrite the RSB before any RET can consume a guest entry; with
+	 * eIBRS one balanced CALL is enough (post-barrier RSB prediction).
+	 */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
 
 	/* Do not leave guest values in registers the C code may spill. */
 	xor	%ecx, %ecx
