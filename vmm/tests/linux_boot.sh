@@ -88,6 +88,11 @@ echo "L2: written $(echo kvmx-write-test | dd of=/dev/vda bs=512 seek=8 conv=syn
 echo "L2: hwrng $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 echo "L2: random bytes $(head -c 32 /dev/hwrng | wc -c)"
 echo "L2: rtc year $(date -u +%Y)"
+# Console input: the machine types "typed-into-l2" once a second.
+for i in 1 2 3 4 5; do
+	read -t 30 line </dev/console && [ "$line" = typed-into-l2 ] && break
+done
+echo "L2: console input $line"
 ip link set eth0 up && ip addr add 10.0.2.2/24 dev eth0
 echo "L2: ping $(ping -c 3 -W 3 10.0.2.1 >/dev/null 2>&1 && echo ok || echo failed)"
 echo KVMX-L2-OK
@@ -121,9 +126,9 @@ t0=\$(cut -d' ' -f1 /proc/uptime)
 # "[" turned into "(" so that scripts/machine.sh's fault detector, which is
 # for the machine's own kernel, does not take the nested kernel's messages
 # for its own (they are counted separately below).
-{ \$F/kvmx run --kernel /kvmx/files/vmlinuz --initrd \$F/l2.cpio.gz --mem 256M \
+{ while :; do echo typed-into-l2; sleep 1; done | \$F/kvmx run --kernel /kvmx/files/vmlinuz --initrd \$F/l2.cpio.gz --mem 256M \
 	--cpus $cpus --irqchip $irqchip --disk \$F/disk.img --rng --net tap=kvmxtap0 \
-	--append "console=ttyS0 \${KVMX_L2_APPEND:-quiet} panic=-1" </dev/null 2>&1
+	--append "console=ttyS0 \${KVMX_L2_APPEND:-quiet} panic=-1" 2>&1
   echo "kvmx-rc=\$?"; } | while IFS= read -r line; do echo "| \${line//\\[/(}"; done | tee /tmp/l2.log
 rc=\$(sed -n 's/^| kvmx-rc=//p' /tmp/l2.log)
 t1=\$(cut -d' ' -f1 /proc/uptime)
@@ -167,6 +172,7 @@ check "nested Linux sees $cpus vCPUs" "^\| L2: cpus $cpus"
 check "virtio-mmio devices found through ACPI" '^\| L2: virtio devices 3'
 check "virtio-blk reads the disk" '^\| L2: vda head KVMX-DISK-MAGIC!'
 check "virtio-blk writes reach the image" '^L1: disk after: kvmx-write-test'
+check "the serial console carries input to the guest" '^\| L2: console input typed-into-l2'
 check "virtio-rng feeds hw_random" '^\| L2: random bytes 32'
 check "virtio-net over tap: the guest pings the host" '^\| L2: ping ok'
 check "poweroff ends kvmx with status 0" '^L1: kvmx exit status 0'

@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
+#include <poll.h>
+#include <pty.h>
+#include <termios.h>
 #include <sys/ioctl.h>
 
 #include "harness.h"
@@ -236,6 +239,55 @@ static void test_console_escape_quits(void)
 	CHECK_EQ(r.err_lines, 0);
 }
 
+/* On a terminal: raw mode while running, restored after Ctrl-A x. */
+static void test_terminal_raw_and_restored(void)
+{
+	struct termios before, during, after;
+	int master, slave, status, waited = 0;
+	char buf[256] = "";
+	size_t got = 0;
+	pid_t pid;
+
+	require_kvm();
+	CHECK(!openpty(&master, &slave, NULL, NULL, NULL));
+	CHECK(!tcgetattr(slave, &before));
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		dup2(slave, 0);
+		dup2(slave, 1);
+		close(master);
+		execl(KVMX, KVMX, "run", "--device", device(), "--flat", HELLO_SPIN, NULL);
+		_exit(127);
+	}
+	/* Wait for the guest's output: by then the terminal is raw. */
+	while (!strstr(buf, "hello") && waited < TIMEOUT_MS) {
+		struct pollfd p = { .fd = master, .events = POLLIN };
+
+		if (poll(&p, 1, 100) == 1) {
+			ssize_t n = read(master, buf + got, sizeof(buf) - 1 - got);
+
+			if (n > 0)
+				got += n;
+			buf[got] = '\0';
+		}
+		waited += 100;
+	}
+	CHECK(strstr(buf, "hello") != NULL, "got \"%s\"", buf);
+	CHECK(!tcgetattr(slave, &during));
+	CHECK(!(during.c_lflag & (ICANON | ECHO | ISIG)), "raw mode while running");
+	CHECK_EQ(write(master, "\x01x", 2), 2);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 4);
+	CHECK(!tcgetattr(slave, &after));
+	CHECK_EQ(after.c_lflag, before.c_lflag);
+	CHECK_EQ(after.c_iflag, before.c_iflag);
+	CHECK_EQ(after.c_oflag, before.c_oflag);
+	close(master);
+	close(slave);
+}
+
 static void test_sigterm(void)
 {
 	const char *args[] = { "--flat", HELLO_SPIN, NULL };
@@ -298,6 +350,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_smp_and_high_memory),
 	TEST_CASE(test_no_sandbox),
 	TEST_CASE(test_console_escape_quits),
+	TEST_CASE(test_terminal_raw_and_restored),
 	TEST_CASE(test_sigterm),
 	TEST_CASE(test_errors_name_the_cause),
 	TEST_CASE(test_bad_device),
