@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "kvmx_arch.h"
@@ -37,6 +38,44 @@ static int kvmx_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/* KVM_SET_SIGNAL_MASK: NULL clears it; otherwise exactly a kernel sigset_t. */
+static long set_signal_mask(struct kvmx_vcpu *vcpu,
+			    struct kvm_signal_mask __user *u)
+{
+	struct kvm_signal_mask hdr;
+	sigset_t set;
+
+	if (!u) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.len != sizeof(sigset_t))
+		return -EINVAL;
+	if (copy_from_user(&set, &u->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
+/* KVM_RUN with the mask userspace set; the thread's own comes back after. */
+static long vcpu_run(struct kvmx_vcpu *vcpu)
+{
+	long r;
+
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+	r = kvmx_arch_vcpu_run(vcpu);
+	if (vcpu->sigset_active) {
+		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+		sigemptyset(&current->real_blocked);
+	}
+	return r;
+}
+
 static long kvmx_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 			    unsigned long arg)
 {
@@ -53,7 +92,9 @@ static long kvmx_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 	if (ioctl == KVM_RUN)
-		r = kvmx_arch_vcpu_run(vcpu);
+		r = vcpu_run(vcpu);
+	else if (ioctl == KVM_SET_SIGNAL_MASK)
+		r = set_signal_mask(vcpu, (void __user *)arg);
 	else
 		r = kvmx_arch_vcpu_ioctl(vcpu, ioctl, arg);
 	mutex_unlock(&vcpu->mutex);

@@ -20,6 +20,7 @@ static void kvmx_vm_destroy(struct kvmx_vm *vm)
 
 	for (i = 0; i < vm->nr_vcpus; i++)
 		kvmx_vcpu_destroy(vm->vcpus[i]);
+	kvmx_mmu_notifier_unregister(vm);
 	kvmx_arch_vm_destroy(vm);
 	kvmx_memslots_free(vm);
 	cleanup_srcu_struct(&vm->srcu);
@@ -160,6 +161,11 @@ int kvmx_create_vm(unsigned long type)
 	r = kvmx_arch_vm_init(vm);
 	if (r)
 		goto err_slots;
+	r = kvmx_mmu_notifier_register(vm);
+	if (r) {
+		kvmx_arch_vm_destroy(vm);
+		goto err_slots;
+	}
 
 	fd = anon_inode_getfd("kvm-vm", &kvmx_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {

@@ -10,8 +10,10 @@
 #define KVMX_HOST_H
 
 #include <linux/kvm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/signal.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
@@ -81,6 +83,7 @@ struct kvmx_memslots {
  * @srcu:        readers of @memslots (fault paths, guest memory access)
  * @memslots:    current memslot generation (__rcu, see struct kvmx_memslots)
  * @mm:          the creating process's mm; guest memory lives there (grabbed)
+ * @mn:          MMU notifier on @mm: drops guest mappings the host changes
  * @vcpus:       vCPUs by creation index, @nr_vcpus of them; written under
  *               @lock, readable locklessly after smp_load_acquire(@nr_vcpus)
  * @nr_vcpus:    number of created vCPUs
@@ -100,6 +103,7 @@ struct kvmx_vm {
 	struct srcu_struct srcu;
 	struct kvmx_memslots __rcu *memslots;
 	struct mm_struct *mm;
+	struct mmu_notifier mn;
 	struct kvmx_vcpu *vcpus[KVMX_MAX_VCPUS];
 	int nr_vcpus;
 	u32 max_vcpu_ids;
@@ -117,6 +121,8 @@ struct kvmx_vm {
  * @run:      the shared struct kvm_run page (mmap offset 0)
  * @pio_data: the PIO data page (mmap page KVM_PIO_PAGE_OFFSET)
  * @cpu:      host CPU this vCPU is loaded on, -1 while not loaded
+ * @sigset_active, @sigset: KVM_SET_SIGNAL_MASK: the thread's signal mask
+ *            while in KVM_RUN (@mutex)
  * @arch:     x86 state (struct kvmx_x86_vcpu), set by kvmx_arch_vcpu_create
  */
 struct kvmx_vcpu {
@@ -127,6 +133,8 @@ struct kvmx_vcpu {
 	struct kvm_run *run;
 	void *pio_data;
 	int cpu;
+	bool sigset_active;
+	sigset_t sigset;
 	void *arch;
 };
 
@@ -155,6 +163,10 @@ int kvmx_write_guest(struct kvmx_vm *vm, u64 gpa, const void *buf,
 		     unsigned long len);
 int kvmx_cmpxchg_guest(struct kvmx_vm *vm, u64 gpa, u64 old, u64 new,
 		       unsigned int size);
+
+/* core/mmu_notifier.c */
+int kvmx_mmu_notifier_register(struct kvmx_vm *vm);
+void kvmx_mmu_notifier_unregister(struct kvmx_vm *vm);
 
 /* core/vcpu.c */
 int kvmx_create_vcpu(struct kvmx_vm *vm, unsigned long id);

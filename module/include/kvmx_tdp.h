@@ -40,6 +40,10 @@ struct kvmx_tdp_format {
  * @nr_tables: table pages allocated, the root included
  * @gen:       bumped whenever a mapping is removed; vCPUs flush their
  *             TLB tag when they see a new value before entry
+ * @mn_seq:    bumped by every host mm invalidation (@lock); a fault that
+ *             looked the page up before a bump must not install it
+ * @mn_active: host mm invalidations in progress (@lock); no fault installs
+ *             a mapping while one runs
  */
 struct kvmx_tdp {
 	u64 *root;
@@ -48,12 +52,15 @@ struct kvmx_tdp {
 	spinlock_t lock;
 	unsigned long nr_tables;
 	atomic64_t gen;
+	unsigned long mn_seq;
+	long mn_active;
 };
 
 /* Result of kvmx_tdp_fault(). */
 enum kvmx_tdp_result {
 	KVMX_TDP_MAPPED,	/* retry the access */
 	KVMX_TDP_MMIO,		/* no memslot, or a write to a read-only one */
+	KVMX_TDP_RETRY,		/* raced with a host mm change: re-enter */
 };
 
 int kvmx_tdp_init(struct kvmx_tdp *tdp, const struct kvmx_tdp_format *fmt);
@@ -67,5 +74,8 @@ void kvmx_tdp_zap(struct kvmx_tdp *tdp, u64 gfn, u64 npages);
 void kvmx_tdp_write_protect(struct kvmx_tdp *tdp, u64 gfn, unsigned long mask);
 /* Bump the generation and kick every CPU: vCPUs flush before re-entry. */
 void kvmx_tdp_flush(struct kvmx_tdp *tdp);
+/* Host mm invalidation brackets (from the VM's MMU notifier). */
+void kvmx_tdp_invalidate_begin(struct kvmx_tdp *tdp);
+void kvmx_tdp_invalidate_end(struct kvmx_tdp *tdp);
 
 #endif

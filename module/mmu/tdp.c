@@ -2,11 +2,13 @@
 /*
  * Two-dimensional paging tables shared by NPT and EPT.
  *
- * Leaves are 4 KiB and point at pages of the VMM pinned with
- * pin_user_pages (FOLL_PIN) when first touched; a zap or the VM's
- * destruction unpins them.
- * TODO: follow the host mm through MMU notifiers instead of pinning, and
- * map 2 MiB/1 GiB where the host backing is huge (issue 7).
+ * Guest memory is not pinned: a fault looks the VMM's page up with
+ * get_user_pages, installs the leaf and drops the reference.  The VM's MMU
+ * notifier (core/mmu_notifier.c) zaps leaves before the host mm unmaps,
+ * moves, merges or swaps their pages; the mn_seq/mn_active pair keeps a
+ * fault that raced with such a change from installing a stale page.
+ * Leaves are 2 MiB where the VMM's memory is a huge page (THP or hugetlbfs)
+ * aligned like the guest range, 4 KiB otherwise.
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -55,8 +57,8 @@ static void zap_table(struct kvmx_tdp *tdp, u64 *table, int level,
 
 		if (!(e & tdp->fmt->present) || hi <= start || lo >= end)
 			continue;
-		if (level == 1) {
-			unpin_user_page(pfn_to_page((e & TDP_ADDR_MASK) >> PAGE_SHIFT));
+		if (level == 1 || (e & tdp->fmt->large)) {
+			/* A large leaf goes whole, even if partly in range. */
 			WRITE_ONCE(table[i], 0);
 			continue;
 		}
@@ -94,6 +96,22 @@ void kvmx_tdp_flush(struct kvmx_tdp *tdp)
 	on_each_cpu(kick, NULL, 1);
 }
 
+void kvmx_tdp_invalidate_begin(struct kvmx_tdp *tdp)
+{
+	spin_lock(&tdp->lock);
+	tdp->mn_active++;
+	tdp->mn_seq++;
+	spin_unlock(&tdp->lock);
+}
+
+void kvmx_tdp_invalidate_end(struct kvmx_tdp *tdp)
+{
+	spin_lock(&tdp->lock);
+	tdp->mn_seq++;
+	tdp->mn_active--;
+	spin_unlock(&tdp->lock);
+}
+
 void kvmx_tdp_zap(struct kvmx_tdp *tdp, u64 gfn, u64 npages)
 {
 	spin_lock(&tdp->lock);
@@ -114,6 +132,8 @@ static u64 *find_leaf(struct kvmx_tdp *tdp, u64 gpa)
 
 		if (!(e & tdp->fmt->present))
 			return NULL;
+		if (e & tdp->fmt->large)	/* logged slots map no large pages */
+			return NULL;
 		table = table_va(e);
 	}
 	return &table[tdp_index(gpa, 1)];
@@ -133,18 +153,71 @@ void kvmx_tdp_write_protect(struct kvmx_tdp *tdp, u64 gfn, unsigned long mask)
 	spin_unlock(&tdp->lock);
 }
 
+/*
+ * Does the VMM's own page table map @hva with a 2 MiB (or larger) leaf?
+ * A lockless walk as GUP-fast does (interrupts off keep the tables from
+ * being freed); a change after it bumps mn_seq and the fault retries.
+ */
+static bool host_maps_huge(struct mm_struct *mm, unsigned long hva)
+{
+	unsigned long flags;
+	bool huge = false;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (!pgd_present(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (!p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (!pud_present(pud))
+		goto out;
+	if (pud_leaf(pud)) {
+		huge = true;
+		goto out;
+	}
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	huge = pmd_present(pmd) && pmd_leaf(pmd);
+out:
+	local_irq_restore(flags);
+	return huge;
+}
+
+/*
+ * Can @gfn be mapped by one 2 MiB leaf?  The slot must cover the whole
+ * aligned 2 MiB guest range, the VMM's address must be aligned the same
+ * way, the page must be part of a huge page that covers it, and writes to
+ * the slot must not be logged (logging tracks 4 KiB pages).
+ */
+static bool can_map_large(struct mm_struct *mm, const struct kvmx_memslot *slot,
+			  u64 gfn, unsigned long hva)
+{
+	u64 base = ALIGN_DOWN(gfn, PTRS_PER_PMD);
+
+	if (slot->dirty_bitmap || base < slot->base_gfn ||
+	    base + PTRS_PER_PMD > slot->base_gfn + slot->npages)
+		return false;
+	if ((hva ^ (gfn << PAGE_SHIFT)) & (PMD_SIZE - 1))
+		return false;
+	return host_maps_huge(mm, hva);
+}
+
 int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 		   bool write)
 {
 	const struct kvmx_tdp_format *fmt = tdp->fmt;
-	u64 gfn = gpa >> PAGE_SHIFT, *table, leaf;
+	u64 gfn = gpa >> PAGE_SHIFT, *table, leaf, *e;
 	const struct kvmx_memslot *slot;
 	void *spare[TDP_LEVELS - 1] = {};
-	unsigned int gup_flags = 0;
 	struct page *page;
-	unsigned long hva;
+	unsigned long hva, seq;
 	int idx, level, nspare = 0, r;
-	bool readonly, map_ro;
+	bool readonly, map_ro, large;
 
 	idx = srcu_read_lock(&vm->srcu);
 	slot = kvmx_gfn_to_memslot(vm, gfn);
@@ -158,14 +231,18 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 	map_ro = readonly || (slot->dirty_bitmap && !write);
 	if (write)
 		kvmx_mark_dirty(slot, gfn);
-	srcu_read_unlock(&vm->srcu, idx);
 
-	/* Writable slots are mapped writable at once (COW broken now). */
-	if (!readonly)
-		gup_flags |= FOLL_WRITE;
-	r = pin_user_pages_unlocked(hva, 1, &page, gup_flags);
-	if (r != 1)
+	/* Sample the invalidation count before looking the page up. */
+	seq = READ_ONCE(tdp->mn_seq);
+	smp_rmb();
+	/* Writable slots are faulted in writable at once (COW broken now). */
+	r = get_user_pages_unlocked(hva, 1, &page, readonly ? 0 : FOLL_WRITE);
+	if (r != 1) {
+		srcu_read_unlock(&vm->srcu, idx);
 		return -EFAULT;
+	}
+	large = can_map_large(vm->mm, slot, gfn, hva);
+	srcu_read_unlock(&vm->srcu, idx);
 
 	for (nspare = 0; nspare < TDP_LEVELS - 1; nspare++) {
 		spare[nspare] = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -175,36 +252,51 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 		}
 	}
 
-	leaf = page_to_phys(page) | (map_ro ? fmt->leaf_ro : fmt->leaf_rw);
+	leaf = map_ro ? fmt->leaf_ro : fmt->leaf_rw;
+
 	spin_lock(&tdp->lock);
+	r = KVMX_TDP_RETRY;
+	if (tdp->mn_active || tdp->mn_seq != seq)
+		goto unlock;
 	table = tdp->root;
 	for (level = TDP_LEVELS; level > 1; level--) {
-		u64 *e = &table[tdp_index(gpa, level)];
-
+		e = &table[tdp_index(gpa, level)];
+		if (level == 2 && large && !(*e & fmt->present)) {
+			/* The huge page's 2 MiB-aligned start. */
+			WRITE_ONCE(*e, leaf | fmt->large |
+				   (page_to_phys(page) & ~((u64)PMD_SIZE - 1)));
+			r = KVMX_TDP_MAPPED;
+			goto unlock;
+		}
 		if (!(*e & fmt->present)) {
 			void *t = spare[--nspare];
 
 			spare[nspare] = NULL;
 			tdp->nr_tables++;
 			WRITE_ONCE(*e, __pa(t) | fmt->table);
+		} else if (*e & fmt->large) {
+			/* Covered by a large leaf already (read-only for logging?). */
+			if (!map_ro)
+				WRITE_ONCE(*e, *e | fmt->writable);
+			r = KVMX_TDP_MAPPED;
+			goto unlock;
 		}
 		table = table_va(*e);
 	}
-	if (table[tdp_index(gpa, 1)] & fmt->present) {
+	/* 4 KiB leaf (also where 4 KiB leaves exist below a huge page). */
+	e = &table[tdp_index(gpa, 1)];
+	if (*e & fmt->present) {
 		/* Mapped already (by another vCPU, or read-only for logging). */
 		if (!map_ro)
-			WRITE_ONCE(table[tdp_index(gpa, 1)],
-				   table[tdp_index(gpa, 1)] | fmt->writable);
-		unpin_user_page(page);
+			WRITE_ONCE(*e, *e | fmt->writable);
 	} else {
-		WRITE_ONCE(table[tdp_index(gpa, 1)], leaf);
+		WRITE_ONCE(*e, leaf | page_to_phys(page));
 	}
-	spin_unlock(&tdp->lock);
 	r = KVMX_TDP_MAPPED;
-	page = NULL;
+unlock:
+	spin_unlock(&tdp->lock);
 out:
-	if (page)
-		unpin_user_page(page);
+	put_page(page);
 	while (nspare > 0)
 		free_page((unsigned long)spare[--nspare]);
 	return r;

@@ -687,7 +687,7 @@ static int handle_npf(struct kvmx_svm_vcpu *svm)
 		return r;
 	if (r == KVMX_TDP_MMIO)
 		return kvmx_handle_mmio(xv, gpa);
-	return 1;
+	return 1;	/* mapped, or retry after a host mm change */
 }
 
 static int handle_shutdown(struct kvmx_svm_vcpu *svm)

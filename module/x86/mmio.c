@@ -10,7 +10,9 @@
 #include "kvmx_walk.h"
 #include "kvmx_x86.h"
 
+#ifndef INVALID_GPA
 #define INVALID_GPA	(~0ULL)
+#endif
 
 static int walk_read_pte(void *ctx, u64 gpa, u64 *pte, unsigned int size)
 {

@@ -130,6 +130,21 @@ void kvmx_arch_memslot_removed(struct kvmx_vm *vm,
 	kvmx_tdp_zap(&to_x86_vm(vm)->tdp, old->base_gfn, old->npages);
 }
 
+void kvmx_arch_mmu_invalidate_begin(struct kvmx_vm *vm)
+{
+	kvmx_tdp_invalidate_begin(&to_x86_vm(vm)->tdp);
+}
+
+void kvmx_arch_mmu_invalidate_end(struct kvmx_vm *vm)
+{
+	kvmx_tdp_invalidate_end(&to_x86_vm(vm)->tdp);
+}
+
+void kvmx_arch_unmap_gfn_range(struct kvmx_vm *vm, u64 gfn, u64 npages)
+{
+	kvmx_tdp_zap(&to_x86_vm(vm)->tdp, gfn, npages);
+}
+
 void kvmx_arch_write_protect(struct kvmx_vm *vm, const struct kvmx_memslot *slot,
 			     u64 first, u64 mask)
 {
