@@ -154,9 +154,13 @@ static int check_region(const struct kvm_userspace_memory_region *mem)
 		return -EINVAL;
 	if ((mem->memory_size >> PAGE_SHIFT) > KVMX_MEM_MAX_NR_PAGES)
 		return -EINVAL;
-	/* Guest-physical addresses beyond the host's MAXPHYADDR cannot map. */
+	/*
+	 * Guest-physical addresses beyond the host's MAXPHYADDR, or beyond
+	 * what four levels of NPT/EPT reach (48 bits), cannot map.
+	 */
 	if (mem->memory_size &&
-	    (mem->guest_phys_addr + mem->memory_size - 1) >> boot_cpu_data.x86_phys_bits)
+	    (mem->guest_phys_addr + mem->memory_size - 1) >>
+	    min_t(int, boot_cpu_data.x86_phys_bits, KVMX_TDP_GPA_BITS))
 		return -EINVAL;
 	return 0;
 }
