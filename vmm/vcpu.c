@@ -2,6 +2,7 @@
 /* One host thread per vCPU: the KVM_RUN loop and the exit handlers. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -212,6 +213,7 @@ static void vcpu_loop(struct vcpu *vcpu)
 			vm_request_stop(vm, VM_EXIT_ERROR);
 			return;
 		}
+		vcpu->exits[MIN(run->exit_reason, ARRAY_SIZE(vcpu->exits) - 1)]++;
 		handler = run->exit_reason < ARRAY_SIZE(exit_handlers) ?
 			  exit_handlers[run->exit_reason] : NULL;
 		if (!handler) {
@@ -225,6 +227,35 @@ static void vcpu_loop(struct vcpu *vcpu)
 	}
 }
 
+/* With --verbose: how often this vCPU came back to userspace, and why. */
+static void vcpu_report_exits(const struct vcpu *vcpu)
+{
+	static const char *const names[] = {
+		[KVM_EXIT_IO] = "io", [KVM_EXIT_MMIO] = "mmio", [KVM_EXIT_HLT] = "hlt",
+		[KVM_EXIT_INTR] = "intr", [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window",
+		[KVM_EXIT_SHUTDOWN] = "shutdown", [KVM_EXIT_SYSTEM_EVENT] = "system-event",
+	};
+	char line[512];
+	size_t i, n = 0;
+	uint64_t total = 0;
+
+	for (i = 0; i < ARRAY_SIZE(vcpu->exits); i++) {
+		const char *name = i < ARRAY_SIZE(names) && names[i] ? names[i] : NULL;
+
+		total += vcpu->exits[i];
+		if (!vcpu->exits[i] || n >= sizeof(line))
+			continue;
+		if (name)
+			n += snprintf(line + n, sizeof(line) - n, " %s=%llu", name,
+				      (unsigned long long)vcpu->exits[i]);
+		else
+			n += snprintf(line + n, sizeof(line) - n, " other(%zu)=%llu", i,
+				      (unsigned long long)vcpu->exits[i]);
+	}
+	vmm_debug("vCPU %d: %llu exits:%s", vcpu->id, (unsigned long long)total,
+		  n ? line : " none");
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -236,5 +267,6 @@ void *vcpu_thread(void *arg)
 	sigdelset(&set, SIGSYS);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
 	vcpu_loop(vcpu);
+	vcpu_report_exits(vcpu);
 	return NULL;
 }

@@ -44,6 +44,8 @@ struct vcpu {
 	struct kvm_run *run;	/* mmap of fd; only this vCPU's thread touches it */
 	pthread_t thread;
 	bool thread_started;	/* written by main before/after pthread_create */
+	/* Exits by KVM_EXIT_* reason (the last slot: any other); this thread only. */
+	uint64_t exits[KVM_EXIT_SYSTEM_EVENT + 2];
 };
 
 struct vm {
