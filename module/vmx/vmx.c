@@ -248,8 +248,10 @@ static int setup_config(void)
 	if (!(c->ept_vpid_cap & VMX_EPT_PAGE_WALK_4_BIT) ||
 	    !(c->ept_vpid_cap & VMX_EPTP_WB_BIT) ||
 	    !(c->ept_vpid_cap & VMX_EPT_INVEPT_BIT) ||
-	    !(c->ept_vpid_cap & VMX_EPT_EXTENT_CONTEXT_BIT)) {
-		pr_err("EPT lacks 4-level WB tables or single-context INVEPT\n");
+	    !(c->ept_vpid_cap & VMX_EPT_EXTENT_CONTEXT_BIT) ||
+	    !(c->ept_vpid_cap & VMX_EPT_2MB_PAGE_BIT)) {
+		/* module/mmu/tdp.c maps 2 MiB leaves where the host has them. */
+		pr_err("EPT lacks 4-level WB tables, 2 MiB pages or single-context INVEPT\n");
 		return -EOPNOTSUPP;
 	}
 	/* VPIDs need single-context INVVPID; without it run untagged. */
