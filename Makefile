@@ -11,7 +11,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 W ?= 1
 export KDIR
 
-.PHONY: all module vmm selftests unit check oracle install clean demo
+.PHONY: all module vmm selftests unit check oracle install clean demo bench
 
 all: module vmm selftests
 
@@ -40,6 +40,11 @@ demo:
 # make oracle HV=kvmx|ref VENDOR=svm|vmx [TESTS="a b"]
 oracle:
 	scripts/oracle.sh $(or $(HV),kvmx) $(or $(VENDOR),svm) $(TESTS)
+
+# The exit-cost benchmark: Debian's kvm and kvmx.ko in one SVM machine
+# (Documentation/observability.rst).
+bench: module
+	$(MAKE) -C bench run
 
 install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
