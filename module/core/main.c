@@ -26,6 +26,7 @@ static long core_check_extension(long ext)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_INTERNAL_ERROR_DATA:
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return KVMX_DIRTY_LOG_PROTECT_FLAGS;
@@ -117,17 +118,19 @@ static int __init kvmx_init(void)
 	r = kvmx_hw_init();
 	if (r)
 		goto err_arch;
+	kvmx_stats_init();
 
 	kvmx_dev.name = devname;
 	kvmx_dev.minor = strcmp(devname, "kvm") ? MISC_DYNAMIC_MINOR : KVM_MINOR;
 	r = misc_register(&kvmx_dev);
 	if (r) {
 		pr_err("cannot register /dev/%s: %d\n", devname, r);
-		goto err_hw;
+		goto err_stats;
 	}
 	return 0;
 
-err_hw:
+err_stats:
+	kvmx_stats_exit();
 	kvmx_hw_exit();
 err_arch:
 	kvmx_arch_exit();
@@ -137,6 +140,7 @@ err_arch:
 static void __exit kvmx_exit(void)
 {
 	misc_deregister(&kvmx_dev);
+	kvmx_stats_exit();
 	kvmx_hw_exit();
 	kvmx_arch_exit();
 }

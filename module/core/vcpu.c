@@ -88,6 +88,8 @@ static long kvmx_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		return -EIO;
 	if (ioctl == KVM_RUN && arg)
 		return -EINVAL;
+	if (ioctl == KVM_GET_STATS_FD)
+		return kvmx_vcpu_stats_fd(vcpu);
 
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
@@ -194,6 +196,7 @@ int kvmx_create_vcpu(struct kvmx_vm *vm, unsigned long id)
 	vm->vcpus[vcpu->index] = vcpu;
 	/* Publish the slot before the count, for lockless walkers. */
 	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
+	kvmx_stats_vcpu_created(vcpu);
 	mutex_unlock(&vm->lock);
 	return fd;
 

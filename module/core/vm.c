@@ -18,6 +18,7 @@ static void kvmx_vm_destroy(struct kvmx_vm *vm)
 {
 	int i;
 
+	kvmx_stats_vm_destroyed(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		kvmx_vcpu_destroy(vm->vcpus[i]);
 	kvmx_mmu_notifier_unregister(vm);
@@ -111,6 +112,8 @@ static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return kvmx_get_dirty_log(vm, (void __user *)arg);
 	case KVM_CLEAR_DIRTY_LOG:
 		return kvmx_clear_dirty_log(vm, (void __user *)arg);
+	case KVM_GET_STATS_FD:
+		return kvmx_vm_stats_fd(vm);
 	default:
 		r = kvmx_arch_vm_ioctl(vm, ioctl, arg);
 		return r;
@@ -167,6 +170,7 @@ int kvmx_create_vm(unsigned long type)
 		goto err_slots;
 	}
 
+	kvmx_stats_vm_created(vm);
 	fd = anon_inode_getfd("kvm-vm", &kvmx_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		/* Full teardown, including the hardware reference. */

@@ -19,6 +19,8 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 
+#include "kvmx_stats.h"
+
 #define KVMX_API_VERSION	12
 
 /* Limits reported through KVM_CHECK_EXTENSION. */
@@ -96,6 +98,7 @@ struct kvmx_memslots {
  *               CLEAR_DIRTY_LOG
  * @dead:        set once a host-side impossibility was seen; every later
  *               ioctl fails with -EIO
+ * @stat:        statistics (kvmx_stats.h: each counter names its lock)
  * @arch:        x86 and vendor state, owned by module/x86/
  */
 struct kvmx_vm {
@@ -111,6 +114,7 @@ struct kvmx_vm {
 	u32 max_vcpu_ids;
 	u64 manual_dirty_protect;
 	bool dead;
+	struct kvmx_vm_stat stat;
 	void *arch;
 };
 
@@ -125,6 +129,7 @@ struct kvmx_vm {
  * @cpu:      host CPU this vCPU is loaded on, -1 while not loaded
  * @sigset_active, @sigset: KVM_SET_SIGNAL_MASK: the thread's signal mask
  *            while in KVM_RUN (@mutex)
+ * @stat:     statistics, written under @mutex (kvmx_stats.h)
  * @arch:     x86 state (struct kvmx_x86_vcpu), set by kvmx_arch_vcpu_create
  */
 struct kvmx_vcpu {
@@ -137,6 +142,7 @@ struct kvmx_vcpu {
 	int cpu;
 	bool sigset_active;
 	sigset_t sigset;
+	struct kvmx_vcpu_stat stat;
 	void *arch;
 };
 

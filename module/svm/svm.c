@@ -527,6 +527,7 @@ static void svm_inject_event(struct kvmx_x86_vcpu *xv, enum kvmx_event_type type
 {
 	u64 ev = vector | event_types[type] | SVMX_EVT_VALID;
 
+	kvmx_trace_inject(xv, type, vector, has_error, error_code);
 	if (has_error)
 		ev |= SVMX_EVT_VALID_ERR | (u64)error_code << 32;
 	to_svm(xv)->vmcb->control.event_inj = ev;
@@ -869,6 +870,7 @@ static int svm_run(struct kvmx_x86_vcpu *xv)
 	kvmx_load_guest_xcr0(xv, true);
 	vmcb->control.clean = 0;
 
+	kvmx_trace_entry(xv);
 	asm volatile("clgi" ::: "memory");
 	kvmx_svm_vmrun(svm->vmcb_pa, xv->regs, page_to_phys(sc->host_save));
 	asm volatile("stgi" ::: "memory");
@@ -882,6 +884,9 @@ static int svm_run(struct kvmx_x86_vcpu *xv)
 	xv->rip = vmcb->save.rip;
 	xv->efer = vmcb->save.efer & ~EFER_SVME;
 	xv->stat_exits++;
+	kvmx_stat_exit(xv, KVMX_ISA_SVM, vmcb->control.exit_code,
+		       vmcb->control.exit_info_1, vmcb->control.exit_info_2,
+		       vmcb->control.exit_int_info, vmcb->control.exit_int_info >> 32);
 	svm_requeue_event(svm);
 	return svm_handle_exit(svm);
 }

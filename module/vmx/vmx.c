@@ -1037,6 +1037,7 @@ static void vmx_inject_event(struct kvmx_x86_vcpu *xv,
 {
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 
+	kvmx_trace_inject(xv, type, vector, has_error, error_code);
 	vmx->entry_info = vector | event_types[type] | INTR_INFO_VALID_MASK;
 	/* Real mode delivers no error code (and VM entry refuses one). */
 	if (has_error && (vmx->guest.cr0 & X86_CR0_PE)) {
@@ -1269,6 +1270,7 @@ static int vmx_run(struct kvmx_x86_vcpu *xv)
 	save_host_segs(vmx, &host);
 	vmx_l1d_flush(vmx);
 
+	kvmx_trace_entry(xv);
 	fail = kvmx_vmx_vmenter(xv->regs, &vmx->regs_cr2, vmx->launched);
 
 	restore_host_segs(&host);
@@ -1290,6 +1292,8 @@ static int vmx_run(struct kvmx_x86_vcpu *xv)
 	preempt_enable();
 
 	xv->stat_exits++;
+	kvmx_stat_exit(xv, KVMX_ISA_VMX, vmx->exit.reason, vmx->exit.qual,
+		       vmx->exit.idt_info, vmx->exit.intr_info, vmx->exit.intr_error);
 	if (fail)
 		return vmx_fail_entry(vmx, vmx->exit.insn_error);
 	vmx_requeue_event(vmx);

@@ -366,6 +366,7 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv)
 
 int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa)
 {
+	kvmx_stat_set_kind(xv, KVMX_EXIT_MMIO);
 	xv->mmio_ready = false;
 	xv->emul_reads.len = 0;
 	return emulate_at_rip(xv);

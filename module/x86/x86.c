@@ -156,6 +156,7 @@ void kvmx_arch_write_protect(struct kvmx_vm *vm, const struct kvmx_memslot *slot
 
 void kvmx_arch_flush_tlbs(struct kvmx_vm *vm)
 {
+	vm->stat.remote_tlb_flush++;
 	kvmx_tdp_flush(&to_x86_vm(vm)->tdp);
 }
 
@@ -286,6 +287,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 		cond_resched();
 		xv->ran = true;
 		r = kvmx_x86->run(xv);
+		kvmx_stat_exit_done(xv, r);
 		if (r <= 0)
 			break;
 		if (kvmx_irq_window_exit(xv)) {
@@ -295,6 +297,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 	}
 	fpu_swap_kvm_fpstate(&xv->guest_fpu, false);
 out:
+	kvmx_stat_run_done(xv, r);
 	kvmx_post_run_save(xv);
 	return r;
 }

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The observation points of the run loop: the tracepoints of trace.h are
+ * defined here, and the hooks the run paths call count and time each exit
+ * for the statistics (kvmx_stats.h, Documentation/observability.rst).
+ *
+ * An exit is timed from kvmx_stat_exit(), called by the vendor right after
+ * the VM exit (interrupts enabled again), to kvmx_stat_exit_done(), called
+ * by the run loop when the vendor's run op returns: the whole in-kernel
+ * handling, in TSC cycles.  Both run under vcpu->mutex on one host CPU
+ * (preemption may move the task; the TSC is synchronised across CPUs on
+ * every host kvmx supports, as kvm assumes).
+ */
+#include <linux/kvm.h>
+#include <asm/msr.h>
+#include <asm/svm.h>
+#include <asm/trapnr.h>
+#include <asm/vmx.h>
+
+#include "kvmx_x86.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+/* What an SVM exit code costs (AMD APM, "#VMEXIT" exit codes). */
+static enum kvmx_exit_kind svm_exit_kind(u32 code)
+{
+	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
+		return KVMX_EXIT_EXCEPTION;
+	switch (code) {
+	case SVM_EXIT_IOIO:		return KVMX_EXIT_IO;
+	case SVM_EXIT_HLT:		return KVMX_EXIT_HLT;
+	case SVM_EXIT_CPUID:		return KVMX_EXIT_CPUID;
+	case SVM_EXIT_MSR:		return KVMX_EXIT_MSR;
+	case SVM_EXIT_NPF:		return KVMX_EXIT_TDP_FAULT;
+	case SVM_EXIT_VMMCALL:		return KVMX_EXIT_HYPERCALL;
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+	case SVM_EXIT_INIT:		return KVMX_EXIT_EXT_INTR;
+	case SVM_EXIT_VINTR:
+	case SVM_EXIT_IRET:		return KVMX_EXIT_WINDOW;
+	case SVM_EXIT_XSETBV:		return KVMX_EXIT_XSETBV;
+	case SVM_EXIT_SHUTDOWN:		return KVMX_EXIT_SHUTDOWN;
+	default:			return KVMX_EXIT_OTHER;
+	}
+}
+
+/* The same for a VMX basic exit reason (Intel SDM, "Basic VM-Exit Information"). */
+static enum kvmx_exit_kind vmx_exit_kind(u32 reason)
+{
+	switch (reason & 0xffff) {
+	case EXIT_REASON_IO_INSTRUCTION:	return KVMX_EXIT_IO;
+	case EXIT_REASON_HLT:			return KVMX_EXIT_HLT;
+	case EXIT_REASON_CPUID:			return KVMX_EXIT_CPUID;
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE:		return KVMX_EXIT_MSR;
+	case EXIT_REASON_EPT_VIOLATION:
+	case EXIT_REASON_EPT_MISCONFIG:		return KVMX_EXIT_TDP_FAULT;
+	case EXIT_REASON_VMCALL:		return KVMX_EXIT_HYPERCALL;
+	case EXIT_REASON_EXTERNAL_INTERRUPT:	return KVMX_EXIT_EXT_INTR;
+	case EXIT_REASON_EXCEPTION_NMI:		return KVMX_EXIT_EXCEPTION;
+	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_NMI_WINDOW:		return KVMX_EXIT_WINDOW;
+	case EXIT_REASON_XSETBV:		return KVMX_EXIT_XSETBV;
+	case EXIT_REASON_TRIPLE_FAULT:		return KVMX_EXIT_SHUTDOWN;
+	default:				return KVMX_EXIT_OTHER;
+	}
+}
+
+void kvmx_stat_exit(struct kvmx_x86_vcpu *xv, enum kvmx_isa isa, u32 reason,
+		    u64 info1, u64 info2, u32 intr_info, u32 error_code)
+{
+	struct kvmx_vcpu_stat *s = &xv->vcpu->stat;
+
+	s->exit_tsc = rdtsc();
+	s->exit_kind = isa == KVMX_ISA_SVM ? svm_exit_kind(reason)
+					   : vmx_exit_kind(reason);
+	s->in_exit = true;
+	trace_kvmx_exit(xv->vcpu->vcpu_id, xv->rip, isa, reason, info1, info2,
+			intr_info, error_code);
+	/* SVM: EXITINFO2 is the faulting gpa, EXITINFO1 the error code. */
+	if (s->exit_kind == KVMX_EXIT_TDP_FAULT && isa == KVMX_ISA_SVM)
+		trace_kvmx_page_fault(xv->vcpu->vcpu_id, info2, info1);
+}
+
+void kvmx_stat_set_kind(struct kvmx_x86_vcpu *xv, enum kvmx_exit_kind kind)
+{
+	xv->vcpu->stat.exit_kind = kind;
+}
+
+static void trace_user_exit(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_vcpu *vcpu = xv->vcpu;
+	struct kvm_run *run = vcpu->run;
+	u32 val = 0;
+	u64 data = 0;
+
+	if (run->exit_reason == KVM_EXIT_IO) {
+		if (run->io.direction == KVM_EXIT_IO_OUT)
+			memcpy(&val, (u8 *)vcpu->pio_data + run->io.data_offset,
+			       min_t(u32, run->io.size, sizeof(val)));
+		trace_kvmx_pio(vcpu->vcpu_id,
+			       run->io.direction == KVM_EXIT_IO_IN,
+			       run->io.port, run->io.size, run->io.count, val);
+	} else if (run->exit_reason == KVM_EXIT_MMIO) {
+		if (run->mmio.is_write)
+			memcpy(&data, run->mmio.data,
+			       min_t(u32, run->mmio.len, sizeof(data)));
+		trace_kvmx_mmio(vcpu->vcpu_id, run->mmio.is_write,
+				run->mmio.len, run->mmio.phys_addr, data);
+	}
+}
+
+void kvmx_stat_exit_done(struct kvmx_x86_vcpu *xv, int r)
+{
+	struct kvmx_vcpu_stat *s = &xv->vcpu->stat;
+	u64 cycles;
+
+	if (!s->in_exit)
+		return;		/* the run op returned without entering */
+	cycles = rdtsc() - s->exit_tsc;
+	s->in_exit = false;
+	WRITE_ONCE(s->exits, s->exits + 1);
+	WRITE_ONCE(s->exits_kind[s->exit_kind], s->exits_kind[s->exit_kind] + 1);
+	kvmx_stat_hist_add(s->exit_cycles[s->exit_kind], cycles);
+	if (r == 0 && trace_kvmx_pio_enabled())
+		trace_user_exit(xv);
+	else if (r == 0 && trace_kvmx_mmio_enabled())
+		trace_user_exit(xv);
+}
+
+void kvmx_stat_run_done(struct kvmx_x86_vcpu *xv, int r)
+{
+	struct kvmx_vcpu_stat *s = &xv->vcpu->stat;
+
+	if (r == -EINTR)
+		WRITE_ONCE(s->signal_exits, s->signal_exits + 1);
+}
+
+void kvmx_trace_entry(struct kvmx_x86_vcpu *xv)
+{
+	trace_kvmx_entry(xv->vcpu->vcpu_id, xv->rip, false);
+}
+
+void kvmx_trace_inject(struct kvmx_x86_vcpu *xv, unsigned int type,
+		       u8 vector, bool has_error, u32 error_code)
+{
+	trace_kvmx_inject(xv->vcpu->vcpu_id, type, vector, has_error,
+			  error_code);
+}
