@@ -22,6 +22,7 @@
 #include "platform.h"
 #include "rtc.h"
 #include "sandbox.h"
+#include "stat.h"
 #include "uart.h"
 #include "util.h"
 #include "vm.h"
@@ -185,6 +186,7 @@ static void usage(FILE *out)
 		"\n"
 		"commands:\n"
 		"  run     run a virtual machine (kvmx run --help)\n"
+		"  stat    exits and their cost per VM of kvmx.ko (kvmx stat --help)\n"
 		"  help    this text\n");
 }
 
@@ -196,6 +198,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stat"))
+		return cmd_stat(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h")) {
 		usage(stdout);

@@ -149,8 +149,11 @@ struct kvmx_x86_ops {
  * @interrupt:   an external interrupt queued by KVM_INTERRUPT (or cut
  *               short by an exit), delivered when the guest allows it
  * @nmi_pending: NMIs waiting for delivery (KVM_NMI), at most two
+ * @nmi_injected: an NMI whose delivery an exit cut short: re-injected next
  * @triple_fault: a fault while delivering #DF: the next run exits SHUTDOWN
  * @ran:         KVM_RUN entered the guest once (CPUID is frozen from then)
+ * @apic:        the in-kernel local APIC (x86/lapic.c), NULL without an
+ *               in-kernel irqchip; set at creation, freed with the vCPU
  * @stat_exits:  exits by cause, for the statistics interface
  * All fields are protected by vcpu->mutex.
  */
@@ -191,6 +194,7 @@ struct kvmx_x86_vcpu {
 		u8 nr;
 	} interrupt;
 	u8 nmi_pending;
+	bool nmi_injected;
 	bool triple_fault;
 	bool ran;
 	u64 stat_exits;

@@ -36,31 +36,37 @@ void kvmx_inject_pending_event(struct kvmx_x86_vcpu *xv)
 	bool want_irq_window = false, want_nmi_window = false;
 	int vector;
 
+	/*
+	 * Events already accepted by the guest (a queued exception, an NMI or
+	 * interrupt whose delivery an exit cut short, an interrupt userspace
+	 * gave with KVM_INTERRUPT) go in unconditionally, as hardware would
+	 * finish delivering them; only new NMIs and irqchip interrupts wait
+	 * for the guest to allow them.
+	 */
 	if (xv->exception.pending) {
 		ops->inject_event(xv, KVMX_EVENT_EXCEPTION, xv->exception.vector,
 				  xv->exception.has_error, xv->exception.error_code);
 		xv->exception.pending = false;
-		want_nmi_window = xv->nmi_pending;
-		want_irq_window = irq_pending(xv);
+	} else if (xv->nmi_injected) {
+		ops->inject_event(xv, KVMX_EVENT_NMI, X86_TRAP_NMI, false, 0);
+		xv->nmi_injected = false;
+		ops->set_nmi_mask(xv, true);
+	} else if (xv->interrupt.injected) {
+		ops->inject_event(xv, KVMX_EVENT_INTR, xv->interrupt.nr, false, 0);
+		xv->interrupt.injected = false;
 	} else if (xv->nmi_pending && ops->nmi_allowed(xv)) {
 		ops->inject_event(xv, KVMX_EVENT_NMI, X86_TRAP_NMI, false, 0);
 		xv->nmi_pending--;
 		ops->set_nmi_mask(xv, true);
-		want_irq_window = irq_pending(xv);
-	} else if (irq_pending(xv) && ops->interrupt_allowed(xv)) {
-		if (xv->interrupt.injected) {
-			vector = xv->interrupt.nr;
-			xv->interrupt.injected = false;
-		} else {
-			vector = kvmx_irqchip_ack_vector(xv);
-		}
+	} else if (kvmx_irqchip_in_kernel(xv->vcpu->vm) &&
+		   ops->interrupt_allowed(xv) &&
+		   kvmx_irqchip_pending_vector(xv) >= 0) {
+		vector = kvmx_irqchip_ack_vector(xv);
 		if (vector >= 0)
 			ops->inject_event(xv, KVMX_EVENT_INTR, vector, false, 0);
-		want_nmi_window = xv->nmi_pending;
-	} else {
-		want_nmi_window = xv->nmi_pending;
-		want_irq_window = irq_pending(xv);
 	}
+	want_nmi_window = xv->nmi_pending || xv->nmi_injected;
+	want_irq_window = irq_pending(xv);
 
 	/* Userspace asked to hear when it may inject (no irqchip in kernel). */
 	if (xv->vcpu->run->request_interrupt_window &&
@@ -78,9 +84,7 @@ void kvmx_requeue_event(struct kvmx_x86_vcpu *xv, enum kvmx_event_type type,
 		kvmx_queue_exception(xv, vector, has_error, error_code);
 		break;
 	case KVMX_EVENT_NMI:
-		kvmx_x86->set_nmi_mask(xv, false);
-		if (xv->nmi_pending < KVMX_MAX_NMI_PENDING)
-			xv->nmi_pending++;
+		xv->nmi_injected = true;
 		break;
 	case KVMX_EVENT_INTR:
 		xv->interrupt.injected = true;
@@ -159,6 +163,7 @@ long kvmx_get_vcpu_events(struct kvmx_x86_vcpu *xv,
 	ev.interrupt.injected = xv->interrupt.injected;
 	ev.interrupt.nr = xv->interrupt.nr;
 	ev.interrupt.shadow = shadow;
+	ev.nmi.injected = xv->nmi_injected;
 	ev.nmi.pending = xv->nmi_pending;
 	ev.nmi.masked = kvmx_x86->get_nmi_mask(xv);
 	ev.triple_fault.pending = xv->triple_fault;
@@ -199,6 +204,7 @@ long kvmx_set_vcpu_events(struct kvmx_x86_vcpu *xv,
 		kvmx_x86->set_interrupt_shadow(xv, ev.interrupt.shadow);
 	if (ev.flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
 		xv->nmi_pending = min_t(u8, ev.nmi.pending, KVMX_MAX_NMI_PENDING);
+	xv->nmi_injected = ev.nmi.injected;
 	kvmx_x86->set_nmi_mask(xv, ev.nmi.masked);
 	return 0;
 }
