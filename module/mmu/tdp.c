@@ -44,11 +44,12 @@ int kvmx_tdp_init(struct kvmx_tdp *tdp, const struct kvmx_tdp_format *fmt)
 	return 0;
 }
 
-/* Unpin every leaf of @table (at @level) in [start, end) and clear it. */
-static void zap_table(struct kvmx_tdp *tdp, u64 *table, int level,
-		      u64 base, u64 start, u64 end, bool free_tables)
+/* Clear every leaf of @table (at @level) in [start, end); count them. */
+static unsigned long zap_table(struct kvmx_tdp *tdp, u64 *table, int level,
+			       u64 base, u64 start, u64 end, bool free_tables)
 {
 	u64 span = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+	unsigned long zapped = 0;
 	int i;
 
 	for (i = 0; i < TDP_ENTRIES; i++) {
@@ -60,16 +61,18 @@ static void zap_table(struct kvmx_tdp *tdp, u64 *table, int level,
 		if (level == 1 || (e & tdp->fmt->large)) {
 			/* A large leaf goes whole, even if partly in range. */
 			WRITE_ONCE(table[i], 0);
+			zapped++;
 			continue;
 		}
-		zap_table(tdp, table_va(e), level - 1, lo, start, end,
-			  free_tables);
+		zapped += zap_table(tdp, table_va(e), level - 1, lo, start, end,
+				    free_tables);
 		if (free_tables) {
 			free_page((unsigned long)table_va(e));
 			tdp->nr_tables--;
 			WRITE_ONCE(table[i], 0);
 		}
 	}
+	return zapped;
 }
 
 void kvmx_tdp_destroy(struct kvmx_tdp *tdp)
@@ -114,11 +117,15 @@ void kvmx_tdp_invalidate_end(struct kvmx_tdp *tdp)
 
 void kvmx_tdp_zap(struct kvmx_tdp *tdp, u64 gfn, u64 npages)
 {
+	unsigned long zapped;
+
 	spin_lock(&tdp->lock);
-	zap_table(tdp, tdp->root, TDP_LEVELS, 0, gfn << PAGE_SHIFT,
-		  (gfn + npages) << PAGE_SHIFT, false);
+	zapped = zap_table(tdp, tdp->root, TDP_LEVELS, 0, gfn << PAGE_SHIFT,
+			   (gfn + npages) << PAGE_SHIFT, false);
 	spin_unlock(&tdp->lock);
-	kvmx_tdp_flush(tdp);
+	/* Nothing was mapped: no vCPU can hold a stale translation. */
+	if (zapped)
+		kvmx_tdp_flush(tdp);
 }
 
 /* The 4 KiB leaf entry of @gpa, or NULL where no table reaches it. */
