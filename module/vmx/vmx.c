@@ -238,7 +238,8 @@ static int setup_config(void)
 	}
 	if (adjust_ctls(SECONDARY_EXEC_ENABLE_EPT |
 			SECONDARY_EXEC_UNRESTRICTED_GUEST,
-			vpid ? SECONDARY_EXEC_ENABLE_VPID : 0,
+			SECONDARY_EXEC_ENABLE_RDTSCP |
+			(vpid ? SECONDARY_EXEC_ENABLE_VPID : 0),
 			MSR_IA32_VMX_PROCBASED_CTLS2, &c->proc2)) {
 		pr_err("VMX lacks EPT or unrestricted guest\n");
 		return -EOPNOTSUPP;
@@ -259,6 +260,13 @@ static int setup_config(void)
 	    !(c->ept_vpid_cap & (VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT << 32)))
 		c->proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
 	c->has_vpid = c->proc2 & SECONDARY_EXEC_ENABLE_VPID;
+	/* TSC_AUX exists with RDTSCP or RDPID; switch it only then. */
+	c->nr_autoload = VMX_NR_AUTOLOAD;
+	if (!boot_cpu_has(X86_FEATURE_RDTSCP) &&
+	    !boot_cpu_has(X86_FEATURE_RDPID)) {
+		c->nr_autoload = VMX_AUTO_TSC_AUX;
+		c->proc2 &= ~SECONDARY_EXEC_ENABLE_RDTSCP;
+	}
 
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
@@ -471,6 +479,7 @@ static const u32 passthrough_msrs[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_TSC_AUX,
 };
 
 static const u32 autoload_msrs[VMX_NR_AUTOLOAD] = {
@@ -479,6 +488,7 @@ static const u32 autoload_msrs[VMX_NR_AUTOLOAD] = {
 	[VMX_AUTO_CSTAR]	  = MSR_CSTAR,
 	[VMX_AUTO_SFMASK]	  = MSR_SYSCALL_MASK,
 	[VMX_AUTO_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
+	[VMX_AUTO_TSC_AUX]	  = MSR_TSC_AUX,
 };
 
 static struct kvmx_x86_vcpu *vmx_vcpu_alloc(void)
@@ -517,7 +527,8 @@ static int vmx_vcpu_create(struct kvmx_x86_vcpu *xv)
 	for (i = 0; i < VMX_NR_AUTOLOAD; i++) {
 		vmx->guest_msrs[i].index = autoload_msrs[i];
 		vmx->host_msrs[i].index = autoload_msrs[i];
-		rdmsrl(autoload_msrs[i], vmx->host_msrs[i].value);
+		if (i != VMX_AUTO_TSC_AUX)
+			rdmsrl(autoload_msrs[i], vmx->host_msrs[i].value);
 	}
 	vmx->cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
@@ -726,7 +737,7 @@ static u64 *vmx_msr_field(struct kvmx_vmx_vcpu *vmx, u32 index)
 	case MSR_IA32_SYSENTER_EIP:	return &g->sysenter_eip;
 	case MSR_IA32_CR_PAT:		return &g->pat;
 	}
-	for (i = 0; i < VMX_NR_AUTOLOAD; i++)
+	for (i = 0; i < vmx_cfg.nr_autoload; i++)
 		if (autoload_msrs[i] == index)
 			return &vmx->guest_msrs[i].value;
 	return NULL;
@@ -749,8 +760,11 @@ static int vmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data)
 
 	if (!f)
 		return -ENOENT;
-	/* Base addresses must be canonical (#GP otherwise). */
+	/* TSC_AUX has 32 bits; base addresses must be canonical (#GP). */
+	if (index == MSR_TSC_AUX && (data >> 32))
+		return 1;
 	if (index != MSR_IA32_CR_PAT && index != MSR_IA32_SYSENTER_CS &&
+	    index != MSR_TSC_AUX &&
 	    index != MSR_SYSCALL_MASK && index != MSR_STAR &&
 	    (s64)(data << 16) >> 16 != (s64)data)
 		return 1;
@@ -905,11 +919,11 @@ static void setup_vmcs(struct kvmx_vmx_vcpu *vmx)
 	vmcs_write(CR4_GUEST_HOST_MASK, ~0ULL);
 	vmcs_write(MSR_BITMAP, __pa(vmx->msr_bitmap));
 	vmcs_write(VM_EXIT_MSR_STORE_ADDR, __pa(vmx->guest_msrs));
-	vmcs_write(VM_EXIT_MSR_STORE_COUNT, VMX_NR_AUTOLOAD);
+	vmcs_write(VM_EXIT_MSR_STORE_COUNT, vmx_cfg.nr_autoload);
 	vmcs_write(VM_ENTRY_MSR_LOAD_ADDR, __pa(vmx->guest_msrs));
-	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, VMX_NR_AUTOLOAD);
+	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, vmx_cfg.nr_autoload);
 	vmcs_write(VM_EXIT_MSR_LOAD_ADDR, __pa(vmx->host_msrs));
-	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, VMX_NR_AUTOLOAD);
+	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, vmx_cfg.nr_autoload);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write(EPT_POINTER, eptp);
 	if (vmx->vpid)
@@ -960,6 +974,9 @@ static void write_host_cpu_state(struct kvmx_vmx_vcpu *vmx, int cpu)
 	rdmsrl(MSR_IA32_SYSENTER_EIP, msr);
 	vmcs_write(HOST_IA32_SYSENTER_EIP, msr);
 	vmcs_write(HOST_CR0, read_cr0());
+	/* Linux keeps the CPU number in TSC_AUX: it differs per CPU. */
+	if (vmx_cfg.nr_autoload > VMX_AUTO_TSC_AUX)
+		rdmsrl(MSR_TSC_AUX, vmx->host_msrs[VMX_AUTO_TSC_AUX].value);
 }
 
 /*

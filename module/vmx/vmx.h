@@ -37,8 +37,9 @@ static_assert(offsetof(struct vmx_msr_entry, value) == 8);
 
 /*
  * MSRs the processor switches through the MSR areas on every entry and
- * exit: the SYSCALL family and the swapped GS base, which the guest reads
- * and writes without exits.  The index into both areas is fixed.
+ * exit: the SYSCALL family, the swapped GS base and TSC_AUX (RDTSCP,
+ * RDPID), which the guest reads and writes without exits.  The index into
+ * both areas is fixed.
  */
 enum vmx_autoload_msr {
 	VMX_AUTO_STAR,
@@ -46,6 +47,7 @@ enum vmx_autoload_msr {
 	VMX_AUTO_CSTAR,
 	VMX_AUTO_SFMASK,
 	VMX_AUTO_KERNEL_GS_BASE,
+	VMX_AUTO_TSC_AUX,	/* last: left out without RDTSCP */
 	VMX_NR_AUTOLOAD,
 };
 
@@ -259,6 +261,8 @@ void kvmx_vmx_vmexit(void);
  * @ept_vpid_cap: IA32_VMX_EPT_VPID_CAP
  * @ins_outs_info: INS/OUTS exits report instruction information
  *                (IA32_VMX_BASIC bit 54)
+ * @nr_autoload:  MSRs in the autoload areas: all of enum vmx_autoload_msr,
+ *                or all but TSC_AUX on a CPU without RDTSCP
  * @has_vpid:     VPIDs are in use (vpid=1 and INVVPID single-context exists)
  * @cr0_fixed0/@cr0_fixed1/@cr4_fixed0/@cr4_fixed1: bits fixed to 1 (fixed0)
  *                and allowed to be 1 (fixed1) in VMX operation; PE and PG
@@ -269,6 +273,7 @@ struct vmx_config {
 	u32 revision_id;
 	u32 pin, proc, proc2, exit, entry;
 	u64 ept_vpid_cap;
+	unsigned int nr_autoload;
 	bool has_vpid;
 	bool ins_outs_info;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
