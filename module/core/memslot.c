@@ -376,8 +376,9 @@ long kvmx_clear_dirty_log(struct kvmx_vm *vm,
 	struct kvm_clear_dirty_log log;
 	unsigned long __user *ubits;
 	unsigned long bits, mask;
+	atomic_long_t *wordp;
 	bool flush = false;
-	u64 i;
+	u64 i, word;
 	long r;
 
 	if (copy_from_user(&log, u, sizeof(log)))
@@ -403,9 +404,9 @@ long kvmx_clear_dirty_log(struct kvmx_vm *vm,
 		}
 		if (log.num_pages - i < BITS_PER_LONG)
 			bits &= (1UL << (log.num_pages - i)) - 1;
-		mask = atomic_long_fetch_andnot(bits,
-			(atomic_long_t *)&slot->dirty_bitmap[(log.first_page + i) /
-							     BITS_PER_LONG]);
+		word = (log.first_page + i) / BITS_PER_LONG;
+		wordp = (atomic_long_t *)&slot->dirty_bitmap[word];
+		mask = atomic_long_fetch_andnot(bits, wordp);
 		mask &= bits;
 		if (mask) {
 			kvmx_arch_write_protect(vm, slot, log.first_page + i, mask);

@@ -49,7 +49,7 @@ struct kvmx_tdp {
 	u64 *root;
 	u64 root_pa;
 	const struct kvmx_tdp_format *fmt;
-	spinlock_t lock;
+	spinlock_t lock;	/* the mmu_lock: entries, nr_tables, mn_* */
 	unsigned long nr_tables;
 	atomic64_t gen;
 	unsigned long mn_seq;

@@ -239,8 +239,12 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 	if (write)
 		kvmx_mark_dirty(slot, gfn);
 
-	/* Sample the invalidation count before looking the page up. */
 	seq = READ_ONCE(tdp->mn_seq);
+	/*
+	 * Sample the invalidation count before looking the page up: the
+	 * barrier orders it before the page-table reads of the lookup
+	 * (pairs with the lock that invalidations bump it under).
+	 */
 	smp_rmb();
 	/* Writable slots are faulted in writable at once (COW broken now). */
 	r = get_user_pages_unlocked(hva, 1, &page, readonly ? 0 : FOLL_WRITE);

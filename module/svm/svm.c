@@ -120,7 +120,8 @@ static void svm_hardware_unsetup(void)
 			__free_page(sc->hsave);
 		if (sc->host_save)
 			__free_page(sc->host_save);
-		sc->hsave = sc->host_save = NULL;
+		sc->hsave = NULL;
+		sc->host_save = NULL;
 	}
 	if (iopm)
 		free_pages((unsigned long)iopm, SVMX_IOPM_ORDER);

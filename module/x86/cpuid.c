@@ -32,38 +32,49 @@ struct cpuid_mask {
 #define BIT32(n)	(1U << (n))
 
 static const struct cpuid_mask allowed_bits[] = {
-	/* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA
-	 * CMOV PAT PSE36 CLFLUSH MMX FXSR SSE SSE2; not DS/ACPI/SS/HTT/TM/PBE. */
+	/*
+	 * Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA
+	 * CMOV PAT PSE36 CLFLUSH MMX FXSR SSE SSE2; not DS/ACPI/SS/HTT/TM/PBE.
+	 */
 	{ 1, 0, R_EDX, 0x0789fbff & ~(BIT32(10) | BIT32(20)) },
-	/* Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 FMA CX16 SSE4.1 SSE4.2 MOVBE POPCNT
+	/*
+	 * Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 FMA CX16 SSE4.1 SSE4.2 MOVBE POPCNT
 	 * AES XSAVE AVX F16C RDRAND; not MONITOR/VMX/SMX/EST/TM2/PDCM/PCID/
-	 * DCA/x2APIC/TSC_DEADLINE (no in-kernel LAPIC yet). */
+	 * DCA/x2APIC/TSC_DEADLINE (no in-kernel LAPIC yet).
+	 */
 	{ 1, 0, R_ECX, BIT32(0) | BIT32(1) | BIT32(9) | BIT32(12) | BIT32(13) |
 		       BIT32(19) | BIT32(20) | BIT32(22) | BIT32(23) |
 		       BIT32(25) | BIT32(26) | BIT32(28) | BIT32(29) |
 		       BIT32(30) },
-	/* Leaf 7.0 EBX: FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS AVX512F AVX512DQ RDSEED
-	 * ADX SMAP AVX512IFMA CLFLUSHOPT CLWB AVX512CD SHA AVX512BW AVX512VL. */
+	/*
+	 * Leaf 7.0 EBX: FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS AVX512F AVX512DQ RDSEED
+	 * ADX SMAP AVX512IFMA CLFLUSHOPT CLWB AVX512CD SHA AVX512BW AVX512VL.
+	 */
 	{ 7, 0, R_EBX, BIT32(0) | BIT32(3) | BIT32(5) | BIT32(7) | BIT32(8) |
 		       BIT32(9) | BIT32(16) | BIT32(17) | BIT32(18) |
 		       BIT32(19) | BIT32(20) | BIT32(21) | BIT32(23) |
 		       BIT32(24) | BIT32(28) | BIT32(29) | BIT32(30) |
 		       BIT32(31) },
-	/* Leaf 7.0 ECX: AVX512VBMI UMIP GFNI VAES VPCLMULQDQ AVX512_VNNI
-	 * AVX512_BITALG AVX512_VPOPCNTDQ RDPID; not PKU/OSPKE/LA57. */
+	/*
+	 * Leaf 7.0 ECX: AVX512VBMI UMIP GFNI VAES VPCLMULQDQ AVX512_VNNI
+	 * AVX512_BITALG AVX512_VPOPCNTDQ; not RDPID (TSC_AUX is not
+	 * switched), PKU, OSPKE, LA57.
+	 */
 	{ 7, 0, R_ECX, BIT32(1) | BIT32(2) | BIT32(8) | BIT32(9) | BIT32(10) |
-		       BIT32(11) | BIT32(12) | BIT32(14) | BIT32(22) },
+		       BIT32(11) | BIT32(12) | BIT32(14) },
 	{ 7, 0, R_EDX, BIT32(4) /* FSRM */ },
 	/* Leaf 0xd.1 EAX: XSAVEOPT XSAVEC XGETBV1; not XSAVES. */
 	{ 0xd, 1, R_EAX, BIT32(0) | BIT32(1) | BIT32(2) },
 	/* 0x80000001 ECX: LAHF_LM ABM SSE4A MISALIGNSSE 3DNOWPREFETCH; not SVM. */
 	{ 0x80000001, 0, R_ECX, BIT32(0) | BIT32(5) | BIT32(6) | BIT32(7) |
 				BIT32(8) },
-	/* 0x80000001 EDX: the leaf-1 EDX bits AMD mirrors plus SYSCALL NX MMXEXT
-	 * FXSR_OPT PDPE1GB RDTSCP LM. */
+	/*
+	 * 0x80000001 EDX: the leaf-1 EDX bits AMD mirrors plus SYSCALL NX MMXEXT
+	 * FXSR_OPT PDPE1GB LM; not RDTSCP (TSC_AUX is not switched).
+	 */
 	{ 0x80000001, 0, R_EDX, (0x0183f3ff & ~BIT32(10)) | BIT32(11) |
 				BIT32(20) | BIT32(22) | BIT32(25) | BIT32(26) |
-				BIT32(27) | BIT32(29) },
+				BIT32(29) },
 	/* 0x80000007 EDX: invariant TSC. */
 	{ 0x80000007, 0, R_EDX, BIT32(8) },
 };
@@ -137,26 +148,26 @@ static void fill_entry(struct kvm_cpuid_entry2 *e, u32 function, u32 index)
 		regs[R_ECX] |= BIT32(31);
 		break;
 	case 7:
-		if (index) {
-			regs[R_EAX] = regs[R_EBX] = regs[R_ECX] = regs[R_EDX] = 0;
-		} else {
+		if (index)
+			memset(regs, 0, sizeof(regs));
+		else
 			regs[R_EAX] = 0;	/* only sub-leaf 0 */
-		}
 		break;
 	case 0xd:
 		if (index == 0) {
 			regs[R_EAX] = (u32)kvmx_supported_xcr0();
 			regs[R_EDX] = (u32)(kvmx_supported_xcr0() >> 32);
 		} else if (index == 1) {
-			regs[R_EBX] = regs[R_ECX] = regs[R_EDX] = 0;
-		} else {
-			if (!(kvmx_supported_xcr0() & BIT_ULL(index)))
-				regs[R_EAX] = regs[R_EBX] = regs[R_ECX] = regs[R_EDX] = 0;
+			regs[R_EBX] = 0;
+			regs[R_ECX] = 0;
+			regs[R_EDX] = 0;
+		} else if (!(kvmx_supported_xcr0() & BIT_ULL(index))) {
+			memset(regs, 0, sizeof(regs));
 		}
 		break;
 	case 6: case 0xa:
 		/* No power management or PMU virtualized. */
-		regs[R_EAX] = regs[R_EBX] = regs[R_ECX] = regs[R_EDX] = 0;
+		memset(regs, 0, sizeof(regs));
 		break;
 	case 0x80000008:
 		regs[R_EBX] = 0;

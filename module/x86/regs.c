@@ -15,13 +15,16 @@
 static const struct kvm_segment reset_data_seg = {
 	.limit = 0xffff, .type = 3, .s = 1, .present = 1,
 };
+
 static const struct kvm_segment reset_cs = {
 	.base = 0xffff0000, .selector = 0xf000, .limit = 0xffff,
 	.type = 0xb, .s = 1, .present = 1,
 };
+
 static const struct kvm_segment reset_tr = {
 	.limit = 0xffff, .type = 0xb, .present = 1,
 };
+
 static const struct kvm_segment reset_ldtr = {
 	.limit = 0xffff, .type = 2, .present = 1,
 };
