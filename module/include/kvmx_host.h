@@ -103,8 +103,8 @@ struct kvmx_memslots {
  */
 struct kvmx_vm {
 	refcount_t users;
-	struct mutex lock;
-	struct mutex slots_lock;
+	struct mutex lock;		/* vCPU creation, VM configuration */
+	struct mutex slots_lock;	/* memslot writers, dirty-log harvest */
 	struct srcu_struct srcu;
 	struct kvmx_memslots __rcu *memslots;
 	struct mm_struct *mm;
@@ -136,7 +136,7 @@ struct kvmx_vcpu {
 	struct kvmx_vm *vm;
 	u32 vcpu_id;
 	int index;
-	struct mutex mutex;
+	struct mutex mutex;		/* every vCPU ioctl, all of KVM_RUN */
 	struct kvm_run *run;
 	void *pio_data;
 	int cpu;
