@@ -25,7 +25,13 @@
 #define PORT_IN		0x60
 #define TEST_SIGNAL	SIGUSR1
 
-/* IN from PORT_IN, report AL, then spin forever. */
+/*
+ * IN from PORT_IN, report AL, then spin: 2^32 iterations, seconds on any
+ * machine, far longer than the signals the tests send.  The loop is bounded
+ * so that a hypervisor that never lets a signal end KVM_RUN fails the case
+ * (SYNC 2) instead of hanging the test machine.
+ */
+#define SPIN_DONE	2
 extern const uint8_t spin_start[], spin_end[], spin_loop[];
 asm(GUEST_SECTION
     ".code64\n"
@@ -34,10 +40,25 @@ asm(GUEST_SECTION
     "	in $0x60, %al\n"
     "	mov %rax, %rsi\n"
     "	GUEST_SYNC 1\n"
+    "	movabs $0x100000000, %rcx\n"
     "spin_loop:\n"
     "	inc %rbx\n"
-    "	jmp spin_loop\n"
+    "	dec %rcx\n"
+    "	jnz spin_loop\n"
+    "	GUEST_SYNC 2\n"
+    "	GUEST_DONE\n"
     "spin_end:\n"
+    GUEST_SECTION_END);
+
+extern const uint8_t child_spin_start[], child_spin_end[];
+asm(GUEST_SECTION
+    ".code16\n"
+    "child_spin_start:\n"
+    "	xor %ecx, %ecx\n"
+    "1:	dec %ecx\n"
+    "	jnz 1b\n"
+    "	hlt\n"
+    "child_spin_end:\n"
     GUEST_SECTION_END);
 
 static volatile sig_atomic_t signals_seen;
@@ -129,6 +150,8 @@ static void test_signal_interrupts_run(void)
 	CHECK(!timer_settime(timer, 0, &its, NULL), "timer_settime: errno %d", errno);
 	r = __vcpu_run(vcpu);
 	timer_delete(timer);
+	CHECK(!(r == 0 && vcpu_is_ucall_exit(vcpu)),
+	      "the guest spun to its end: KVM_RUN did not return on the signal");
 	CHECK(r == -1 && errno == EINTR, "KVM_RUN: ret %d errno %d, want EINTR", r, errno);
 	CHECK_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
 	CHECK_EQ(signals_seen, 1);
@@ -253,11 +276,10 @@ static void test_killed_in_kvm_run(void)
 		struct kvm_run *run;
 		int vcpufd;
 
-		/* Real mode "jmp ." at GUEST_CODE_GPA. */
+		/* Real mode: spin 2^32 times, then HLT (bounded, see spin_start). */
 		if (ram == MAP_FAILED)
 			_exit(9);
-		ram[GUEST_CODE_GPA] = 0xeb;
-		ram[GUEST_CODE_GPA + 1] = 0xfe;
+		memcpy(ram + GUEST_CODE_GPA, child_spin_start, child_spin_end - child_spin_start);
 		mem.userspace_addr = (uintptr_t)ram;
 		if (vmfd < 0 || ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, &mem))
 			_exit(10);
