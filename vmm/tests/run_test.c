@@ -26,6 +26,7 @@
 #define GUEST_GPA	"0x10000"
 
 static char KVMX[256], HELLO[320], HELLO_HLT[320], HELLO_SPIN[320], TICKS[320];
+static char HELLO_IDLE[320];
 static char HELLO_FILE[256], HELLO_BEYOND[320], HELLO_UNALIGNED[320];
 #define TIMEOUT_MS	20000
 #define INPUT_AFTER_MS	200
@@ -57,6 +58,7 @@ static void setup_paths(void)
 	snprintf(HELLO, sizeof(HELLO), "%s@" GUEST_GPA, HELLO_FILE);
 	snprintf(HELLO_HLT, sizeof(HELLO_HLT), "%.200s/hello_hlt.bin@" GUEST_GPA, dir);
 	snprintf(HELLO_SPIN, sizeof(HELLO_SPIN), "%.200s/hello_spin.bin@" GUEST_GPA, dir);
+	snprintf(HELLO_IDLE, sizeof(HELLO_IDLE), "%.200s/hello_idle.bin@" GUEST_GPA, dir);
 	snprintf(TICKS, sizeof(TICKS), "%.200s/ticks.bin@" GUEST_GPA, dir);
 	snprintf(HELLO_BEYOND, sizeof(HELLO_BEYOND), "%s@0x300000", HELLO_FILE);
 	snprintf(HELLO_UNALIGNED, sizeof(HELLO_UNALIGNED), "%s@0x1001", HELLO_FILE);
@@ -228,8 +230,8 @@ static void test_no_sandbox(void)
 
 static void test_console_escape_quits(void)
 {
-	/* The guest spins forever: only Ctrl-A x ends the run. */
-	const char *args[] = { "--flat", HELLO_SPIN, NULL };
+	/* The guest idles forever: only Ctrl-A x ends the run. */
+	const char *args[] = { "--flat", HELLO_IDLE, NULL };
 	struct result r;
 
 	require_kvm();
@@ -257,7 +259,7 @@ static void test_terminal_raw_and_restored(void)
 		dup2(slave, 0);
 		dup2(slave, 1);
 		close(master);
-		execl(KVMX, KVMX, "run", "--device", device(), "--flat", HELLO_SPIN, NULL);
+		execl(KVMX, KVMX, "run", "--device", device(), "--flat", HELLO_IDLE, NULL);
 		_exit(127);
 	}
 	/* Wait for the guest's output: by then the terminal is raw. */
@@ -290,7 +292,7 @@ static void test_terminal_raw_and_restored(void)
 
 static void test_sigterm(void)
 {
-	const char *args[] = { "--flat", HELLO_SPIN, NULL };
+	const char *args[] = { "--flat", HELLO_IDLE, NULL };
 	struct result r;
 
 	require_kvm();
@@ -342,6 +344,22 @@ static void test_bad_device(void)
 	expect_error("KVM_GET_API_VERSION on /dev/null", null_dev);
 }
 
+/*
+ * A guest that never exits on its own (cli; jmp .) must still be stoppable:
+ * the hypervisor has to return from KVM_RUN when kvmx signals the vCPU
+ * thread.  Last, because a hypervisor that fails this can wedge the host.
+ */
+static void test_stop_spinning_guest(void)
+{
+	const char *args[] = { "--flat", HELLO_SPIN, NULL };
+	struct result r;
+
+	require_kvm();
+	run(&r, NULL, 300, args);
+	CHECK(!strcmp(r.out, "hello\n"));
+	CHECK_EQ(r.status, 128 + SIGTERM);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_hello_then_reset),
 	TEST_CASE(test_hello_then_halt_userspace_irqchip),
@@ -354,6 +372,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_sigterm),
 	TEST_CASE(test_errors_name_the_cause),
 	TEST_CASE(test_bad_device),
+	TEST_CASE(test_stop_spinning_guest),
 };
 
 int main(void)
