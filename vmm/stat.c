@@ -288,9 +288,13 @@ static void print_text(const struct stat_sample *s,
 				   &rate, &mean, &p99);
 			if (!exits)
 				continue;
-			printf("  %-12s %12llu %12.0f %12.0f %12llu\n", k->name,
-			       (unsigned long long)exits, rate, mean,
-			       (unsigned long long)p99);
+			if (prev)
+				printf("  %-12s %12llu %12.0f", k->name,
+				       (unsigned long long)exits, rate);
+			else	/* totals: no interval, no rate */
+				printf("  %-12s %12llu %12s", k->name,
+				       (unsigned long long)exits, "-");
+			printf(" %12.0f %12llu\n", mean, (unsigned long long)p99);
 		}
 	}
 	if (!s->nr_vms)
