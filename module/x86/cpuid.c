@@ -47,10 +47,11 @@ static const struct cpuid_mask allowed_bits[] = {
 		       BIT32(25) | BIT32(26) | BIT32(28) | BIT32(29) |
 		       BIT32(30) },
 	/*
-	 * Leaf 7.0 EBX: FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS AVX512F AVX512DQ RDSEED
-	 * ADX SMAP AVX512IFMA CLFLUSHOPT CLWB AVX512CD SHA AVX512BW AVX512VL.
+	 * Leaf 7.0 EBX: FSGSBASE TSC_ADJUST BMI1 AVX2 SMEP BMI2 ERMS AVX512F
+	 * AVX512DQ RDSEED ADX SMAP AVX512IFMA CLFLUSHOPT CLWB AVX512CD SHA
+	 * AVX512BW AVX512VL.
 	 */
-	{ 7, 0, R_EBX, BIT32(0) | BIT32(3) | BIT32(5) | BIT32(7) | BIT32(8) |
+	{ 7, 0, R_EBX, BIT32(0) | BIT32(1) | BIT32(3) | BIT32(5) | BIT32(7) | BIT32(8) |
 		       BIT32(9) | BIT32(16) | BIT32(17) | BIT32(18) |
 		       BIT32(19) | BIT32(20) | BIT32(21) | BIT32(23) |
 		       BIT32(24) | BIT32(28) | BIT32(29) | BIT32(30) |
@@ -148,10 +149,13 @@ static void fill_entry(struct kvm_cpuid_entry2 *e, u32 function, u32 index)
 		regs[R_ECX] |= BIT32(31);
 		break;
 	case 7:
-		if (index)
+		if (index) {
 			memset(regs, 0, sizeof(regs));
-		else
-			regs[R_EAX] = 0;	/* only sub-leaf 0 */
+			break;
+		}
+		regs[R_EAX] = 0;	/* only sub-leaf 0 */
+		/* Emulated whatever the host has: IA32_TSC_ADJUST. */
+		regs[R_EBX] |= BIT32(1);
 		break;
 	case 0xd:
 		if (index == 0) {
@@ -340,6 +344,13 @@ const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_x86_vcpu *xv,
 		return e;
 	}
 	return NULL;
+}
+
+bool kvmx_guest_has_tsc_adjust(struct kvmx_x86_vcpu *xv)
+{
+	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(xv, 7, 0);
+
+	return e && (e->ebx & BIT32(1));
 }
 
 /* The guest executed CPUID: answer from the table userspace set. */

@@ -71,6 +71,29 @@ void kvmx_vcpu_reset(struct kvmx_x86_vcpu *xv)
 	xv->mp_state = KVM_MP_STATE_RUNNABLE;
 }
 
+/*
+ * Rules for IA32_APIC_BASE ("Local APIC Status and Location" in the SDM):
+ * no bits above MAXPHYADDR or in 0-7 and 9, x2APIC only if CPUID offers
+ * it and only with the APIC enabled; a guest may not go from x2APIC back
+ * to xAPIC, nor from disabled straight to x2APIC.
+ */
+bool kvmx_apic_base_valid(struct kvmx_x86_vcpu *xv, u64 data, bool host)
+{
+	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(xv, 1, 0);
+	u64 reserved = ~0ULL << boot_cpu_data.x86_phys_bits | 0x2ff;
+	bool x2 = data & X2APIC_ENABLE, en = data & MSR_IA32_APICBASE_ENABLE;
+	bool old_x2 = xv->apic_base & X2APIC_ENABLE;
+	bool old_en = xv->apic_base & MSR_IA32_APICBASE_ENABLE;
+
+	if (!e || !(e->ecx & BIT(21)))		/* CPUID.1:ECX.x2APIC */
+		reserved |= X2APIC_ENABLE;
+	if ((data & reserved) || (x2 && !en))
+		return false;
+	if (!host && ((old_en && old_x2 && en && !x2) || (!old_en && x2)))
+		return false;
+	return true;
+}
+
 static long get_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs __user *u)
 {
 	struct kvm_regs r = {
@@ -191,9 +214,7 @@ static long set_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)
 		return -EFAULT;
 	if (!sregs_valid(&s))
 		return -EINVAL;
-	/* The APIC base must keep reserved bits clear. */
-	if (s.apic_base & ~(MSR_IA32_APICBASE_BASE | MSR_IA32_APICBASE_ENABLE |
-			    MSR_IA32_APICBASE_BSP | X2APIC_ENABLE))
+	if (!kvmx_apic_base_valid(xv, s.apic_base, true))
 		return -EINVAL;
 
 	xv->apic_base = s.apic_base;
