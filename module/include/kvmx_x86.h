@@ -133,6 +133,7 @@ struct kvmx_x86_ops {
  * @apic_base:   IA32_APIC_BASE
  * @pat:         IA32_PAT
  * @tsc_offset:  guest TSC = host TSC + tsc_offset
+ * @tsc_adjust:  IA32_TSC_ADJUST
  * @xcr0:        guest XCR0
  * @misc_enable: IA32_MISC_ENABLE
  * @mtrr:        MTRR MSRs (def type, fixed, variable base/mask pairs)
@@ -167,6 +168,7 @@ struct kvmx_x86_vcpu {
 	u64 apic_base;
 	u64 pat;
 	s64 tsc_offset;
+	s64 tsc_adjust;
 	u64 xcr0;
 	u64 misc_enable;
 	u64 mtrr_def_type;
@@ -236,6 +238,7 @@ long kvmx_get_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u);
 void kvmx_cpuid(struct kvmx_x86_vcpu *xv, u32 *eax, u32 *ebx, u32 *ecx,
 		u32 *edx);
 u64 kvmx_supported_xcr0(void);
+bool kvmx_guest_has_tsc_adjust(struct kvmx_x86_vcpu *xv);
 int kvmx_check_xcr0(u64 xcr0);
 
 /* x86/msr.c */
@@ -248,6 +251,7 @@ long kvmx_get_msr_feature(struct kvm_msrs __user *u);
 
 /* x86/regs.c */
 void kvmx_vcpu_reset(struct kvmx_x86_vcpu *xv);
+bool kvmx_apic_base_valid(struct kvmx_x86_vcpu *xv, u64 data, bool host);
 long kvmx_regs_ioctl(struct kvmx_x86_vcpu *xv, unsigned int ioctl,
 		     void __user *argp);
 

@@ -22,7 +22,7 @@ static const u32 msrs_to_save[] = {
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
-	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_MISC_ENABLE,
+	MSR_IA32_TSC, MSR_IA32_TSC_ADJUST, MSR_IA32_CR_PAT, MSR_IA32_MISC_ENABLE,
 	MSR_IA32_APICBASE, MSR_MTRRdefType,
 };
 
@@ -114,6 +114,11 @@ int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 	case MSR_IA32_TSC:
 		*data = rdtsc() + xv->tsc_offset;
 		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		if (!host && !kvmx_guest_has_tsc_adjust(xv))
+			return 1;
+		*data = xv->tsc_adjust;
+		return 0;
 	case MSR_IA32_CR_PAT:
 		*data = xv->pat;
 		return 0;
@@ -147,6 +152,7 @@ int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 
 int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 {
+	s64 delta;
 	int i, r;
 
 	switch (index) {
@@ -159,7 +165,22 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 		kvmx_x86->set_efer(xv, data);
 		return 0;
 	case MSR_IA32_TSC:
-		xv->tsc_offset = data - rdtsc();
+		/*
+		 * Userspace sets the TSC outright; a guest write moves
+		 * IA32_TSC_ADJUST by the same amount (SDM, "Time-Stamp Counter").
+		 */
+		delta = data - (rdtsc() + xv->tsc_offset);
+		xv->tsc_offset += delta;
+		if (!host)
+			xv->tsc_adjust += delta;
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		if (!host && !kvmx_guest_has_tsc_adjust(xv))
+			return 1;
+		/* A guest write moves the TSC along; userspace only restores. */
+		if (!host)
+			xv->tsc_offset += data - xv->tsc_adjust;
+		xv->tsc_adjust = data;
 		return 0;
 	case MSR_IA32_CR_PAT:
 		if (!pat_valid(data))
@@ -168,8 +189,7 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 		kvmx_x86->set_msr(xv, index, data);
 		return 0;
 	case MSR_IA32_APICBASE:
-		if (data & ~(MSR_IA32_APICBASE_BASE | MSR_IA32_APICBASE_ENABLE |
-			     MSR_IA32_APICBASE_BSP | X2APIC_ENABLE))
+		if (!kvmx_apic_base_valid(xv, data, host))
 			return 1;
 		xv->apic_base = data;
 		return 0;
