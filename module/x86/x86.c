@@ -271,8 +271,12 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 	if (r <= 0)
 		goto out;
 
+	/*
+	 * immediate_exit returns before entering and, as in kvm, leaves
+	 * exit_reason as it was: userspace completes a PIO or MMIO exit this
+	 * way and may still look at that exit afterwards.
+	 */
 	if (kvmx_run_immediate_exit(run)) {
-		run->exit_reason = KVM_EXIT_INTR;
 		r = -EINTR;
 		goto out;
 	}
