@@ -121,6 +121,8 @@ static void test_immediate_exit(void)
 	*(uint8_t *)vcpu_io_data(vcpu) = 0x3c;
 	vcpu->run->immediate_exit = 1;
 	CHECK_IOCTL_ERR(__vcpu_run(vcpu), EINTR);
+	/* The exit just completed stays readable (the KVM selftests rely on it). */
+	CHECK_EQ(vcpu->run->exit_reason, KVM_EXIT_IO);
 	vcpu_get_regs(vcpu, &after);
 	CHECK_EQ(after.rax & 0xff, 0x3c);
 	CHECK_EQ(after.rip, GUEST_CODE_ADDR(spin_start, spin_start) + 4);	/* past IN */
