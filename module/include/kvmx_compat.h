@@ -20,4 +20,12 @@
 #define kvmx_run_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
 #endif
 
+/* eventfd_signal() lost its count argument in 6.8. */
+#include <linux/version.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define kvmx_eventfd_signal(ctx)	eventfd_signal(ctx)
+#else
+#define kvmx_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
+#endif
+
 #endif

@@ -155,6 +155,8 @@ struct kvmx_x86_ops {
  * @ran:         KVM_RUN entered the guest once (CPUID is frozen from then)
  * @apic:        the in-kernel local APIC (x86/lapic.c), NULL without an
  *               in-kernel irqchip; set at creation, freed with the vCPU
+ * @apic:        the in-kernel local APIC (x86/lapic.c), NULL without an
+ *               in-kernel irqchip; set at creation, freed with the vCPU
  * @stat_exits:  exits by cause, for the statistics interface
  * All fields are protected by vcpu->mutex.
  */
@@ -200,6 +202,7 @@ struct kvmx_x86_vcpu {
 	bool triple_fault;
 	bool ran;
 	u64 stat_exits;
+	struct kvmx_lapic *apic;
 };
 
 /**
@@ -207,12 +210,15 @@ struct kvmx_x86_vcpu {
  * @tss_addr:          from KVM_SET_TSS_ADDR (recorded; VMX real mode uses it)
  * @identity_map_addr: from KVM_SET_IDENTITY_MAP_ADDR (@identity_map_set)
  * @tdp:               the guest-physical tables (NPT or EPT)
+ * @irqchip:           in-kernel interrupt controllers and eventfds
+ *                     (x86/irqchip.c), allocated with the VM
  */
 struct kvmx_x86_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	bool identity_map_set;
 	struct kvmx_tdp tdp;
+	struct kvmx_irqchip *irqchip;
 };
 
 static inline struct kvmx_x86_vcpu *to_x86(struct kvmx_vcpu *vcpu)

@@ -10,6 +10,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/traps.h>
 
+#include "kvmx_irqchip.h"
 #include "kvmx_x86.h"
 
 /* Advance RIP past the instruction that caused the current exit. */
@@ -80,6 +81,8 @@ int kvmx_handle_hlt(struct kvmx_x86_vcpu *xv)
 
 	if (r <= 0)
 		return r;
+	if (kvmx_irqchip_in_kernel(xv->vcpu->vm))
+		return kvmx_irqchip_halt(xv);
 	xv->vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <linux/uaccess.h>
 #include <asm/traps.h>
 
+#include "kvmx_irqchip.h"
 #include "kvmx_walk.h"
 #include "kvmx_x86.h"
 
@@ -217,6 +218,8 @@ static enum kvmx_emul_result emul_read(struct kvmx_emul_ctxt *c, u64 la,
 		return kvmx_read_guest(xv->vcpu->vm, gpa, buf, bytes) ?
 		       KVMX_EMUL_UNHANDLED : KVMX_EMUL_DONE;
 
+	if (kvmx_irqchip_mmio(xv, gpa, buf, bytes, false))
+		return KVMX_EMUL_DONE;
 	if (xv->mmio_ready && xv->mmio_gpa == gpa && xv->mmio_len == bytes) {
 		memcpy(buf, xv->mmio_data, bytes);
 		return KVMX_EMUL_DONE;
@@ -246,6 +249,8 @@ static enum kvmx_emul_result emul_write(struct kvmx_emul_ctxt *c, u64 la,
 		return kvmx_write_guest(xv->vcpu->vm, gpa, buf, bytes) ?
 		       KVMX_EMUL_UNHANDLED : KVMX_EMUL_DONE;
 
+	if (kvmx_irqchip_mmio(xv, gpa, (void *)buf, bytes, true))
+		return KVMX_EMUL_DONE;
 	/* Recorded now; the exit happens once the instruction completed. */
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = bytes;

@@ -9,6 +9,7 @@
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 
+#include "kvmx_irqchip.h"
 #include "kvmx_x86.h"
 
 #define KVMX_MAX_IO_MSRS	256
@@ -103,6 +104,9 @@ int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 {
 	int i, r;
 
+	r = kvmx_irqchip_get_msr(xv, index, data);
+	if (r != -ENOENT)
+		return r;
 	r = kvmx_x86->get_msr(xv, index, data);
 	if (r != -ENOENT)
 		return r ? 1 : 0;
@@ -155,6 +159,9 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 	s64 delta;
 	int i, r;
 
+	r = kvmx_irqchip_set_msr(xv, index, data);
+	if (r != -ENOENT)
+		return r;
 	switch (index) {
 	case MSR_EFER:
 		if (!efer_valid(xv, data, host))
@@ -192,6 +199,7 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 		if (!kvmx_apic_base_valid(xv, data, host))
 			return 1;
 		xv->apic_base = data;
+		kvmx_irqchip_apic_base_changed(xv);
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		xv->misc_enable = data;

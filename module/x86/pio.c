@@ -12,6 +12,7 @@
  */
 #include <linux/mm.h>
 
+#include "kvmx_irqchip.h"
 #include "kvmx_x86.h"
 
 static u64 addr_mask(u8 addr_bytes)
@@ -132,9 +133,18 @@ int kvmx_handle_io(struct kvmx_x86_vcpu *xv, const struct kvmx_pio *pio)
 {
 	struct kvm_run *run = xv->vcpu->run;
 
+	u32 val = xv->regs[KVMX_RAX];
+
 	xv->pio = *pio;
 	if (pio->string)
 		return string_io(xv);
+	/* In-kernel devices (PIC, PIT, ioeventfd) complete without an exit. */
+	if (kvmx_irqchip_pio(xv, pio->port, pio->size, pio->in, &val)) {
+		if (!pio->in)
+			return kvmx_x86->skip_insn(xv);
+		memcpy(xv->vcpu->pio_data, &val, pio->size);
+		return kvmx_complete_pio_in(xv);
+	}
 
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = pio->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;

@@ -14,6 +14,7 @@
 
 #include "kvmx_arch.h"
 #include "kvmx_compat.h"
+#include "kvmx_irqchip.h"
 #include "kvmx_x86.h"
 
 const struct kvmx_x86_ops *kvmx_x86;
@@ -79,7 +80,7 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_INTR_SHADOW:
 		return 1;
 	default:
-		return 0;
+		return kvmx_irqchip_check_extension(ext);
 	}
 }
 
@@ -115,11 +116,18 @@ int kvmx_arch_vm_init(struct kvmx_vm *vm)
 		return r;
 	}
 	vm->arch = xvm;
-	return 0;
+	r = kvmx_irqchip_vm_init(vm);
+	if (r) {
+		kvmx_tdp_destroy(&xvm->tdp);
+		kfree(xvm);
+		vm->arch = NULL;
+	}
+	return r;
 }
 
 void kvmx_arch_vm_destroy(struct kvmx_vm *vm)
 {
+	kvmx_irqchip_vm_destroy(vm);
 	kvmx_tdp_destroy(&to_x86_vm(vm)->tdp);
 	kfree(vm->arch);
 }
@@ -187,7 +195,7 @@ long kvmx_arch_vm_ioctl(struct kvmx_vm *vm, unsigned int ioctl,
 		mutex_unlock(&vm->lock);
 		return 0;
 	default:
-		return -ENOTTY;
+		return kvmx_irqchip_vm_ioctl(vm, ioctl, arg);
 	}
 }
 
@@ -209,8 +217,13 @@ int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
 	if (r)
 		goto err_fpu;
 	kvmx_vcpu_reset(xv);
+	r = kvmx_irqchip_vcpu_create(xv);
+	if (r)
+		goto err_vcpu;
 	return 0;
 
+err_vcpu:
+	kvmx_x86->vcpu_free(xv);
 err_fpu:
 	fpu_free_guest_fpstate(&xv->guest_fpu);
 err_free:
@@ -223,6 +236,7 @@ void kvmx_arch_vcpu_destroy(struct kvmx_vcpu *vcpu)
 {
 	struct kvmx_x86_vcpu *xv = to_x86(vcpu);
 
+	kvmx_irqchip_vcpu_destroy(xv);
 	kvmx_x86->vcpu_free(xv);
 	fpu_free_guest_fpstate(&xv->guest_fpu);
 	kvfree(xv->cpuid);
@@ -234,7 +248,11 @@ long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 {
 	struct kvmx_x86_vcpu *xv = to_x86(vcpu);
 	void __user *argp = (void __user *)arg;
+	long r;
 
+	r = kvmx_irqchip_vcpu_ioctl(xv, ioctl, argp);
+	if (r != -ENOTTY)
+		return r;
 	switch (ioctl) {
 	case KVM_SET_CPUID2:
 		return kvmx_set_cpuid2(xv, argp);
@@ -288,6 +306,9 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 			r = -EINTR;
 			break;
 		}
+		r = kvmx_irqchip_before_entry(xv);
+		if (r <= 0)
+			break;
 		cond_resched();
 		xv->ran = true;
 		r = kvmx_x86->run(xv);
