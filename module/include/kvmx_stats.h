@@ -117,6 +117,7 @@ void kvmx_stat_exit_done(struct kvmx_x86_vcpu *xv, int r);
 void kvmx_stat_set_kind(struct kvmx_x86_vcpu *xv, enum kvmx_exit_kind kind);
 void kvmx_stat_run_done(struct kvmx_x86_vcpu *xv, int r);
 void kvmx_trace_entry(struct kvmx_x86_vcpu *xv);
+void kvmx_trace_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa, u64 error_code);
 void kvmx_trace_inject(struct kvmx_x86_vcpu *xv, unsigned int type,
 		       u8 vector, bool has_error, u32 error_code);
 

@@ -259,6 +259,7 @@ static int handle_ept_violation(struct kvmx_vmx_vcpu *vmx)
 	int r;
 
 	vmx->l1d_flush = true;
+	kvmx_trace_page_fault(xv, gpa, vmx->exit.qual);
 	r = kvmx_tdp_fault(xv->vcpu->vm, vm_tdp(xv->vcpu->vm), gpa,
 			   vmx->exit.qual & VMX_EPT_QUAL_WRITE);
 	if (r < 0)

@@ -143,6 +143,12 @@ void kvmx_trace_entry(struct kvmx_x86_vcpu *xv)
 	trace_kvmx_entry(xv->vcpu->vcpu_id, xv->rip, false);
 }
 
+/* For vendors whose exit information lacks the gpa (VMX: a VMCS field). */
+void kvmx_trace_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa, u64 error_code)
+{
+	trace_kvmx_page_fault(xv->vcpu->vcpu_id, gpa, error_code);
+}
+
 void kvmx_trace_inject(struct kvmx_x86_vcpu *xv, unsigned int type,
 		       u8 vector, bool has_error, u32 error_code)
 {
