@@ -9,12 +9,17 @@
  * histogram of their handling time ("exit_cycles_cpuid_hist"): those are
  * checked where the hypervisor offers them.  The file is read-only, reads
  * may start anywhere (pread), and it keeps the VM alive after the VM fd is
- * closed.
+ * closed.  On kvmx the same files appear in debugfs
+ * (kvmx/<pid>-<serial>/stats, vcpu<id>/stats), and writing to the VM's
+ * file zeroes the statistics of the VM and its vCPUs.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "guest_asm.h"
@@ -215,12 +220,85 @@ static void test_outlives_vm_fd(void)
 	close(fd);
 }
 
+#define KVMX_DEBUGFS	"/sys/kernel/debug/kvmx"
+
+/* This process's VM directory in kvmx's debugfs, or skip (not kvmx). */
+static void find_debugfs_vm(char *path, size_t size)
+{
+	char prefix[32];
+	struct dirent *e;
+	DIR *d;
+
+	mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
+	d = opendir(KVMX_DEBUGFS);
+	if (!d)
+		test_skip("no %s (not kvmx, or no debugfs)", KVMX_DEBUGFS);
+	snprintf(prefix, sizeof(prefix), "%d-", getpid());
+	path[0] = 0;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix)))
+			snprintf(path, size, "%s/%.64s", KVMX_DEBUGFS, e->d_name);
+	closedir(d);
+	CHECK(path[0], "no directory %s* in %s", prefix, KVMX_DEBUGFS);
+}
+
+static void test_debugfs_reset(void)
+{
+	struct kvm_vm *vm = vm_create_default();
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	char dir[256], path[300];
+	struct kvm_stats_desc *d;
+	struct stats s;
+	uint64_t *v;
+	int fd, sfd, i;
+
+	find_debugfs_vm(dir, sizeof(dir));
+	vm_load_code(vm, cpuids_start, cpuids_end);
+	vcpu_setup_mode(vcpu, GUEST_MODE_LONG64, GUEST_CODE_GPA);
+	vcpu_expect_done(vcpu);
+
+	snprintf(path, sizeof(path), "%s/vcpu0/stats", dir);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0, "%s: errno %d", path, errno);
+	stats_read(fd, &s);
+	v = stats_get(&s, "exits_cpuid", NULL);
+	CHECK(v, "no exits_cpuid in %s", path);
+	CHECK_EQ(*v, NR_CPUIDS);
+	stats_free(&s);
+
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	sfd = open(path, O_WRONLY);
+	CHECK(sfd >= 0, "%s: errno %d", path, errno);
+	CHECK_EQ(write(sfd, "0", 1), 1);
+	close(sfd);
+
+	stats_read(fd, &s);
+	CHECK_EQ(*stats_get(&s, "exits", NULL), 0);
+	CHECK_EQ(*stats_get(&s, "exits_cpuid", NULL), 0);
+	stats_free(&s);
+	close(fd);
+
+	/* The vCPU's stats fd reads the same, reset, counters. */
+	fd = ioctl(vcpu->fd, KVM_GET_STATS_FD, 0);
+	CHECK(fd >= 0, "KVM_GET_STATS_FD: errno %d", errno);
+	stats_read(fd, &s);
+	v = stats_get(&s, "exit_cycles_cpuid_hist", &d);
+	CHECK(v, "no exit_cycles_cpuid_hist");
+	for (i = 0; i < d->size; i++)
+		CHECK_EQ(v[i], 0);
+	stats_free(&s);
+	close(fd);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_cap),
 	TEST_CASE(test_vm_stats_id),
 	TEST_CASE(test_read_sequential),
 	TEST_CASE(test_vcpu_exit_counts),
 	TEST_CASE(test_outlives_vm_fd),
+	TEST_CASE(test_debugfs_reset),
 };
 
 int main(int argc, char **argv)
