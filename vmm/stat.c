@@ -361,6 +361,7 @@ int cmd_stat(int argc, char **argv)
 	struct timespec ts;
 	int opt;
 
+	optind = 0;	/* GNU: restart the scan (the unit test calls us often) */
 	while ((opt = getopt_long(argc, argv, "d:i:c:ojh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': dir = optarg; break;
