@@ -26,6 +26,10 @@
 #   --append ARGS     extra kernel command-line arguments
 #   --log FILE        also keep the console log at FILE
 #   --quiet           do not copy the console to stdout while it runs
+#   --silence SECS    stop the machine (status 124) when the console stays
+#                     silent that long once the script runs (default: never;
+#                     KVMX_MACHINE_SILENCE); kvmx-runner prints a line every
+#                     30 guest seconds while a test runs
 #
 # At most KVMX_MACHINE_SLOTS (default: the number of CPUs) machines run at a
 # time on the host; later ones wait for a free slot.
@@ -79,6 +83,7 @@ smp=1
 append=
 keep_log=
 quiet=
+silence=${KVMX_MACHINE_SILENCE:-}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--run) run_script=$2; shift 2 ;;
@@ -94,6 +99,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--log) keep_log=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
+	--silence) silence=$2; shift 2 ;;
 	-h | --help) usage ;;
 	*) echo "machine.sh: unknown option $1" >&2; usage ;;
 	esac
@@ -341,6 +347,7 @@ fi
 # power off after the end marker or a panic, never wait past the limit.
 boot_s=
 end_s=
+silent_stop=
 grace=$([ "$vendor" = vmx ] && echo 120 || echo 30)
 while kill -0 "$emu_pid" 2>/dev/null; do
 	sleep 1
@@ -353,6 +360,19 @@ while kill -0 "$emu_pid" 2>/dev/null; do
 	fi
 	if [ -n "$end_s" ] && [ $((now - end_s)) -gt "$grace" ]; then
 		log "machine $vendor: still running ${grace}s after the end; stopping it"
+		kill "$emu_pid" 2>/dev/null || true
+		break
+	fi
+	# A wedged guest prints nothing: once the script runs, stop the
+	# machine after --silence seconds without console output.
+	size=$(stat -c %s "$log")
+	if [ "$size" != "${last_size:-}" ]; then
+		last_size=$size
+		last_change=$now
+	elif [ -n "$silence" ] && [ -n "$boot_s" ] && [ -z "$end_s" ] &&
+	     [ $((now - last_change)) -ge "$silence" ]; then
+		silent_stop=1
+		log "machine $vendor: console silent for ${silence}s; stopping it"
 		kill "$emu_pid" 2>/dev/null || true
 		break
 	fi
@@ -373,6 +393,7 @@ fi
 
 status=124
 why="no end marker (hang, crash or time limit ${timeout}s; emulator status $emu_rc)"
+[ -z "$silent_stop" ] || why="no end marker: console silent for ${silence}s (guest wedged)"
 exit_line=$(tr -d '\r' <"$log" | grep -a -o 'KVMX-RUN-EXIT [0-9]*' | tail -n1 || true)
 if [ -n "$exit_line" ]; then
 	status=${exit_line#KVMX-RUN-EXIT }

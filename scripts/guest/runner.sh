@@ -209,6 +209,8 @@ run_limited() {
 		fi
 		sleep 1
 		waited=$((waited + 1))
+		# A heartbeat: the harness may treat a silent console as a hang.
+		[ $((waited % 30)) -eq 0 ] && echo "#   [still running after ${waited}s]"
 	done
 	wait "$pid"
 	rc=$?
