@@ -293,6 +293,7 @@ int kvmx_translate_data(struct kvmx_x86_vcpu *xv, u64 la, bool write, u64 *gpa);
 int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa);
 int kvmx_complete_mmio(struct kvmx_x86_vcpu *xv);
 unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain);
+int kvmx_decode_at_rip(struct kvmx_x86_vcpu *xv, struct kvmx_insn *insn);
 long kvmx_translate_ioctl(struct kvmx_x86_vcpu *xv,
 			  struct kvm_translation __user *u);
 void kvmx_queue_exception(struct kvmx_x86_vcpu *xv, u8 vector,

@@ -153,6 +153,16 @@ int kvmx_translate_data(struct kvmx_x86_vcpu *xv, u64 la, bool write, u64 *gpa)
 	}
 }
 
+/* Decode the instruction at CS:RIP; 0, or -errno as kvmx_insn_decode(). */
+int kvmx_decode_at_rip(struct kvmx_x86_vcpu *xv, struct kvmx_insn *insn)
+{
+	u8 bytes[KVMX_INSN_MAX_LEN];
+	enum kvmx_cpu_mode mode = vcpu_mode(xv);
+	unsigned int n = fetch_insn(xv, bytes, mode);
+
+	return kvmx_insn_decode(insn, bytes, n, mode);
+}
+
 unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain)
 {
 	u8 bytes[KVMX_INSN_MAX_LEN];

@@ -58,11 +58,15 @@ static u64 element_la(struct kvmx_x86_vcpu *xv, unsigned int i)
 	return la;
 }
 
-/* Copy one element between guest memory and the PIO page. */
-static int copy_element(struct kvmx_x86_vcpu *xv, unsigned int i, bool to_guest)
+/*
+ * Copy element @i of the PIO page to or from the guest memory of element
+ * @elem of the string (counted from the current RSI/RDI).
+ */
+static int copy_element(struct kvmx_x86_vcpu *xv, unsigned int i,
+			unsigned int elem, bool to_guest)
 {
 	u8 *data = xv->vcpu->pio_data + i * xv->pio.size;
-	u64 la = element_la(xv, i);
+	u64 la = element_la(xv, elem);
 	unsigned int done = 0;
 
 	/* An element may straddle two pages: translate each part. */
@@ -106,7 +110,7 @@ static int string_io(struct kvmx_x86_vcpu *xv)
 	}
 	n = min_t(u64, count, PAGE_SIZE / p->size);
 	for (i = 0; i < n; i++) {
-		r = p->in ? probe_element(xv, i) : copy_element(xv, i, false);
+		r = p->in ? probe_element(xv, i) : copy_element(xv, i, i, false);
 		if (r < 0)
 			return r;
 		if (r) {
@@ -136,8 +140,26 @@ int kvmx_handle_io(struct kvmx_x86_vcpu *xv, const struct kvmx_pio *pio)
 	u32 val = xv->regs[KVMX_RAX];
 
 	xv->pio = *pio;
-	if (pio->string)
+	if (pio->string) {
+		struct kvmx_insn insn;
+
+		/*
+		 * Address size and segment come from the instruction itself:
+		 * emulators disagree on how they report them in exit
+		 * information, and kvm decodes the instruction too.
+		 */
+		if (kvmx_decode_at_rip(xv, &insn))
+			return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
+		xv->pio.addr_bytes = insn.addr_bytes;
+		/* INS stores through ES; OUTS reads DS or the override. */
+		if (pio->in)
+			xv->pio.seg = KVMX_SREG_ES;
+		else if (insn.seg_override >= 0)
+			xv->pio.seg = insn.seg_override;	/* same numbering */
+		else
+			xv->pio.seg = KVMX_SREG_DS;
 		return string_io(xv);
+	}
 	/* In-kernel devices (PIC, PIT, ioeventfd) complete without an exit. */
 	if (kvmx_irqchip_pio(xv, pio->port, pio->size, pio->in, &val)) {
 		if (!pio->in)
@@ -173,27 +195,34 @@ int kvmx_complete_pio_in(struct kvmx_x86_vcpu *xv)
 	return kvmx_x86->skip_insn(xv);
 }
 
-/* KVM_RUN after a string batch: store INS data, advance the registers. */
+/*
+ * KVM_RUN after a string batch: store INS data and advance the registers
+ * an element at a time, following RCX as it is now: userspace may have
+ * changed it during the exit (kvm follows it the same way).
+ */
 int kvmx_complete_pio_string(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_pio *p = &xv->pio;
 	int reg = p->in ? KVMX_RDI : KVMX_RSI;
 	s64 step = (kvmx_x86->get_rflags(xv) & X86_EFLAGS_DF) ? -p->size : p->size;
-	u64 left;
+	u64 mask = addr_mask(p->addr_bytes);
 	unsigned int i;
 	int r;
 
-	if (p->in) {
-		for (i = 0; i < p->count; i++) {
-			r = copy_element(xv, i, true);
+	for (i = 0; i < p->count; i++) {
+		if (p->rep && !(xv->regs[KVMX_RCX] & mask))
+			break;
+		if (p->in) {
+			r = copy_element(xv, i, 0, true);
 			if (r)
 				return r < 0 ? r : 1;
 		}
+		set_addr_reg(xv, reg, xv->regs[reg] + step, p->addr_bytes);
+		if (p->rep)
+			set_addr_reg(xv, KVMX_RCX, xv->regs[KVMX_RCX] - 1,
+				     p->addr_bytes);
 	}
-	set_addr_reg(xv, reg, xv->regs[reg] + p->count * step, p->addr_bytes);
-	if (!p->rep)
-		return kvmx_x86->skip_insn(xv);
-	left = (xv->regs[KVMX_RCX] & addr_mask(p->addr_bytes)) - p->count;
-	set_addr_reg(xv, KVMX_RCX, left, p->addr_bytes);
-	return left ? 1 : kvmx_x86->skip_insn(xv);
+	if (p->rep && (xv->regs[KVMX_RCX] & mask))
+		return 1;	/* re-execute for the next batch */
+	return kvmx_x86->skip_insn(xv);
 }

@@ -125,11 +125,12 @@ static long set_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs __user *u)
 	xv->regs[KVMX_R10] = r.r10; xv->regs[KVMX_R11] = r.r11;
 	xv->regs[KVMX_R12] = r.r12; xv->regs[KVMX_R13] = r.r13;
 	xv->regs[KVMX_R14] = r.r14; xv->regs[KVMX_R15] = r.r15;
+	/* Moving RIP abandons a pending PIO/MMIO completion, as in kvm. */
+	if (r.rip != xv->rip)
+		xv->pending_io = KVMX_IO_NONE;
 	xv->rip = r.rip;
 	/* Bit 1 of RFLAGS always reads as one. */
 	kvmx_x86->set_rflags(xv, r.rflags | X86_EFLAGS_FIXED);
-	/* A pending PIO/MMIO completion is abandoned, as in kvm. */
-	xv->pending_io = KVMX_IO_NONE;
 	return 0;
 }
 
