@@ -6,6 +6,11 @@
  * guest memory: LOCK-prefixed increments of one counter by every vCPU add up
  * exactly, and each vCPU's exits (ucalls) carry its own registers.  A vCPU
  * may move between host threads from one KVM_RUN to the next.
+ *
+ * With the in-kernel irqchip: an AP starts UNINITIALIZED and its KVM_RUN
+ * sleeps until the BSP sends INIT and a start-up IPI through its local
+ * APIC; the AP then runs in real mode at vector * 4 KiB, and the BSP takes a
+ * fixed self-IPI through the ICR shorthand.
  */
 #include <pthread.h>
 #include <sys/ioctl.h>
@@ -106,8 +111,134 @@ static void test_parallel_vcpus(void)
 	vm_free(vm);
 }
 
+/*
+ * BSP, flat protected mode: enable the local APIC, INIT then SIPI (vector
+ * SIPI_VECTOR) to APIC ID 1, wait for the AP's flag, then with IF = 1 a
+ * fixed IPI to itself (shorthand "self"); the handler puts the vector in
+ * EBX and EOIs; once EBX shows it, SYNC 1 reports EBX.
+ */
+#define SIPI_VECTOR	0x10		/* the AP starts at 0x10000 */
+#define AP_CODE_GPA	(SIPI_VECTOR << 12)
+#define AP_FLAG		0x5a5a
+#define SELF_IPI_VECTOR	0x40
+extern const uint8_t bsp_start[], bsp_end[], bsp_handler[];
+asm(GUEST_SECTION
+    ".code32\n"
+    "bsp_start:\n"
+    "	movl $0x1ff, 0xfee000f0\n"		/* SVR: APIC on */
+    "	movl $0x01000000, 0xfee00310\n"	/* ICR2: APIC ID 1 */
+    "	movl $0x00004500, 0xfee00300\n"	/* INIT, assert */
+    "	movl $0x00004610, 0xfee00300\n"	/* SIPI, vector 0x10 */
+    "1:	pause\n"
+    "	cmpl $0x5a5a, (GUEST_DATA_GPA + 8)\n"
+    "	jne 1b\n"
+    "	xor %ebx, %ebx\n"
+    "	sti\n"
+    "	movl $0x00044040, 0xfee00300\n"	/* self, fixed, vector 0x40 */
+    "2:	cmp $0x40, %ebx\n"
+    "	jne 2b\n"
+    "	cli\n"
+    "	mov %ebx, %esi\n"
+    "	GUEST_SYNC 1\n"
+    "	GUEST_DONE\n"
+    "bsp_handler:\n"
+    "	mov $0x40, %ebx\n"
+    "	movl $0, 0xfee000b0\n"		/* EOI */
+    "	iret\n"
+    "bsp_end:\n"
+    GUEST_SECTION_END);
+
+/* AP, real mode at CS = 0x1000: set the flag, SYNC 1 with RSI = CS. */
+extern const uint8_t ap_start[], ap_end[];
+asm(GUEST_SECTION
+    ".code16\n"
+    "ap_start:\n"
+    "	xor %ax, %ax\n"
+    "	mov %ax, %ds\n"
+    "	movw $0x5a5a, (GUEST_DATA_GPA + 8)\n"
+    "	mov %cs, %si\n"
+    "	GUEST_SYNC 1\n"
+    "	GUEST_DONE\n"
+    "ap_end:\n"
+    GUEST_SECTION_END);
+
+struct ap_thread {
+	struct kvm_vcpu *vcpu;
+	int result;		/* 0 = ok, else the step that went wrong */
+};
+
+/* Runs on its own thread (no CHECK there): 0, or the step that failed. */
+static int ap_run(struct kvm_vcpu *vcpu)
+{
+	struct kvm_regs regs;
+	int r, tries = 0;
+
+	/*
+	 * Sleeps in the kernel until INIT (and SIPI); as in kvm, that first
+	 * KVM_RUN may end with EAGAIN once the AP woke: run it again.
+	 */
+	do {
+		r = __vcpu_run(vcpu);
+	} while (r && errno == EAGAIN && ++tries < 10);
+	if (r || !vcpu_is_ucall_exit(vcpu))
+		return 1;
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs))
+		return 2;
+	if ((uint32_t)regs.rax != UCALL_SYNC || regs.rdi != 1 ||
+	    (regs.rsi & 0xffff) != (SIPI_VECTOR << 8))
+		return 3;
+	if (__vcpu_run(vcpu) || !vcpu_is_ucall_exit(vcpu))
+		return 4;
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) || (uint32_t)regs.rax != UCALL_DONE)
+		return 5;
+	return 0;
+}
+
+static void *ap_thread_fn(void *arg)
+{
+	struct ap_thread *t = arg;
+
+	t->result = ap_run(t->vcpu);
+	return NULL;
+}
+
+static void test_init_sipi_and_ipi(void)
+{
+	struct kvm_vm *vm;
+	struct kvm_vcpu *bsp;
+	struct ap_thread ap = { .result = -1 };
+	struct kvm_mp_state mp;
+	struct ucall uc;
+	pthread_t tid;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP), "no KVM_CAP_IRQCHIP");
+	vm = vm_create_default();
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	bsp = vcpu_create(vm, 0);
+	ap.vcpu = vcpu_create(vm, 1);
+	vm_load_code(vm, bsp_start, bsp_end);
+	vm_load(vm, AP_CODE_GPA, ap_start, ap_end);
+	vm_set_idt_gate32(vm, SELF_IPI_VECTOR, GUEST_CODE_ADDR(bsp_handler, bsp_start));
+	vcpu_setup_mode(bsp, GUEST_MODE_PROT32, GUEST_CODE_GPA);
+	CHECK_IOCTL_OK(ioctl(ap.vcpu->fd, KVM_GET_MP_STATE, &mp));
+	CHECK_EQ(mp.mp_state, KVM_MP_STATE_UNINITIALIZED);
+
+	CHECK(!pthread_create(&tid, NULL, ap_thread_fn, &ap), "pthread_create");
+	vcpu_expect_sync(bsp, 1, &uc);
+	CHECK_EQ(uc.args[1] & 0xffffffff, SELF_IPI_VECTOR);
+	vcpu_expect_done(bsp);
+	pthread_join(tid, NULL);
+	CHECK(ap.result == 0, "AP: step %d failed", ap.result);
+	CHECK_IOCTL_OK(ioctl(ap.vcpu->fd, KVM_GET_MP_STATE, &mp));
+	CHECK_EQ(mp.mp_state, KVM_MP_STATE_RUNNABLE);
+	vcpu_free(ap.vcpu);
+	vcpu_free(bsp);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_parallel_vcpus),
+	TEST_CASE(test_init_sipi_and_ipi),
 };
 
 int main(int argc, char **argv)

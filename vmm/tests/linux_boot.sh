@@ -85,6 +85,8 @@ echo "L2: eth0 $(cat /sys/class/net/eth0/address 2>/dev/null)"
 echo "L2: vda sectors $(cat /sys/block/vda/size 2>/dev/null)"
 echo "L2: vda head $(head -c 16 /dev/vda 2>/dev/null)"
 echo "L2: written $(echo kvmx-write-test | dd of=/dev/vda bs=512 seek=8 conv=sync 2>/dev/null && echo ok)"
+echo "L2: vdb head $(head -c 16 /dev/vdb 2>/dev/null)"
+echo "L2: vdb written $(echo qcow2-write | dd of=/dev/vdb bs=512 seek=64 conv=sync,fsync 2>/dev/null && echo ok)"
 echo "L2: hwrng $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 echo "L2: random bytes $(head -c 32 /dev/hwrng | wc -c)"
 echo "L2: rtc year $(date -u +%Y)"
@@ -104,6 +106,10 @@ chmod 755 "$l2/init"
 # A 4 MiB raw disk whose first bytes the guest reads back.
 printf 'KVMX-DISK-MAGIC!' >"$work/disk.img"
 truncate -s 4M "$work/disk.img"
+# A qcow2 v3 overlay on a raw base (relative backing name): the second disk.
+printf 'KVMX-BASE-MAGIC!' >"$work/base.raw"
+truncate -s 4M "$work/base.raw"
+(cd "$work" && qemu-img create -q -f qcow2 -o compat=1.1 -b base.raw -F raw top.qcow2)
 
 cat >"$work/run" <<RUN
 #!/bin/sh
@@ -115,10 +121,13 @@ else
 	insmod /kvmx/kvmx.ko || exit 1
 fi
 insmod \$F/tun.ko 2>/dev/null
+# run_test's terminal case needs ptys.
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
 # The host side of virtio-net: configure the tap once kvmx has created it.
 ( i=0; while [ \$i -lt 600 ] && ! ip link show kvmxtap0 >/dev/null 2>&1; do
 	sleep 0.1; i=\$((i + 1)); done
   ip link set kvmxtap0 up && ip addr add 10.0.2.1/24 dev kvmxtap0 ) &
+q0=\$(wc -c <\$F/top.qcow2)
 # The tiny-guest tests first, against the same hypervisor.
 KVMX_BIN=\$F/kvmx KVMX_GUESTS=\$F/guests \$F/run_test 2>&1 | sed 's/^/flat: /'
 t0=\$(cut -d' ' -f1 /proc/uptime)
@@ -127,10 +136,12 @@ t0=\$(cut -d' ' -f1 /proc/uptime)
 # for the machine's own kernel, does not take the nested kernel's messages
 # for its own (they are counted separately below).
 { while :; do echo typed-into-l2; sleep 1; done | \$F/kvmx run --kernel /kvmx/files/vmlinuz --initrd \$F/l2.cpio.gz --mem 256M \
-	--cpus $cpus --irqchip $irqchip --disk \$F/disk.img --rng --net tap=kvmxtap0 \
+	--cpus $cpus --irqchip $irqchip --disk \$F/disk.img --disk \$F/top.qcow2 --rng --net tap=kvmxtap0 \
 	--append "console=ttyS0 \${KVMX_L2_APPEND:-quiet} panic=-1" 2>&1
   echo "kvmx-rc=\$?"; } | while IFS= read -r line; do echo "| \${line//\\[/(}"; done | tee /tmp/l2.log
 rc=\$(sed -n 's/^| kvmx-rc=//p' /tmp/l2.log)
+q1=\$(wc -c <\$F/top.qcow2)
+[ "\$q1" -gt "\$q0" ] && echo "L1: top.qcow2 grew from \$q0 to \$q1 bytes"
 t1=\$(cut -d' ' -f1 /proc/uptime)
 echo "L1: kvmx exit status \$rc, wall \$(echo "\$t1 \$t0" | awk '{print \$1 - \$2}') s"
 echo "L1: disk after: \$(dd if=\$F/disk.img bs=512 skip=8 count=1 2>/dev/null | head -c 16)"
@@ -146,6 +157,7 @@ set +e
 "$root/scripts/machine.sh" "$vendor" --no-tests --quiet \
 	--add "$work/kvmx" --add "$work/l2.cpio.gz" --add "$work/disk.img" \
 	--add "$work/run_test" --add "$work/guests" --add "$mods/tun.ko" "${module_args[@]}" \
+	--add "$work/base.raw" --add "$work/top.qcow2" \
 	--add "$kdir/vmlinuz" --run "$work/run" --log "$work/console.log" \
 	--env "KVMX_L2_APPEND=${KVMX_L2_APPEND:-quiet}" --timeout "${KVMX_BOOT_TIMEOUT:-900}" \
 	${KVMX_MACHINE_SMP:+--smp $KVMX_MACHINE_SMP} >/dev/null 2>"$work/machine.err"
@@ -169,9 +181,12 @@ echo "TAP version 13"
 check "tiny-guest tests (vmm/tests/run_test) pass on $hv" '^flat: # Totals: pass:[1-9][0-9]* fail:0 '
 check "nested Linux reaches its shell" '^\| L2: shell up'
 check "nested Linux sees $cpus vCPUs" "^\| L2: cpus $cpus"
-check "virtio-mmio devices found through ACPI" '^\| L2: virtio devices 3'
+check "virtio-mmio devices found through ACPI" '^\| L2: virtio devices 4'
 check "virtio-blk reads the disk" '^\| L2: vda head KVMX-DISK-MAGIC!'
 check "virtio-blk writes reach the image" '^L1: disk after: kvmx-write-test'
+check "qcow2 overlay reads through to its raw backing file" '^\| L2: vdb head KVMX-BASE-MAGIC!'
+check "qcow2 overlay takes writes (allocates clusters)" '^L1: top.qcow2 grew from'
+
 check "the serial console carries input to the guest" '^\| L2: console input typed-into-l2'
 check "virtio-rng feeds hw_random" '^\| L2: random bytes 32'
 check "virtio-net over tap: the guest pings the host" '^\| L2: ping ok'

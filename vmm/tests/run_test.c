@@ -251,7 +251,8 @@ static void test_terminal_raw_and_restored(void)
 	pid_t pid;
 
 	require_kvm();
-	CHECK(!openpty(&master, &slave, NULL, NULL, NULL));
+	REQUIRE(!openpty(&master, &slave, NULL, NULL, NULL), "no pty: %s (devpts mounted?)",
+		strerror(errno));
 	CHECK(!tcgetattr(slave, &before));
 	pid = fork();
 	CHECK(pid >= 0);
