@@ -544,8 +544,6 @@ static void accept_events(struct kvmx_x86_vcpu *xv)
 	spin_lock_irqsave(&chip->lock, flags);
 	init = apic->init_pending;
 	apic->init_pending = false;
-	if (init)
-		apic->sipi_pending = false;
 	spin_unlock_irqrestore(&chip->lock, flags);
 	if (init)
 		do_init(xv, xv->apic_base & MSR_IA32_APICBASE_BSP);
@@ -585,6 +583,20 @@ int kvmx_irqchip_before_entry(struct kvmx_x86_vcpu *xv)
 	if (!apic)
 		return 1;
 	track_task(xv);
+	/*
+	 * As kvm: KVM_RUN of a vCPU that never got INIT waits for an event,
+	 * takes it and returns -EAGAIN; userspace runs it again.
+	 */
+	if (xv->mp_state == KVM_MP_STATE_UNINITIALIZED) {
+		accept_events(xv);
+		if (xv->mp_state == KVM_MP_STATE_UNINITIALIZED) {
+			wait_event_interruptible(apic->wq,
+						 kvmx_lapic_has_wake_event(xv));
+			accept_events(xv);
+		}
+		xv->vcpu->run->exit_reason = KVM_EXIT_INTR;
+		return signal_pending(current) ? -EINTR : -EAGAIN;
+	}
 	for (;;) {
 		accept_events(xv);
 		if (xv->mp_state == KVM_MP_STATE_RUNNABLE)

@@ -692,9 +692,10 @@ void kvmx_lapic_reset(struct kvmx_lapic *apic, bool bsp)
 	apic->tsc_deadline = 0;
 	apic->timer_ns = 0;
 	apic->timer_period_ns = 0;
-	atomic_set(&apic->nmi_requests, 0);
-	apic->init_pending = false;
-	apic->sipi_pending = false;
+	/*
+	 * Pending INIT/SIPI/NMI requests are not APIC state: a SIPI sent right
+	 * after the INIT being processed must survive it.
+	 */
 }
 
 long kvmx_lapic_get_state(struct kvmx_x86_vcpu *xv, void __user *u)
