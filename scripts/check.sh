@@ -119,7 +119,8 @@ sparse_check() {
 # powered off in time), one per TAP result; results missing from the plan
 # (the machine died) are failures.
 machine_tests() {
-	local vendor=$1 log=$OUT/machine-$vendor.log run=$OUT/run-$vendor.sh
+	local vendor=$1
+	local log=$OUT/machine-$vendor.log run=$OUT/run-$vendor.sh
 	local limit mstatus t0 ntests args=()
 	local wall
 	if [ "$vendor" = svm ]; then

@@ -78,6 +78,6 @@ fi
 # file (.checkpatch-camelcase.*) into its working directory: give it one of
 # its own, and show paths relative to the repository.
 mkdir -p "$CP_DIR/cwd" "$CP_DIR/root/include"
-cd "$CP_DIR/cwd"
+cd "$CP_DIR/cwd" || exit 2
 perl "$CP" --no-tree --root="$CP_DIR/root" --strict --terse --show-types --color=never \
 	--ignore "$IGNORE" -f "${files[@]}" | sed "s|^$KVMX_ROOT/||"

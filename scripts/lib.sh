@@ -9,7 +9,7 @@
 KVMX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KVMX_CACHE=${KVMX_CACHE:-$KVMX_ROOT/.cache}
 KVMX_SCRIPTS=$KVMX_ROOT/scripts
-export KVMX_ROOT KVMX_CACHE
+export KVMX_ROOT KVMX_CACHE KVMX_SCRIPTS
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 2; }

@@ -105,9 +105,10 @@ load() {
 		done
 		;;
 	kvmx)
+		# Parameters are words: split them.
+		# shellcheck disable=SC2086
 		if [ ! -f /kvmx/kvmx.ko ]; then
 			LOAD_ERROR="kvmx.ko was not built (no /kvmx/kvmx.ko in the machine)"
-		# shellcheck disable=SC2086
 		elif ! out=$(insmod /kvmx/kvmx.ko ${KVMX_MODPARAMS:-} 2>&1); then
 			LOAD_ERROR="insmod kvmx.ko ${KVMX_MODPARAMS:-}failed: $out"
 		else
