@@ -117,6 +117,9 @@ struct kvmx_x86_ops {
 	void (*enable_window)(struct kvmx_x86_vcpu *xv, bool irq, bool nmi);
 	u32 (*get_interrupt_shadow)(struct kvmx_x86_vcpu *xv);
 	void (*set_interrupt_shadow)(struct kvmx_x86_vcpu *xv, u32 shadow);
+	/* Optional: DR6 in vendor state (else kvmx_x86_vcpu.dr6). */
+	u64 (*get_dr6)(struct kvmx_x86_vcpu *xv);
+	void (*set_dr6)(struct kvmx_x86_vcpu *xv, u64 dr6);
 	bool (*get_nmi_mask)(struct kvmx_x86_vcpu *xv);
 	void (*set_nmi_mask)(struct kvmx_x86_vcpu *xv, bool masked);
 };
@@ -134,6 +137,10 @@ struct kvmx_x86_ops {
  * @pat:         IA32_PAT
  * @tsc_offset:  guest TSC = host TSC + tsc_offset
  * @tsc_adjust:  IA32_TSC_ADJUST
+ * @db, @dr7:    the guest's DR0-3 and DR7 as it wrote them; every DR
+ *               access exits, so none of them reaches the hardware
+ * @dr6:         DR6 for backends without a get_dr6 op (SVM keeps it in
+ *               the VMCB, where the CPU updates it on #DB)
  * @xcr0:        guest XCR0
  * @misc_enable: IA32_MISC_ENABLE
  * @mtrr:        MTRR MSRs (def type, fixed, variable base/mask pairs)
@@ -169,6 +176,9 @@ struct kvmx_x86_vcpu {
 	u64 pat;
 	s64 tsc_offset;
 	s64 tsc_adjust;
+	u64 db[4];
+	u64 dr6;
+	u64 dr7;
 	u64 xcr0;
 	u64 misc_enable;
 	u64 mtrr_def_type;
@@ -267,6 +277,11 @@ int kvmx_handle_wrmsr(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_hypercall(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_xsetbv(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv);
+int kvmx_handle_dr_access(struct kvmx_x86_vcpu *xv, int dr, bool write);
+u64 kvmx_get_dr6(struct kvmx_x86_vcpu *xv);
+void kvmx_set_dr6(struct kvmx_x86_vcpu *xv, u64 dr6);
+long kvmx_get_debugregs(struct kvmx_x86_vcpu *xv, struct kvm_debugregs __user *u);
+long kvmx_set_debugregs(struct kvmx_x86_vcpu *xv, struct kvm_debugregs __user *u);
 int kvmx_internal_error(struct kvmx_x86_vcpu *xv, u32 suberror);
 
 /* x86/irq.c */

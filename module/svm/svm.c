@@ -221,6 +221,8 @@ static void init_vmcb_control(struct kvmx_svm_vcpu *svm)
 	struct vmcb_control *c = &svm->vmcb->control;
 
 	memset(c, 0, sizeof(*c));
+	/* Every DR0-7 read and write exits: DR0-3 are not switched. */
+	c->intercept_dr = 0x00ff00ff;
 	c->intercept_exceptions = SVM_EXCEPTION_INTERCEPTS;
 	c->intercept3 = BIT(SVMX_INT_INTR) | BIT(SVMX_INT_NMI) |
 			BIT(SVMX_INT_SMI) | BIT(SVMX_INT_INIT) |
@@ -264,6 +266,8 @@ static int svm_vcpu_create(struct kvmx_x86_vcpu *xv)
 	svm->asid_cpu = -1;
 	init_vmcb_control(svm);
 	svm->vmcb->save.g_pat = 0x0007040600070406ULL;
+	/* The guest's DR7 is kept apart: no breakpoint is armed in hardware. */
+	svm->vmcb->save.dr7 = 0x400;
 	/* The guest's TSC starts near zero, as with kvm. */
 	xv->tsc_offset = -(s64)rdtsc();
 	return 0;
@@ -739,6 +743,25 @@ static int handle_iret(struct kvmx_svm_vcpu *svm)
 	return 1;
 }
 
+/* Exit codes 0x20-0x2f read DRn, 0x30-0x3f write it. */
+static int handle_dr(struct kvmx_svm_vcpu *svm)
+{
+	u64 code = svm->vmcb->control.exit_code;
+
+	return kvmx_handle_dr_access(&svm->x86, code & 0xf,
+				     code >= SVMX_EXIT_WRITE_DR0);
+}
+
+static u64 svm_get_dr6(struct kvmx_x86_vcpu *xv)
+{
+	return to_svm(xv)->vmcb->save.dr6;
+}
+
+static void svm_set_dr6(struct kvmx_x86_vcpu *xv, u64 dr6)
+{
+	to_svm(xv)->vmcb->save.dr6 = dr6;
+}
+
 static int handle_nop(struct kvmx_svm_vcpu *svm)
 {
 	return svm_skip_insn(&svm->x86);
@@ -749,6 +772,8 @@ static int handle_nop(struct kvmx_svm_vcpu *svm)
  * 0 = kvm_run is filled for userspace, <0 = error for KVM_RUN.
  */
 static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
+	[SVMX_EXIT_READ_DR0 ... SVMX_EXIT_READ_DR0 + 7]	= handle_dr,
+	[SVMX_EXIT_WRITE_DR0 ... SVMX_EXIT_WRITE_DR0 + 7] = handle_dr,
 	[SVMX_EXIT_EXCP_BASE + X86_TRAP_DB]	= handle_reflect,
 	[SVMX_EXIT_EXCP_BASE + X86_TRAP_AC]	= handle_reflect,
 	[SVMX_EXIT_INTR]			= handle_intr,
@@ -923,6 +948,8 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.enable_window		= svm_enable_window,
 	.get_interrupt_shadow	= svm_get_interrupt_shadow,
 	.set_interrupt_shadow	= svm_set_interrupt_shadow,
+	.get_dr6		= svm_get_dr6,
+	.set_dr6		= svm_set_dr6,
 	.get_nmi_mask		= svm_get_nmi_mask,
 	.set_nmi_mask		= svm_set_nmi_mask,
 };

@@ -47,6 +47,8 @@ enum {
 
 /* Exit codes (APM vol. 2, "SVM Intercept Exit Codes"). */
 enum {
+	SVMX_EXIT_READ_DR0	= 0x020,
+	SVMX_EXIT_WRITE_DR0	= 0x030,
 	SVMX_EXIT_EXCP_BASE	= 0x040,
 	SVMX_EXIT_INTR		= 0x060,
 	SVMX_EXIT_NMI		= 0x061,

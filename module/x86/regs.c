@@ -65,6 +65,9 @@ void kvmx_vcpu_reset(struct kvmx_x86_vcpu *xv)
 	kvmx_x86->set_cr(xv, 4, 0);
 	kvmx_x86->set_rflags(xv, RESET_RFLAGS);
 	xv->pat = RESET_PAT;
+	memset(xv->db, 0, sizeof(xv->db));
+	xv->dr7 = 0x400;
+	kvmx_set_dr6(xv, 0xffff0ff0);
 	xv->xcr0 = XFEATURE_MASK_FP;
 	xv->apic_base = APIC_DEFAULT_BASE | MSR_IA32_APICBASE_ENABLE |
 			(xv->vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);

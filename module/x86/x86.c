@@ -78,6 +78,7 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_INTR_SHADOW:
+	case KVM_CAP_DEBUGREGS:
 		return 1;
 	default:
 		return kvmx_irqchip_check_extension(ext);
@@ -266,6 +267,10 @@ long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 		return kvmx_interrupt_ioctl(xv, argp);
 	case KVM_NMI:
 		return kvmx_nmi_ioctl(xv);
+	case KVM_GET_DEBUGREGS:
+		return kvmx_get_debugregs(xv, argp);
+	case KVM_SET_DEBUGREGS:
+		return kvmx_set_debugregs(xv, argp);
 	case KVM_GET_VCPU_EVENTS:
 		return kvmx_get_vcpu_events(xv, argp);
 	case KVM_SET_VCPU_EVENTS:
