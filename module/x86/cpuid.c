@@ -40,7 +40,8 @@ static const struct cpuid_mask allowed_bits[] = {
 	/*
 	 * Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 FMA CX16 SSE4.1 SSE4.2 MOVBE POPCNT
 	 * AES XSAVE AVX F16C RDRAND; not MONITOR/VMX/SMX/EST/TM2/PDCM/PCID/
-	 * DCA/x2APIC/TSC_DEADLINE (no in-kernel LAPIC yet).
+	 * DCA/x2APIC/TSC_DEADLINE (x2APIC is set below, emulated; TSC deadline
+	 * is userspace's to offer with KVM_CAP_TSC_DEADLINE_TIMER, as in kvm).
 	 */
 	{ 1, 0, R_ECX, BIT32(0) | BIT32(1) | BIT32(9) | BIT32(12) | BIT32(13) |
 		       BIT32(19) | BIT32(20) | BIT32(22) | BIT32(23) |
@@ -147,6 +148,8 @@ static void fill_entry(struct kvm_cpuid_entry2 *e, u32 function, u32 index)
 		/* APIC ID, logical count: the VMM's to set.  Hypervisor bit on. */
 		regs[R_EBX] &= 0x0000ffff;
 		regs[R_ECX] |= BIT32(31);
+		/* x2APIC: the in-kernel LAPIC emulates it whatever the host has. */
+		regs[R_ECX] |= BIT32(21);
 		break;
 	case 7:
 		if (index) {
