@@ -275,6 +275,16 @@ static void test_xsave(void)
 		      "KVM_GET_FPU XMM0 differs from the XSAVE image");
 	}
 
+	/*
+	 * The header is checked only when the host kernel itself uses XSAVE
+	 * (kvm then reports KVM_CAP_XCRS); without, the image is FXSAVE's and
+	 * kvm 6.1 ignores the header (the Bochs machine's kernel turns XSAVE
+	 * off: its CPU model's XSAVE sizes are inconsistent).
+	 */
+	if (!kvm_check_cap(KVM_CAP_XCRS)) {
+		test_info("host without XSAVE: the XSAVE header is not validated");
+		goto out;
+	}
 	/* An XSTATE_BV bit kvm cannot save. */
 	*bad = *set;
 	xstate_bv |= 1ULL << 62;
@@ -293,6 +303,7 @@ static void test_xsave(void)
 	CHECK(!memcmp(&got->region[XSAVE_XMM0_WORD], &set->region[XSAVE_XMM0_WORD], 16),
 	      "XMM0 changed by a refused KVM_SET_XSAVE");
 	CHECK_EQ(got->region[XSAVE_MXCSR_WORD], set->region[XSAVE_MXCSR_WORD]);
+out:
 	free(bad);
 	free(got);
 	free(set);
