@@ -139,7 +139,7 @@ struct kvmx_route {
  * @boot_cpu_id: KVM_SET_BOOT_CPU_ID (default 0)
  */
 struct kvmx_irqchip {
-	spinlock_t lock;
+	spinlock_t lock;	/* the controllers, see the top of this file */
 	bool created;
 	bool dying;
 	struct kvmx_pic pic[2];
@@ -150,7 +150,7 @@ struct kvmx_irqchip {
 	struct kvmx_pit *pit;
 	struct list_head irqfds;
 	struct list_head ioeventfds;
-	struct mutex ioeventfd_mutex;
+	struct mutex ioeventfd_mutex;	/* writers of @ioeventfds */
 	u32 boot_cpu_id;
 };
 
@@ -202,6 +202,7 @@ struct kvmx_apic_irq {
 	bool level;		/* trigger mode: level */
 	u8 shorthand;		/* APIC_DEST_* >> 18 */
 };
+
 int kvmx_lapic_deliver(struct kvmx_vm *vm, struct kvmx_lapic *src,
 		       const struct kvmx_apic_irq *irq);
 void kvmx_lapic_kick(struct kvmx_lapic *apic);

@@ -23,6 +23,7 @@ struct kvmx_irqchip *kvmx_irqchip_get(struct kvmx_vm *vm)
 
 bool kvmx_irqchip_in_kernel(struct kvmx_vm *vm)
 {
+	/* Pairs with the release in create_irqchip(): the chip is set up. */
 	return smp_load_acquire(&kvmx_irqchip_get(vm)->created);
 }
 
@@ -227,6 +228,7 @@ static long create_irqchip(struct kvmx_vm *vm)
 		goto out;
 	kvmx_pic_reset(chip);
 	kvmx_ioapic_reset(chip);
+	/* Publish the reset controllers before the flag (kvmx_irqchip_in_kernel). */
 	smp_store_release(&chip->created, true);
 out:
 	mutex_unlock(&vm->lock);

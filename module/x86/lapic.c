@@ -30,11 +30,11 @@
 #define LAPIC_MIN_PERIOD_NS	50000
 #define LVT_TIMER_MODE_MASK	(3 << 17)
 #define LVT_TIMER_ONESHOT	(0 << 17)
-#define LVT_TIMER_PERIODIC	(1 << 17)
-#define LVT_TIMER_TSCDEADLINE	(2 << 17)
-#define ICR_LEVEL_ASSERT	(1 << 14)
-#define ICR_TRIGGER_LEVEL	(1 << 15)
-#define ICR_DELIVERY_STATUS	(1 << 12)
+#define LVT_TIMER_PERIODIC	BIT(17)
+#define LVT_TIMER_TSCDEADLINE	BIT(18)
+#define ICR_LEVEL_ASSERT	BIT(14)
+#define ICR_TRIGGER_LEVEL	BIT(15)
+#define ICR_DELIVERY_STATUS	BIT(12)
 #define X2APIC_MSR_LAST		0x8ff
 
 static struct kvmx_irqchip *apic_chip(struct kvmx_lapic *apic)
@@ -234,10 +234,12 @@ static bool match_dest(struct kvmx_lapic *apic, const struct kvmx_apic_irq *irq,
 int kvmx_lapic_deliver(struct kvmx_vm *vm, struct kvmx_lapic *src,
 		       const struct kvmx_apic_irq *irq)
 {
-	int i, n = smp_load_acquire(&vm->nr_vcpus), delivered = 0;
 	bool from_x2apic = src && x2apic_mode(src);
 	struct kvmx_lapic *apic;
+	int i, n, delivered = 0;
 
+	/* Pairs with vCPU creation: vcpus[] and their APICs are set up. */
+	n = smp_load_acquire(&vm->nr_vcpus);
 	if (kvmx_irqchip_get(vm)->dying)
 		return 0;
 	for (i = 0; i < n; i++) {

@@ -98,6 +98,7 @@ void kvmx_pic_update(struct kvmx_vm *vm)
 		      chip_pending(&chip->pic[1], false) >= 0);
 	if (!kvmx_pic_output(chip) || chip->dying)
 		return;
+	/* Pairs with vCPU creation: vcpus[] and their APICs are set up. */
 	n = smp_load_acquire(&vm->nr_vcpus);
 	for (i = 0; i < n; i++) {
 		struct kvmx_lapic *apic = to_x86(vm->vcpus[i])->apic;
@@ -107,8 +108,10 @@ void kvmx_pic_update(struct kvmx_vm *vm)
 	}
 }
 
-/* PIC input @pin (0-15).  1 if the request was taken, 0 if it was already
- * pending (coalesced), -1 if masked. */
+/*
+ * PIC input @pin (0-15).  1 if the request was taken, 0 if it was already
+ * pending (coalesced), -1 if masked.
+ */
 int kvmx_pic_set_irq(struct kvmx_vm *vm, u32 pin, int level)
 {
 	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
