@@ -152,8 +152,19 @@ static void test_signal_interrupts_run(void)
 	CHECK(!timer_settime(timer, 0, &its, NULL), "timer_settime: errno %d", errno);
 	r = __vcpu_run(vcpu);
 	timer_delete(timer);
-	CHECK(!(r == 0 && vcpu_is_ucall_exit(vcpu)),
-	      "the guest spun to its end: KVM_RUN did not return on the signal");
+	if (r == 0 && vcpu_is_ucall_exit(vcpu)) {
+		/*
+		 * The Bochs VMX machine does not interrupt a running guest for
+		 * the host's own timer, so no signal can end KVM_RUN there:
+		 * its runner sets KVMX_NO_GUEST_PREEMPTION.
+		 */
+		const char *env = getenv("KVMX_NO_GUEST_PREEMPTION");
+
+		REQUIRE(!env || !*env || *env == '0',
+			"the machine does not preempt guests (KVMX_NO_GUEST_PREEMPTION)");
+		test_fail(__FILE__, __LINE__,
+			  "the guest spun to its end: KVM_RUN did not return on the signal");
+	}
 	CHECK(r == -1 && errno == EINTR, "KVM_RUN: ret %d errno %d, want EINTR", r, errno);
 	CHECK_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
 	CHECK_EQ(signals_seen, 1);
