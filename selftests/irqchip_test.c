@@ -443,6 +443,48 @@ static void test_irqfd_to_guest(void)
 	vm_free(vm);
 }
 
+/*
+ * The IOAPIC guest again (it enables its local APIC), its interrupt now an
+ * MSI: KVM_SET_GSI_ROUTING sends GSI 30 to vector 0x35 on APIC ID 0, and
+ * KVM_IRQ_LINE_STATUS on GSI 30 reports one delivery.
+ */
+#define MSI_GSI			30
+static void test_msi_route_to_guest(void)
+{
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[1];
+	} rt = {
+		.hdr.nr = 1,
+		.e[0] = {
+			.gsi = MSI_GSI, .type = KVM_IRQ_ROUTING_MSI,
+			.u.msi = { .address_lo = 0xfee00000, .data = IOAPIC_VECTOR },
+		},
+	};
+	struct kvm_irq_level line = { .irq = MSI_GSI, .level = 1 };
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP) && kvm_check_cap(KVM_CAP_IRQ_ROUTING),
+		"no KVM_CAP_IRQCHIP or KVM_CAP_IRQ_ROUTING");
+	vm = vm_with_irqchip();
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, ioapic_start, ioapic_end);
+	vm_set_idt_gate32(vm, IOAPIC_VECTOR, GUEST_CODE_ADDR(ioapic_handler, ioapic_start));
+	vcpu_setup_mode(vcpu, GUEST_MODE_PROT32, GUEST_CODE_GPA);
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_IRQ_LINE_STATUS, &line));
+	CHECK_EQ(line.status, 1);
+	vcpu_expect_sync(vcpu, 2, &uc);
+	CHECK_EQ(uc.args[1] & 0xffffffff, IOAPIC_VECTOR);
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static void test_ioeventfd_pio(void)
 {
 	struct kvm_vm *vm;
@@ -539,6 +581,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_pit_ticks),
 	TEST_CASE(test_lapic_timer_periodic),
 	TEST_CASE(test_irqfd_to_guest),
+	TEST_CASE(test_msi_route_to_guest),
 	TEST_CASE(test_ioeventfd_pio),
 	TEST_CASE(test_hlt_sleeps_in_kernel),
 };
