@@ -255,16 +255,14 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 	large = can_map_large(vm->mm, slot, gfn, hva);
 	srcu_read_unlock(&vm->srcu, idx);
 
-	for (nspare = 0; nspare < TDP_LEVELS - 1; nspare++) {
-		spare[nspare] = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-		if (!spare[nspare]) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-
 	leaf = map_ro ? fmt->leaf_ro : fmt->leaf_rw;
 
+	/*
+	 * Table pages are allocated only when the walk finds one missing:
+	 * the lock is dropped, enough spares are allocated, and the walk
+	 * starts again (most faults need none once the tables exist).
+	 */
+again:
 	spin_lock(&tdp->lock);
 	r = KVMX_TDP_RETRY;
 	if (tdp->mn_active || tdp->mn_seq != seq)
@@ -280,8 +278,21 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 			goto unlock;
 		}
 		if (!(*e & fmt->present)) {
-			void *t = spare[--nspare];
+			void *t;
 
+			if (!nspare) {
+				spin_unlock(&tdp->lock);
+				for (; nspare < TDP_LEVELS - 1; nspare++) {
+					spare[nspare] = (void *)
+						get_zeroed_page(GFP_KERNEL_ACCOUNT);
+					if (!spare[nspare]) {
+						r = -ENOMEM;
+						goto out;
+					}
+				}
+				goto again;
+			}
+			t = spare[--nspare];
 			spare[nspare] = NULL;
 			tdp->nr_tables++;
 			WRITE_ONCE(*e, __pa(t) | fmt->table);
