@@ -21,7 +21,8 @@
 # selftest build (~30 s, -j2) are redone only when missing.  With HV=kvmx
 # the runner shows the tests kvmx's parameters under the sysfs names the
 # 6.1 tests read (kvm_amd/parameters/npt, kvm_intel/parameters/ept).
-# Log: out/oracle/<hv>-<vendor>.log.  Exit status 0 when nothing failed.
+# Log: out/oracle/<hv>-<vendor>-<UTC time>.log (concurrent runs do not
+# overwrite each other).  Exit status 0 when nothing failed.
 set -euo pipefail
 # The braces make bash read the whole script before running any of it, so
 # editing this file while a run is in progress cannot derail that run.
@@ -117,7 +118,8 @@ trap 'rm -rf "$sel" "$KVMX_CACHE/oracle/run-$$.sh"' EXIT
 # Bochs's guest clock runs ~14x slower than the wall clock when busy.
 scale=$([ "$vendor" = vmx ] && echo 14 || echo 1)
 machine_limit=$((${#names[@]} * (limit * scale + 30) + 600))
-args=(--tests "$sel" --run "$KVMX_CACHE/oracle/run-$$.sh" --log "$out/$hv-$vendor.log"
+olog=$out/$hv-$vendor-$(date -u +%Y%m%dT%H%M%S)-$$.log
+args=(--tests "$sel" --run "$KVMX_CACHE/oracle/run-$$.sh" --log "$olog"
 	--timeout "$machine_limit" --mem "$([ "$vendor" = vmx ] && echo 1024 || echo 2048)")
 [ "$hv" = kvmx ] && args+=(--module "$KVMX_ROOT/kvmx.ko")
 [ -n "${KVMX_MODPARAMS:-}" ] && args+=(--env "KVMX_MODPARAMS=$KVMX_MODPARAMS")
@@ -130,11 +132,12 @@ mstatus=$?
 set -e
 
 echo
-"$KVMX_SCRIPTS/tap.sh" table "$out/$hv-$vendor.log"
+echo "log: ${olog#"$KVMX_ROOT"/}"
+"$KVMX_SCRIPTS/tap.sh" table "$olog"
 for t in "${not_built[@]}"; do
 	printf '%-40s %s\n' "$t" "not built (out/oracle/build.log)"
 done
-results=$("$KVMX_SCRIPTS/tap.sh" results "$out/$hv-$vendor.log" | grep -v '/rmmod$' || true)
+results=$("$KVMX_SCRIPTS/tap.sh" results "$olog" | grep -v '/rmmod$' || true)
 count() { echo "$results" | grep -c "^$1 " || true; }
 pass=$(count pass) fail=$(count fail) skip=$(count skip) tmo=$(count timeout)
 missing=$((${#names[@]} - pass - fail - skip - tmo))
