@@ -114,10 +114,52 @@ static void hw_resume(void)
 		hw_enable_this_cpu(NULL);
 }
 
+#ifdef KVMX_SYSCORE_HAS_DATA
+/* Newer kernels pass a context pointer and register a struct syscore. */
+static int hw_suspend_data(void *data)
+{
+	return hw_suspend();
+}
+
+static void hw_resume_data(void *data)
+{
+	hw_resume();
+}
+
+static const struct syscore_ops hw_syscore_ops = {
+	.suspend = hw_suspend_data,
+	.resume	 = hw_resume_data,
+};
+
+static struct syscore hw_syscore = {
+	.ops = &hw_syscore_ops,
+};
+
+static void hw_register_syscore(void)
+{
+	register_syscore(&hw_syscore);
+}
+
+static void hw_unregister_syscore(void)
+{
+	unregister_syscore(&hw_syscore);
+}
+#else
 static struct syscore_ops hw_syscore_ops = {
 	.suspend = hw_suspend,
 	.resume	 = hw_resume,
 };
+
+static void hw_register_syscore(void)
+{
+	register_syscore_ops(&hw_syscore_ops);
+}
+
+static void hw_unregister_syscore(void)
+{
+	unregister_syscore_ops(&hw_syscore_ops);
+}
+#endif
 
 /* VMX/SVM must be off before a reboot, or the firmware may hang. */
 static int hw_reboot(struct notifier_block *nb, unsigned long code, void *v)
@@ -140,7 +182,7 @@ int kvmx_hw_init(void)
 	if (r < 0)
 		return r;
 	hp_state = r;
-	register_syscore_ops(&hw_syscore_ops);
+	hw_register_syscore();
 	register_reboot_notifier(&hw_reboot_nb);
 	return 0;
 }
@@ -148,7 +190,7 @@ int kvmx_hw_init(void)
 void kvmx_hw_exit(void)
 {
 	unregister_reboot_notifier(&hw_reboot_nb);
-	unregister_syscore_ops(&hw_syscore_ops);
+	hw_unregister_syscore();
 	cpuhp_remove_state_nocalls(hp_state);
 	WARN_ON_ONCE(hw_users);
 }

@@ -6,7 +6,6 @@
 #ifndef KVMX_COMPAT_H
 #define KVMX_COMPAT_H
 
-
 #include <linux/kvm.h>
 
 /*
@@ -22,7 +21,7 @@
 
 /* eventfd_signal() lost its count argument in 6.8. */
 #include <linux/version.h>
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#if KERNEL_VERSION(6, 8, 0) <= LINUX_VERSION_CODE
 #define kvmx_eventfd_signal(ctx)	eventfd_signal(ctx)
 #else
 #define kvmx_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
