@@ -75,6 +75,8 @@ struct kvmx_x86_ops {
 
 	/* Encoding of the backend's TDP entries (NPT or EPT). */
 	const struct kvmx_tdp_format *tdp_format;
+	/* Highest address KVM_SET_TSS_ADDR accepts (the vendor kvm module's). */
+	u64 tss_addr_max;
 
 	struct kvmx_x86_vcpu *(*vcpu_alloc)(void);
 	int (*vcpu_create)(struct kvmx_x86_vcpu *xv);

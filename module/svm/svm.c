@@ -925,6 +925,7 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.hw_enable_cpu		= svm_hw_enable_cpu,
 	.hw_disable_cpu		= svm_hw_disable_cpu,
 	.tdp_format		= &npt_format,
+	.tss_addr_max		= U64_MAX,	/* kvm-amd only records it */
 	.vcpu_alloc		= svm_vcpu_alloc,
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_free		= svm_vcpu_free,

@@ -1328,6 +1328,7 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.hw_enable_cpu		= vmx_hw_enable_cpu,
 	.hw_disable_cpu		= vmx_hw_disable_cpu,
 	.tdp_format		= &ept_format,
+	.tss_addr_max		= 0xffffd000,	/* three pages below 4 GiB, as kvm-intel */
 	.vcpu_alloc		= vmx_vcpu_alloc,
 	.vcpu_create		= vmx_vcpu_create,
 	.vcpu_free		= vmx_vcpu_free,

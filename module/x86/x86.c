@@ -177,8 +177,7 @@ long kvmx_arch_vm_ioctl(struct kvmx_vm *vm, unsigned int ioctl,
 
 	switch (ioctl) {
 	case KVM_SET_TSS_ADDR:
-		/* The TSS takes three pages below 4 GiB. */
-		if (arg > 0xffffffffUL - 3 * PAGE_SIZE)
+		if (arg > kvmx_x86->tss_addr_max)
 			return -EINVAL;
 		xvm->tss_addr = arg;
 		return 0;
