@@ -359,12 +359,37 @@ bool kvmx_guest_has_tsc_adjust(struct kvmx_x86_vcpu *xv)
 	return e && (e->ebx & BIT32(1));
 }
 
+/*
+ * Bytes an XSAVE area needs for the features in @xfeatures: standard
+ * format (each component at its architectural offset), or compacted
+ * (components packed, 64-byte aligned where CPUID.0xD.i:ECX[1] says).
+ */
+static u32 xstate_size(u64 xfeatures, bool compacted)
+{
+	u32 size = 512 + 64, eax, ebx, ecx, edx;
+	int i;
+
+	for (i = 2; i < 64; i++) {
+		if (!(xfeatures & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+		if (!compacted) {
+			size = max(size, ebx + eax);
+			continue;
+		}
+		if (ecx & 2)
+			size = ALIGN(size, 64);
+		size += eax;
+	}
+	return size;
+}
+
 /* The guest executed CPUID: answer from the table userspace set. */
 void kvmx_cpuid(struct kvmx_x86_vcpu *xv, u32 *eax, u32 *ebx, u32 *ecx,
 		u32 *edx)
 {
 	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(xv, *eax, *ecx);
-	u32 fn = *eax;
+	u32 fn = *eax, index = *ecx;
 
 	if (e) {
 		*eax = e->eax;
@@ -377,6 +402,15 @@ void kvmx_cpuid(struct kvmx_x86_vcpu *xv, u32 *eax, u32 *ebx, u32 *ecx,
 			if (kvmx_x86->get_cr(xv, 4) & X86_CR4_OSXSAVE)
 				*ecx |= BIT32(27);
 		}
+		/*
+		 * CPUID.0xD.0:EBX and 0xD.1:EBX size the XSAVE area for the
+		 * features XCR0 enables now (SDM, "CPUID Leaf 0DH"); the guest
+		 * kernel sizes its signal frames from them.
+		 */
+		if (fn == 0xd && index == 0)
+			*ebx = xstate_size(xv->xcr0, false);
+		else if (fn == 0xd && index == 1 && (*eax & BIT32(1)))
+			*ebx = xstate_size(xv->xcr0, true);
 	} else {
 		*eax = *ebx = *ecx = *edx = 0;
 	}

@@ -160,14 +160,18 @@ int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv)
 	return 0;
 }
 
-/* Switch XCR0 to the guest's (before entry) or back to the host's. */
+/*
+ * Switch XCR0 to the guest's (before entry) or back to the host's.  Not
+ * conditional on the guest's CR4.OSXSAVE: CR4 writes do not exit, so the
+ * guest may turn it on or off while it runs, and deciding by its value
+ * at exit once left the host running on the guest's XCR0 (which broke
+ * the host's own signal frames).
+ */
 void kvmx_load_guest_xcr0(struct kvmx_x86_vcpu *xv, bool guest)
 {
-	if (!boot_cpu_has(X86_FEATURE_XSAVE) ||
-	    !(kvmx_x86->get_cr(xv, 4) & X86_CR4_OSXSAVE))
+	if (!boot_cpu_has(X86_FEATURE_XSAVE) || xv->xcr0 == kvmx_host_xcr0)
 		return;
-	if (xv->xcr0 != kvmx_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, guest ? xv->xcr0 : kvmx_host_xcr0);
+	xsetbv(XCR_XFEATURE_ENABLED_MASK, guest ? xv->xcr0 : kvmx_host_xcr0);
 }
 
 #define KVMX_DR6_FIXED_1	0xfffe0ff0ULL	/* reserved bits that read as one */
