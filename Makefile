@@ -35,7 +35,8 @@ check:
 # Boot the SVM machine, load kvmx.ko, boot Linux through the VMM on it.
 demo:
 	scripts/setup.sh
-	vmm/tests/linux_boot.sh svm --hv kvmx
+	$(MAKE) module KDIR=$$(ls -d /usr/src/linux-headers-6.1.*-amd64 | sort -V | tail -n1)
+	KVMX_MODULE=$(CURDIR)/kvmx.ko vmm/tests/linux_boot.sh svm --hv kvmx
 
 # make oracle HV=kvmx|ref VENDOR=svm|vmx [TESTS="a b"]
 oracle:

@@ -129,9 +129,6 @@ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
   ip link set kvmxtap0 up && ip addr add 10.0.2.1/24 dev kvmxtap0 ) &
 q0=\$(wc -c <\$F/top.qcow2)
 # The tiny-guest tests first, against the same hypervisor.
-# kvmx.ko cannot yet stop a guest that spins with interrupts off without
-# wedging the machine (Documentation/vmm.rst): skip that case there.
-[ "$hv" = kvmx ] && export KVMX_SKIP_SPIN=1
 KVMX_BIN=\$F/kvmx KVMX_GUESTS=\$F/guests \$F/run_test 2>&1 | sed 's/^/flat: /'
 t0=\$(cut -d' ' -f1 /proc/uptime)
 # The nested console goes to the machine's console as it comes, prefixed, with
