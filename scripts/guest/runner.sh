@@ -223,6 +223,12 @@ run_test() {
 	n=$((n + 1))
 	reason=
 	[ "$hv" = kvmx ] && reason=$(xfail_reason "$t")
+	# An expected failure that wedges the whole machine is not run.
+	case $reason in
+	hang:*)
+		echo "not ok $n $id # TODO expected failure, not run: $reason"
+		return 0 ;;
+	esac
 
 	if [ -n "$LOAD_ERROR" ]; then
 		rc=load
