@@ -164,7 +164,6 @@ struct kvmx_x86_ops {
  * @ran:         KVM_RUN entered the guest once (CPUID is frozen from then)
  * @apic:        the in-kernel local APIC (x86/lapic.c), NULL without an
  *               in-kernel irqchip; set at creation, freed with the vCPU
- * @stat_exits:  exits by cause, for the statistics interface
  * All fields are protected by vcpu->mutex.
  */
 struct kvmx_x86_vcpu {
@@ -211,7 +210,6 @@ struct kvmx_x86_vcpu {
 	bool nmi_injected;
 	bool triple_fault;
 	bool ran;
-	u64 stat_exits;
 	struct kvmx_lapic *apic;
 };
 

@@ -909,7 +909,6 @@ static int svm_run(struct kvmx_x86_vcpu *xv)
 	xv->regs[KVMX_RSP] = vmcb->save.rsp;
 	xv->rip = vmcb->save.rip;
 	xv->efer = vmcb->save.efer & ~EFER_SVME;
-	xv->stat_exits++;
 	kvmx_stat_exit(xv, KVMX_ISA_SVM, vmcb->control.exit_code,
 		       vmcb->control.exit_info_1, vmcb->control.exit_info_2,
 		       vmcb->control.exit_int_info, vmcb->control.exit_int_info >> 32);

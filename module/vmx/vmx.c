@@ -1308,7 +1308,6 @@ static int vmx_run(struct kvmx_x86_vcpu *xv)
 	local_irq_enable();
 	preempt_enable();
 
-	xv->stat_exits++;
 	kvmx_stat_exit(xv, KVMX_ISA_VMX, vmx->exit.reason, vmx->exit.qual,
 		       vmx->exit.idt_info, vmx->exit.intr_info, vmx->exit.intr_error);
 	if (fail)
