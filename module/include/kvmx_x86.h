@@ -155,6 +155,8 @@ struct kvmx_x86_ops {
  *               to MMIO, and the read data userspace supplied (@mmio_ready)
  * @emul:        emulator context (large, so kept here, not on the stack)
  * @emul_reads:  reads of an instruction re-run after an MMIO exit
+ * @emul_retry:  the emulator's page walk raced a guest page-table update:
+ *               the instruction is abandoned and re-entered, not faulted
  * @exception:   an exception queued for injection on the next entry
  * @interrupt:   an external interrupt queued by KVM_INTERRUPT (or cut
  *               short by an exit), delivered when the guest allows it
@@ -196,6 +198,7 @@ struct kvmx_x86_vcpu {
 	u8 mmio_data[8];
 	struct kvmx_emul_ctxt emul;
 	struct kvmx_emul_read_cache emul_reads;
+	bool emul_retry;
 	struct {
 		bool pending;
 		bool has_error;

@@ -125,32 +125,61 @@ static unsigned int fetch_insn(struct kvmx_x86_vcpu *xv, u8 *bytes,
 }
 
 /*
- * Translate a data access at linear address @la for an exit handler:
- * 0 with *@gpa set, or 1 after queueing the fault the guest must see.
+ * Translate @la for @access (KVMX_WALK_* flags) at the guest's privilege:
+ * 0 with *@gpa set; 1 with *@e set to the fault the guest must see (page
+ * tables outside guest memory read as not present, so they give #PF too);
+ * or -EAGAIN when the guest changed its tables under the walk, in which
+ * case the caller re-enters the guest and lets the instruction run again.
  */
-int kvmx_translate_data(struct kvmx_x86_vcpu *xv, u64 la, bool write, u64 *gpa)
+static int translate(struct kvmx_x86_vcpu *xv, u64 la, u32 access, u64 *gpa,
+		     struct kvmx_emul_exception *e)
 {
 	struct kvmx_walk_result res;
-	int r;
 
-	r = gva_to_gpa(xv, la, walk_access(xv, write ? KVMX_WALK_WRITE : 0),
-		       &res);
-	switch (r) {
+	switch (gva_to_gpa(xv, la, walk_access(xv, access), &res)) {
 	case KVMX_WALK_OK:
 		*gpa = res.gpa;
 		return 0;
 	case KVMX_WALK_PAGE_FAULT:
 	case KVMX_WALK_PTE_ERROR:
-		/* Page tables outside guest memory read as not present. */
-		kvmx_x86->set_cr(xv, 2, la);
-		kvmx_queue_exception(xv, X86_TRAP_PF, true, res.error_code);
-		return 1;
+		e->vector = X86_TRAP_PF;
+		e->error_code = res.error_code;
+		e->address = la;
+		break;
 	case KVMX_WALK_RETRY:
-		return 1;	/* the guest races its own tables: just re-enter */
+		return -EAGAIN;
 	default:
-		kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
-		return 1;
+		e->vector = X86_TRAP_GP;
+		e->error_code = 0;
+		break;
 	}
+	e->error_code_valid = true;
+	return 1;
+}
+
+/* Queue @e for the next entry; #PF also loads CR2 with the faulting address. */
+static void queue_fault(struct kvmx_x86_vcpu *xv,
+			const struct kvmx_emul_exception *e)
+{
+	if (e->vector == X86_TRAP_PF)
+		kvmx_x86->set_cr(xv, 2, e->address);
+	kvmx_queue_exception(xv, e->vector, e->error_code_valid,
+			     e->error_code);
+}
+
+/*
+ * Translate a data access at linear address @la for an exit handler:
+ * 0 with *@gpa set, or 1 when the guest must re-enter (with the fault it
+ * must see queued, if any).
+ */
+int kvmx_translate_data(struct kvmx_x86_vcpu *xv, u64 la, bool write, u64 *gpa)
+{
+	struct kvmx_emul_exception e;
+	int r = translate(xv, la, write ? KVMX_WALK_WRITE : 0, gpa, &e);
+
+	if (r == 1)
+		queue_fault(xv, &e);
+	return r ? 1 : 0;
 }
 
 /* Decode the instruction at CS:RIP; 0, or -errno as kvmx_insn_decode(). */
@@ -173,29 +202,23 @@ unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain)
 	return len > 0 ? len : plain;
 }
 
-/* Emulator callbacks: RAM through the memslots, the rest is MMIO. */
+/*
+ * Emulator callbacks: RAM through the memslots, the rest is MMIO.  A walk
+ * that raced the guest's own page-table update ends the emulation with
+ * nothing committed (@emul_retry) and the instruction runs again.
+ */
 static enum kvmx_emul_result emul_translate(struct kvmx_emul_ctxt *c, u64 la,
 					    u32 access, u64 *gpa)
 {
 	struct kvmx_x86_vcpu *xv = c->opaque;
-	struct kvmx_walk_result res;
-	int r = gva_to_gpa(xv, la, walk_access(xv, access), &res);
+	int r = translate(xv, la, access, gpa, &c->exception);
 
-	if (r == KVMX_WALK_OK) {
-		*gpa = res.gpa;
+	if (!r)
 		return KVMX_EMUL_DONE;
-	}
-	if (r == KVMX_WALK_PAGE_FAULT || r == KVMX_WALK_PTE_ERROR) {
-		c->exception.vector = X86_TRAP_PF;
-		c->exception.error_code_valid = true;
-		c->exception.error_code = res.error_code;
-		c->exception.address = la;
-	} else {
-		c->exception.vector = X86_TRAP_GP;
-		c->exception.error_code_valid = true;
-		c->exception.error_code = 0;
-	}
-	return KVMX_EMUL_FAULT;
+	if (r == 1)
+		return KVMX_EMUL_FAULT;
+	xv->emul_retry = true;
+	return KVMX_EMUL_EXIT;
 }
 
 static bool gpa_is_ram(struct kvmx_x86_vcpu *xv, u64 gpa, bool write)
@@ -276,25 +299,18 @@ static enum kvmx_emul_result emul_fetch(struct kvmx_emul_ctxt *c, u64 la,
 					void *buf, unsigned int bytes)
 {
 	struct kvmx_x86_vcpu *xv = c->opaque;
-	struct kvmx_walk_result res;
+	enum kvmx_emul_result r;
 	unsigned int done = 0;
-	int r;
+	u64 gpa;
 
 	while (done < bytes) {
 		unsigned int n = min_t(unsigned int, bytes - done,
 				       PAGE_SIZE - offset_in_page(la + done));
 
-		r = gva_to_gpa(xv, la + done, walk_access(xv, KVMX_WALK_FETCH),
-			       &res);
-		if (r == KVMX_WALK_PAGE_FAULT || r == KVMX_WALK_PTE_ERROR) {
-			c->exception.vector = X86_TRAP_PF;
-			c->exception.error_code_valid = true;
-			c->exception.error_code = res.error_code;
-			c->exception.address = la + done;
-			return KVMX_EMUL_FAULT;
-		}
-		if (r != KVMX_WALK_OK ||
-		    kvmx_read_guest(xv->vcpu->vm, res.gpa, buf + done, n))
+		r = emul_translate(c, la + done, KVMX_WALK_FETCH, &gpa);
+		if (r != KVMX_EMUL_DONE)
+			return r;
+		if (kvmx_read_guest(xv->vcpu->vm, gpa, buf + done, n))
 			return KVMX_EMUL_UNHANDLED;
 		done += n;
 	}
@@ -362,16 +378,17 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv)
 		}
 		return 1;
 	case KVMX_EMUL_EXIT:
+		if (xv->emul_retry) {
+			xv->emul_retry = false;
+			xv->mmio_ready = false;
+			return 1;
+		}
 		xv->pending_io = KVMX_IO_MMIO;
 		return 0;
 	case KVMX_EMUL_EXCEPTION:
 	case KVMX_EMUL_FAULT:
 		xv->mmio_ready = false;
-		if (c->exception.vector == X86_TRAP_PF)
-			kvmx_x86->set_cr(xv, 2, c->exception.address);
-		kvmx_queue_exception(xv, c->exception.vector,
-				     c->exception.error_code_valid,
-				     c->exception.error_code);
+		queue_fault(xv, &c->exception);
 		return 1;
 	default:
 		xv->mmio_ready = false;
