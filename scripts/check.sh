@@ -13,8 +13,12 @@
 #   checkpatch   --strict over module/ and uapi/ (scripts/checkpatch.sh)
 #   unit         make -C selftests unit
 #   selftests    make -C selftests
+#   vmm          make -C vmm test (VMM unit tests, tiny guests on /dev/kvm)
 #   machine-svm  QEMU SVM machine boots, runs and powers off cleanly
 #   svm results  one count per selftest x hypervisor, plus each rmmod
+#   linux-svm-ref, linux-svm-kvmx
+#                the VMM boots Debian's kernel in the SVM machine on
+#                Debian's kvm-amd and on kvmx.ko (vmm/tests/linux_boot.sh)
 #   machine-vmx  the same in the Bochs VMX machine
 #   vmx results
 #
@@ -175,6 +179,20 @@ machine_tests() {
 	summarize "$vendor" "$log" $(($# * (ntests + 1)))
 }
 
+# vmm_linux_boot VENDOR: vmm/kvmx boots Debian's kernel to a shell inside
+# the machine, with its disks, network and console (12 checks), first on
+# Debian's KVM, then on the kvmx.ko of build-6.1.  One count each.
+vmm_linux_boot() {
+	step "linux-$1-ref" "$KVMX_ROOT/vmm/tests/linux_boot.sh" "$1" --hv ref
+	if [ -n "$MODULE_OK" ]; then
+		step "linux-$1-kvmx" env KVMX_MODULE="$KVMX_CACHE/build-6.1/kvmx.ko" \
+			"$KVMX_ROOT/vmm/tests/linux_boot.sh" "$1" --hv kvmx
+	else
+		echo "linux-$1-kvmx ... FAIL (no 6.1 build of kvmx.ko)"
+		fail "linux-$1-kvmx"
+	fi
+}
+
 # summarize VENDOR LOG EXPECTED: count the TAP results of one machine.
 summarize() {
 	local vendor=$1 log=$2 expected=$3 plan seen
@@ -214,8 +232,10 @@ if step setup "$KVMX_SCRIPTS/setup.sh"; then
 	step checkpatch "$KVMX_SCRIPTS/checkpatch.sh"
 	step unit make -C "$KVMX_ROOT/selftests" unit
 	step selftests make -C "$KVMX_ROOT/selftests"
+	step vmm make -C "$KVMX_ROOT/vmm" test
 	for vendor in $MACHINES; do
 		machine_tests "$vendor"
+		[ "$vendor" = svm ] && vmm_linux_boot svm
 	done
 else
 	echo "check: setup failed; nothing else can run"

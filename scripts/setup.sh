@@ -20,7 +20,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential bc bison flex libelf-dev kmod xz-utils rsync perl
 	sparse libcap-dev libseccomp-dev
-	qemu-system-x86 busybox-static cpio lz4 file
+	qemu-system-x86 qemu-utils busybox-static cpio lz4 file
 	bochs bochsbios vgabios xorriso isolinux syslinux-common
 	linux-source-6.1
 	dpkg-dev git ca-certificates

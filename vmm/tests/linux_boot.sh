@@ -13,6 +13,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+cache=${KVMX_CACHE:-$root/.cache}
 vendor=${1:-svm}
 [ $# -gt 0 ] && shift
 hv=ref
@@ -43,24 +44,24 @@ cp "$work/src/vmm/kvmx" "$work/src/vmm/tests/run_test" "$work/"
 cp "$work"/src/vmm/tests/guests/*.bin "$work/guests/"
 
 abi=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: linux-image-\(6\.1[^ ]*\)$/\1/p' | head -1)
-kdir=$root/.cache/kernel/$abi
+kdir=$cache/kernel/$abi
 [ -f "$kdir/vmlinuz" ] || "$root/scripts/kernel.sh" "$abi" >/dev/null
 
 # The virtio modules of that kernel (scripts/kernel.sh keeps only KVM's).
 mods=$work/mods
 mkdir -p "$mods"
-if [ ! -f "$root/.cache/vmm-mods-$abi/tun.ko" ]; then
+if [ ! -f "$cache/vmm-mods-$abi/tun.ko" ]; then
 	(cd "$work" && apt-get download "linux-image-$abi" >/dev/null)
 	dpkg -x "$work"/linux-image-"$abi"_*.deb "$work/x"
-	mkdir -p "$root/.cache/vmm-mods-$abi"
+	mkdir -p "$cache/vmm-mods-$abi"
 	for m in virtio/virtio_ring virtio/virtio virtio/virtio_mmio block/virtio_blk \
 		 char/hw_random/virtio-rng net/virtio_net net/net_failover net/tun; do
-		cp "$work/x/lib/modules/$abi/kernel/drivers/$m.ko" "$root/.cache/vmm-mods-$abi/"
+		cp "$work/x/lib/modules/$abi/kernel/drivers/$m.ko" "$cache/vmm-mods-$abi/"
 	done
-	cp "$work/x/lib/modules/$abi/kernel/net/core/failover.ko" "$root/.cache/vmm-mods-$abi/"
+	cp "$work/x/lib/modules/$abi/kernel/net/core/failover.ko" "$cache/vmm-mods-$abi/"
 	rm -rf "$work/x" "$work"/*.deb
 fi
-cp "$root/.cache/vmm-mods-$abi"/*.ko "$mods/"
+cp "$cache/vmm-mods-$abi"/*.ko "$mods/"
 
 # The nested guest's initramfs.
 l2=$work/l2
@@ -149,7 +150,7 @@ echo "L1: disk after: \$(dd if=\$F/disk.img bs=512 skip=8 count=1 2>/dev/null | 
 RUN
 
 if [ "$hv" = kvmx ]; then
-	module_args=(--module "${KVMX_MODULE:-$root/.cache/build-6.1/kvmx.ko}")
+	module_args=(--module "${KVMX_MODULE:-$cache/build-6.1/kvmx.ko}")
 else
 	module_args=(--no-module)
 fi
