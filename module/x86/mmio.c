@@ -372,6 +372,8 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv)
 		memcpy(xv->regs, c->regs, sizeof(xv->regs));
 		xv->rip = c->rip;
 		kvmx_x86->set_rflags(xv, c->rflags);
+		/* The instruction completed: an STI or MOV SS shadow ends. */
+		kvmx_x86->set_interrupt_shadow(xv, 0);
 		if (xv->mmio_write) {
 			xv->vcpu->run->exit_reason = KVM_EXIT_MMIO;
 			return 0;
