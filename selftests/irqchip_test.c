@@ -183,6 +183,58 @@ asm(GUEST_SECTION
     "timer_end:\n"
     GUEST_SECTION_END);
 
+/*
+ * Flat protected mode, the STI shadow: SHADOW_ROUNDS times, with IF = 0,
+ * arm a one-shot APIC timer as a fallback (vector 0x42, 20 ms), send a
+ * fixed self-IPI (vector 0x41) so it waits in the IRR, then "sti; hlt".
+ * The interrupt must not be taken between STI and HLT (the STI shadow
+ * covers HLT) and must not be lost: it wakes the halted vCPU, so its
+ * handler sees the address after HLT as the return address.  The handler
+ * puts its vector in EBX and that address in ECX.  Guest failures:
+ * 1 = the IPI never came (the fallback timer woke HLT), 2 = it was taken
+ * inside the shadow, before HLT ran.
+ */
+#define SHADOW_ROUNDS		200
+#define SHADOW_IPI_VECTOR	0x41
+#define SHADOW_TIMER_VECTOR	0x42
+extern const uint8_t shadow_start[], shadow_end[], shadow_ipi_handler[],
+	shadow_timer_handler[];
+asm(GUEST_SECTION
+    ".code32\n"
+    "shadow_start:\n"
+    "	mov $0xff, %al\n"
+    "	out %al, $0x21\n"
+    "	out %al, $0xa1\n"
+    "	movl $0x1ff, 0xfee000f0\n"		/* SVR: APIC enabled */
+    "	movl $0xb, 0xfee003e0\n"		/* TDCR: divide by 1 */
+    "	movl $0x42, 0xfee00320\n"		/* LVTT: one-shot, 0x42 */
+    "	mov $" GUEST_XSTR(SHADOW_ROUNDS) ", %ebp\n"
+    "1:	cli\n"
+    "	xor %ebx, %ebx\n"
+    "	xor %ecx, %ecx\n"
+    "	movl $20000000, 0xfee00380\n"		/* TMICT: fallback wake-up */
+    "	movl $0x00044041, 0xfee00300\n"	/* self, fixed, vector 0x41 */
+    "	sti\n"
+    "	hlt\n"
+    "shadow_after_hlt:\n"
+    "	cli\n"
+    "	movl $0, 0xfee00380\n"			/* stop the fallback */
+    "	GUEST_CHECK_EQ %ebx, 0x41, 1\n"
+    "	GUEST_CHECK_EQ %ecx, GUEST_CODE_GPA+(shadow_after_hlt-shadow_start), 2\n"
+    "	dec %ebp\n"
+    "	jnz 1b\n"
+    "	GUEST_DONE\n"
+    "shadow_ipi_handler:\n"
+    "	mov (%esp), %ecx\n"
+    "	mov $0x41, %ebx\n"
+    "	movl $0, 0xfee000b0\n"
+    "	iret\n"
+    "shadow_timer_handler:\n"
+    "	movl $0, 0xfee000b0\n"
+    "	iret\n"
+    "shadow_end:\n"
+    GUEST_SECTION_END);
+
 /* Real mode: OUT 0x42 to IOEVENTFD_PORT (an ioeventfd), then SYNC 1. */
 #define IOEVENTFD_PORT		0x510
 extern const uint8_t ioev_start[], ioev_end[];
@@ -521,6 +573,27 @@ static void test_ioeventfd_pio(void)
 	vm_free(vm);
 }
 
+static void test_sti_hlt_shadow(void)
+{
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP), "no KVM_CAP_IRQCHIP");
+	vm = vm_with_irqchip();
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, shadow_start, shadow_end);
+	vm_set_idt_gate32(vm, SHADOW_IPI_VECTOR,
+			  GUEST_CODE_ADDR(shadow_ipi_handler, shadow_start));
+	vm_set_idt_gate32(vm, SHADOW_TIMER_VECTOR,
+			  GUEST_CODE_ADDR(shadow_timer_handler, shadow_start));
+	vcpu_setup_mode(vcpu, GUEST_MODE_PROT32, GUEST_CODE_GPA);
+	/* Every round stays in the kernel: the only exit is the final one. */
+	CHECK_EQ(vcpu_ucall(vcpu, &uc), UCALL_DONE);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static void ignore_signal(int sig)
 {
 }
@@ -580,6 +653,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_ioapic_irq_to_guest),
 	TEST_CASE(test_pit_ticks),
 	TEST_CASE(test_lapic_timer_periodic),
+	TEST_CASE(test_sti_hlt_shadow),
 	TEST_CASE(test_irqfd_to_guest),
 	TEST_CASE(test_msi_route_to_guest),
 	TEST_CASE(test_ioeventfd_pio),
