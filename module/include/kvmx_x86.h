@@ -13,6 +13,7 @@
 #include "kvmx_host.h"
 #include "kvmx_emulate.h"
 #include "kvmx_tdp.h"
+#include "kvmx_shadow.h"
 
 /* GPR indices (enum kvmx_gpr, KVMX_RAX...) come from kvmx_emulate.h. */
 
@@ -77,6 +78,8 @@ struct kvmx_x86_ops {
 	const struct kvmx_tdp_format *tdp_format;
 	/* Highest address KVM_SET_TSS_ADDR accepts (the vendor kvm module's). */
 	u64 tss_addr_max;
+	/* The backend can run VMs with shadow paging (kvmx_shadow.h). */
+	bool shadow_paging;
 
 	struct kvmx_x86_vcpu *(*vcpu_alloc)(void);
 	int (*vcpu_create)(struct kvmx_x86_vcpu *xv);
@@ -166,6 +169,8 @@ struct kvmx_x86_ops {
  * @ran:         KVM_RUN entered the guest once (CPUID is frozen from then)
  * @apic:        the in-kernel local APIC (x86/lapic.c), NULL without an
  *               in-kernel irqchip; set at creation, freed with the vCPU
+ * @shadow:      shadow-paging context (mmu/shadow.c), NULL when the VM
+ *               uses TDP; set at creation, freed with the vCPU
  * All fields are protected by vcpu->mutex.
  */
 struct kvmx_x86_vcpu {
@@ -214,13 +219,16 @@ struct kvmx_x86_vcpu {
 	bool triple_fault;
 	bool ran;
 	struct kvmx_lapic *apic;
+	struct kvmx_shadow_vcpu *shadow;
 };
 
 /**
  * struct kvmx_x86_vm - vendor-neutral x86 VM state
  * @tss_addr:          from KVM_SET_TSS_ADDR (recorded; VMX real mode uses it)
  * @identity_map_addr: from KVM_SET_IDENTITY_MAP_ADDR (@identity_map_set)
- * @tdp:               the guest-physical tables (NPT or EPT)
+ * @tdp:               the guest-physical tables (NPT or EPT); its lock is
+ *                     the mmu lock for shadow paging too
+ * @shadow:            shadow-paging state (mmu/shadow.c)
  * @irqchip:           in-kernel interrupt controllers and eventfds
  *                     (x86/irqchip.c), allocated with the VM
  */
@@ -229,6 +237,7 @@ struct kvmx_x86_vm {
 	u64 identity_map_addr;
 	bool identity_map_set;
 	struct kvmx_tdp tdp;
+	struct kvmx_shadow_vm shadow;
 	struct kvmx_irqchip *irqchip;
 };
 
@@ -268,6 +277,7 @@ long kvmx_get_msr_feature(struct kvm_msrs __user *u);
 
 /* x86/regs.c */
 void kvmx_vcpu_reset(struct kvmx_x86_vcpu *xv);
+bool kvmx_cr4_valid(u64 cr4);
 bool kvmx_apic_base_valid(struct kvmx_x86_vcpu *xv, u64 data, bool host);
 long kvmx_regs_ioctl(struct kvmx_x86_vcpu *xv, unsigned int ioctl,
 		     void __user *argp);

@@ -162,7 +162,7 @@ static long get_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)
 }
 
 /* CR4 bits a guest may set: those whose feature the host has. */
-static bool cr4_valid(u64 cr4)
+bool kvmx_cr4_valid(u64 cr4)
 {
 	u64 reserved = ~(u64)(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD |
 			      X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
@@ -207,7 +207,7 @@ static bool sregs_valid(const struct kvm_sregs *s)
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
 	}
-	return cr4_valid(s->cr4);
+	return kvmx_cr4_valid(s->cr4);
 }
 
 static long set_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)

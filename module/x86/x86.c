@@ -39,6 +39,9 @@ int kvmx_arch_init(void)
 		if (r)
 			return r;	/* this vendor, but unusable: said why */
 		kvmx_x86 = backends[i];
+		r = kvmx_shadow_check_backend();
+		if (r)
+			return r;
 		r = kvmx_x86->hardware_setup();
 		if (r)
 			return r;
@@ -117,6 +120,7 @@ int kvmx_arch_vm_init(struct kvmx_vm *vm)
 		return r;
 	}
 	vm->arch = xvm;
+	kvmx_shadow_vm_init(vm);
 	r = kvmx_irqchip_vm_init(vm);
 	if (r) {
 		kvmx_tdp_destroy(&xvm->tdp);
@@ -137,6 +141,8 @@ void kvmx_arch_memslot_removed(struct kvmx_vm *vm,
 			       const struct kvmx_memslot *old)
 {
 	kvmx_tdp_zap(&to_x86_vm(vm)->tdp, old->base_gfn, old->npages);
+	if (to_x86_vm(vm)->shadow.enabled)
+		kvmx_shadow_zap_all(vm);
 }
 
 void kvmx_arch_mmu_invalidate_begin(struct kvmx_vm *vm)
@@ -152,6 +158,8 @@ void kvmx_arch_mmu_invalidate_end(struct kvmx_vm *vm)
 void kvmx_arch_unmap_gfn_range(struct kvmx_vm *vm, u64 gfn, u64 npages)
 {
 	kvmx_tdp_zap(&to_x86_vm(vm)->tdp, gfn, npages);
+	if (to_x86_vm(vm)->shadow.enabled)
+		kvmx_shadow_zap_all(vm);
 }
 
 void kvmx_arch_write_protect(struct kvmx_vm *vm, const struct kvmx_memslot *slot,
@@ -161,11 +169,15 @@ void kvmx_arch_write_protect(struct kvmx_vm *vm, const struct kvmx_memslot *slot
 	if (slot->npages - first < BITS_PER_LONG)
 		mask &= (1ULL << (slot->npages - first)) - 1;
 	kvmx_tdp_write_protect(&to_x86_vm(vm)->tdp, slot->base_gfn + first, mask);
+	if (to_x86_vm(vm)->shadow.enabled)
+		kvmx_shadow_write_protect(vm);
 }
 
 void kvmx_arch_flush_tlbs(struct kvmx_vm *vm)
 {
 	vm->stat.remote_tlb_flush++;
+	if (to_x86_vm(vm)->shadow.enabled)
+		kvmx_shadow_flush_pending(vm);
 	kvmx_tdp_flush(&to_x86_vm(vm)->tdp);
 }
 
@@ -213,9 +225,12 @@ int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
 		r = -ENOMEM;
 		goto err_free;
 	}
-	r = kvmx_x86->vcpu_create(xv);
+	r = kvmx_shadow_vcpu_init(xv);
 	if (r)
 		goto err_fpu;
+	r = kvmx_x86->vcpu_create(xv);
+	if (r)
+		goto err_shadow;
 	kvmx_vcpu_reset(xv);
 	r = kvmx_irqchip_vcpu_create(xv);
 	if (r)
@@ -224,6 +239,8 @@ int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
 
 err_vcpu:
 	kvmx_x86->vcpu_free(xv);
+err_shadow:
+	kvmx_shadow_vcpu_destroy(xv);
 err_fpu:
 	fpu_free_guest_fpstate(&xv->guest_fpu);
 err_free:
@@ -238,6 +255,7 @@ void kvmx_arch_vcpu_destroy(struct kvmx_vcpu *vcpu)
 
 	kvmx_irqchip_vcpu_destroy(xv);
 	kvmx_x86->vcpu_free(xv);
+	kvmx_shadow_vcpu_destroy(xv);
 	fpu_free_guest_fpstate(&xv->guest_fpu);
 	kvfree(xv->cpuid);
 	kfree(xv);

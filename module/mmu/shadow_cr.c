@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Control-register accesses under shadow paging.
+ *
+ * With shadow paging the hardware runs with its own CR0, CR3 and CR4
+ * (kvmx_shadow_load()), so the backend intercepts every guest read and
+ * write of them (and CLTS, LMSW, SMSW, which read or write CR0) and this
+ * file emulates the instruction: decoded at RIP, since SVM without decode
+ * assists does not say which register or operand was used.
+ */
+#include <asm/traps.h>
+
+#include "kvmx_shadow.h"
+#include "kvmx_x86.h"
+
+/* Intel SDM "MOV—Move to/from Control Registers"; 0, or 1 for #GP(0). */
+int kvmx_shadow_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
+{
+	u64 cr0 = kvmx_shadow_get_cr(xv, 0), cr4 = kvmx_shadow_get_cr(xv, 4);
+
+	switch (cr) {
+	case 0:
+		val |= X86_CR0_ET;
+		if ((val >> 32) ||
+		    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)) ||
+		    ((val & X86_CR0_PG) && !(val & X86_CR0_PE)))
+			return 1;
+		if ((val & X86_CR0_PG) && !(cr0 & X86_CR0_PG) &&
+		    (xv->efer & EFER_LME)) {
+			/* Long mode activates (APM "Enabling and Activating Long Mode"). */
+			if (!(cr4 & X86_CR4_PAE))
+				return 1;
+			xv->efer |= EFER_LMA;
+			kvmx_x86->set_efer(xv, xv->efer);
+		} else if (!(val & X86_CR0_PG) && (cr0 & X86_CR0_PG) &&
+			   (xv->efer & EFER_LMA)) {
+			xv->efer &= ~(u64)EFER_LMA;
+			kvmx_x86->set_efer(xv, xv->efer);
+		}
+		kvmx_x86->set_cr(xv, 0, val);
+		return 0;
+	case 3:
+		/* The PCID no-flush bit is not stored; kvmx flushes anyway. */
+		if ((cr4 & X86_CR4_PCIDE) && (xv->efer & EFER_LMA))
+			val &= ~BIT_ULL(63);
+		if ((xv->efer & EFER_LMA) &&
+		    (val >> boot_cpu_data.x86_phys_bits))
+			return 1;
+		kvmx_x86->set_cr(xv, 3, val);
+		return 0;
+	case 4:
+		if (!kvmx_cr4_valid(val))
+			return 1;
+		if ((xv->efer & EFER_LMA) && !(val & X86_CR4_PAE))
+			return 1;
+		kvmx_x86->set_cr(xv, 4, val);
+		return 0;
+	default:
+		kvmx_x86->set_cr(xv, cr, val);
+		return 0;
+	}
+}
+
+static bool in_long64(struct kvmx_x86_vcpu *xv)
+{
+	struct kvm_segment cs;
+
+	kvmx_x86->get_segment(xv, &cs, KVMX_SREG_CS);
+	return (xv->efer & EFER_LMA) && cs.l;
+}
+
+/* Emulate MOV to/from CRn, CLTS, LMSW and SMSW at RIP (exit contract). */
+int kvmx_shadow_cr_access(struct kvmx_x86_vcpu *xv)
+{
+	bool long64 = in_long64(xv);
+	struct kvmx_insn insn;
+	u64 val, cr0 = kvmx_x86->get_cr(xv, 0);
+	int cr, gpr, reg;
+
+	if (kvmx_decode_at_rip(xv, &insn) || insn.map != 1)
+		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
+	if (kvmx_x86->get_cpl(xv) > 0 && (cr0 & X86_CR0_PE) &&
+	    !(insn.opcode == 0x01 && ((insn.modrm >> 3) & 7) == 4)) {
+		kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
+		return 1;
+	}
+	reg = (insn.modrm >> 3) & 7;
+	gpr = (insn.modrm & 7) | ((insn.rex & 1) ? 8 : 0);
+
+	switch (insn.opcode) {
+	case 0x20:	/* MOV r, CRn */
+	case 0x22:	/* MOV CRn, r */
+		cr = reg | ((insn.rex & 4) ? 8 : 0);
+		/* AMD: LOCK MOV CR0 is CR8 ("AltMovCr8"). */
+		if (insn.lock && cr == 0)
+			cr = 8;
+		if (cr != 0 && cr != 2 && cr != 3 && cr != 4 && cr != 8) {
+			kvmx_queue_exception(xv, X86_TRAP_UD, false, 0);
+			return 1;
+		}
+		if (insn.opcode == 0x20) {
+			val = kvmx_x86->get_cr(xv, cr);
+			xv->regs[gpr] = long64 ? val : (u32)val;
+			break;
+		}
+		val = long64 ? xv->regs[gpr] : (u32)xv->regs[gpr];
+		if (kvmx_shadow_write_cr(xv, cr, val)) {
+			kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
+			return 1;
+		}
+		break;
+	case 0x06:	/* CLTS */
+		kvmx_x86->set_cr(xv, 0, cr0 & ~(u64)X86_CR0_TS);
+		break;
+	case 0x01:
+		/* Register forms only; memory forms are left to the TODO. */
+		if ((insn.modrm >> 6) != 3)
+			return kvmx_internal_error(xv,
+						   KVM_INTERNAL_ERROR_EMULATION);
+		if (reg == 4) {		/* SMSW r */
+			if (insn.op_bytes == 2)
+				xv->regs[gpr] = (xv->regs[gpr] & ~0xffffULL) |
+						(cr0 & 0xffff);
+			else
+				xv->regs[gpr] = insn.op_bytes == 8 ? cr0 : (u32)cr0;
+			break;
+		}
+		if (reg == 6) {		/* LMSW r16: PE can be set, not cleared */
+			val = (cr0 & ~0xeULL) | (xv->regs[gpr] & 0xf);
+			if (kvmx_shadow_write_cr(xv, 0, val)) {
+				kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
+				return 1;
+			}
+			break;
+		}
+		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
+	default:
+		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
+	}
+	return kvmx_x86->skip_insn(xv);
+}
