@@ -213,6 +213,9 @@ static struct kvmx_x86_vcpu *svm_vcpu_alloc(void)
 	return svm ? &svm->x86 : NULL;
 }
 
+/* Shadow paging: reads and writes of CR0, CR3 and CR4 (bit n: read CRn). */
+#define SVM_SHADOW_CR_INTERCEPTS	(0x19 | 0x19 << 16)
+
 /* Exceptions intercepted: #DB and #AC could otherwise loop in the CPU. */
 #define SVM_EXCEPTION_INTERCEPTS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC))
 
@@ -241,6 +244,16 @@ static void init_vmcb_control(struct kvmx_svm_vcpu *svm)
 	c->int_ctl = SVMX_INT_CTL_V_INTR_MASKING;
 	c->nested_ctl = SVMX_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = vm_tdp(svm->x86.vcpu->vm)->root_pa;
+	if (svm->x86.shadow) {
+		/*
+		 * Shadow paging (mmu/shadow.c): the CPU walks kvmx's tables,
+		 * so the guest's CR0/CR3/CR4, its #PFs and INVLPG go to kvmx.
+		 */
+		c->nested_ctl = 0;
+		c->intercept_cr = SVM_SHADOW_CR_INTERCEPTS;
+		c->intercept_exceptions |= BIT(X86_TRAP_PF);
+		c->intercept3 |= BIT(SVMX_INT_INVLPG);
+	}
 	/* Force a fresh ASID on the first run. */
 	svm->asid_gen = 0;
 }
@@ -384,6 +397,9 @@ static u64 svm_get_cr(struct kvmx_x86_vcpu *xv, int cr)
 {
 	struct vmcb *vmcb = to_svm(xv)->vmcb;
 
+	/* With shadow paging the VMCB holds what the hardware runs with. */
+	if (xv->shadow && (cr == 0 || cr == 3 || cr == 4))
+		return kvmx_shadow_get_cr(xv, cr);
 	switch (cr) {
 	case 0: return vmcb->save.cr0;
 	case 2: return vmcb->save.cr2;
@@ -398,6 +414,10 @@ static void svm_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 {
 	struct vmcb *vmcb = to_svm(xv)->vmcb;
 
+	if (xv->shadow && (cr == 0 || cr == 3 || cr == 4)) {
+		kvmx_shadow_set_cr(xv, cr, val);	/* loaded at entry */
+		return;
+	}
 	switch (cr) {
 	case 0:
 		vmcb->save.cr0 = val;
@@ -422,6 +442,8 @@ static void svm_set_efer(struct kvmx_x86_vcpu *xv, u64 efer)
 {
 	/* VMRUN requires EFER.SVME in the guest state; the guest never sees it. */
 	to_svm(xv)->vmcb->save.efer = efer | EFER_SVME;
+	if (xv->shadow)
+		kvmx_shadow_efer_changed(xv);	/* loaded at entry */
 }
 
 static u64 svm_get_rflags(struct kvmx_x86_vcpu *xv)
@@ -696,6 +718,32 @@ static int handle_npf(struct kvmx_svm_vcpu *svm)
 	return 1;	/* mapped, or retry after a host mm change */
 }
 
+/* Shadow paging only: the CR0/CR3/CR4 and INVLPG intercepts, #PF. */
+static int handle_cr(struct kvmx_svm_vcpu *svm)
+{
+	if (WARN_ON_ONCE(!svm->x86.shadow))
+		return kvmx_internal_error(&svm->x86, KVM_INTERNAL_ERROR_EMULATION);
+	return kvmx_shadow_cr_access(&svm->x86);
+}
+
+static int handle_invlpg(struct kvmx_svm_vcpu *svm)
+{
+	if (WARN_ON_ONCE(!svm->x86.shadow))
+		return kvmx_internal_error(&svm->x86, KVM_INTERNAL_ERROR_EMULATION);
+	return kvmx_shadow_invlpg(&svm->x86);
+}
+
+/* EXITINFO1 is the #PF error code, EXITINFO2 the faulting address. */
+static int handle_pf(struct kvmx_svm_vcpu *svm)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	if (WARN_ON_ONCE(!svm->x86.shadow))
+		return kvmx_internal_error(&svm->x86, KVM_INTERNAL_ERROR_EMULATION);
+	return kvmx_shadow_page_fault(&svm->x86, c->exit_info_2,
+				      c->exit_info_1);
+}
+
 static int handle_shutdown(struct kvmx_svm_vcpu *svm)
 {
 	/* The VMCB is undefined after a shutdown intercept: rebuild it. */
@@ -772,9 +820,12 @@ static int handle_nop(struct kvmx_svm_vcpu *svm)
  * 0 = kvm_run is filled for userspace, <0 = error for KVM_RUN.
  */
 static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
+	[SVMX_EXIT_READ_CR0 ... SVMX_EXIT_READ_CR0 + 15] = handle_cr,
+	[SVMX_EXIT_WRITE_CR0 ... SVMX_EXIT_WRITE_CR0 + 15] = handle_cr,
 	[SVMX_EXIT_READ_DR0 ... SVMX_EXIT_READ_DR0 + 7]	= handle_dr,
 	[SVMX_EXIT_WRITE_DR0 ... SVMX_EXIT_WRITE_DR0 + 7] = handle_dr,
 	[SVMX_EXIT_EXCP_BASE + X86_TRAP_DB]	= handle_reflect,
+	[SVMX_EXIT_EXCP_BASE + X86_TRAP_PF]	= handle_pf,
 	[SVMX_EXIT_EXCP_BASE + X86_TRAP_AC]	= handle_reflect,
 	[SVMX_EXIT_INTR]			= handle_intr,
 	[SVMX_EXIT_NMI]				= handle_intr,
@@ -785,6 +836,7 @@ static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
 	[SVMX_EXIT_CPUID]			= handle_cpuid,
 	[SVMX_EXIT_INVD]			= handle_nop,
 	[SVMX_EXIT_HLT]				= handle_hlt,
+	[SVMX_EXIT_INVLPG]			= handle_invlpg,
 	[SVMX_EXIT_INVLPGA]			= handle_ud,
 	[SVMX_EXIT_IOIO]			= handle_ioio,
 	[SVMX_EXIT_MSR]				= handle_msr,
@@ -851,10 +903,33 @@ static void svm_pick_asid(struct kvmx_svm_vcpu *svm, struct svm_cpu *sc,
 		svm->tlb_gen = tlb_gen;
 		c->tlb_ctl = SVMX_TLB_FLUSH_ASID;
 	}
+	if (svm->shadow_flush) {
+		svm->shadow_flush = false;
+		if (c->tlb_ctl == SVMX_TLB_FLUSH_NOTHING)
+			c->tlb_ctl = SVMX_TLB_FLUSH_ASID;
+	}
 	if (sc->flush_all) {
 		sc->flush_all = false;
 		c->tlb_ctl = SVMX_TLB_FLUSH_ALL;
 	}
+}
+
+/* Shadow paging: the registers the CPU runs with (mmu/shadow.c). */
+static int svm_load_shadow(struct kvmx_svm_vcpu *svm)
+{
+	struct vmcb *vmcb = svm->vmcb;
+	struct kvmx_shadow_hw hw;
+	int r;
+
+	r = kvmx_shadow_load(&svm->x86, &hw);
+	if (r)
+		return r;
+	vmcb->save.cr0 = hw.cr0;
+	vmcb->save.cr3 = hw.cr3;
+	vmcb->save.cr4 = hw.cr4;
+	vmcb->save.efer = hw.efer | EFER_SVME;
+	svm->shadow_flush |= hw.flush;
+	return 0;
 }
 
 static int svm_run(struct kvmx_x86_vcpu *xv)
@@ -873,6 +948,12 @@ static int svm_run(struct kvmx_x86_vcpu *xv)
 	vmcb->save.rsp = xv->regs[KVMX_RSP];
 	vmcb->save.rip = xv->rip;
 	vmcb->control.tsc_offset = xv->tsc_offset;
+	if (xv->shadow) {
+		int r = svm_load_shadow(svm);
+
+		if (r)
+			return r;
+	}
 
 	preempt_disable();
 	local_irq_disable();
@@ -908,7 +989,9 @@ static int svm_run(struct kvmx_x86_vcpu *xv)
 	xv->regs[KVMX_RAX] = vmcb->save.rax;
 	xv->regs[KVMX_RSP] = vmcb->save.rsp;
 	xv->rip = vmcb->save.rip;
-	xv->efer = vmcb->save.efer & ~EFER_SVME;
+	/* EFER.LMA follows CR0.PG in hardware; shadow paging tracks it itself. */
+	if (!xv->shadow)
+		xv->efer = vmcb->save.efer & ~EFER_SVME;
 	kvmx_stat_exit(xv, KVMX_ISA_SVM, vmcb->control.exit_code,
 		       vmcb->control.exit_info_1, vmcb->control.exit_info_2,
 		       vmcb->control.exit_int_info, vmcb->control.exit_int_info >> 32);
@@ -925,6 +1008,7 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.hw_disable_cpu		= svm_hw_disable_cpu,
 	.tdp_format		= &npt_format,
 	.tss_addr_max		= U64_MAX,	/* kvm-amd only records it */
+	.shadow_paging		= true,
 	.vcpu_alloc		= svm_vcpu_alloc,
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_free		= svm_vcpu_free,

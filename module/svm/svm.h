@@ -22,6 +22,7 @@ enum {
 	SVMX_INT_IRET		= 20,
 	SVMX_INT_INVD		= 22,
 	SVMX_INT_HLT		= 24,
+	SVMX_INT_INVLPG		= 25,
 	SVMX_INT_INVLPGA	= 26,
 	SVMX_INT_IOIO_PROT	= 27,
 	SVMX_INT_MSR_PROT	= 28,
@@ -47,6 +48,8 @@ enum {
 
 /* Exit codes (APM vol. 2, "SVM Intercept Exit Codes"). */
 enum {
+	SVMX_EXIT_READ_CR0	= 0x000,
+	SVMX_EXIT_WRITE_CR0	= 0x010,
 	SVMX_EXIT_READ_DR0	= 0x020,
 	SVMX_EXIT_WRITE_DR0	= 0x030,
 	SVMX_EXIT_EXCP_BASE	= 0x040,
@@ -59,6 +62,7 @@ enum {
 	SVMX_EXIT_IRET		= 0x074,
 	SVMX_EXIT_INVD		= 0x076,
 	SVMX_EXIT_HLT		= 0x078,
+	SVMX_EXIT_INVLPG	= 0x079,
 	SVMX_EXIT_INVLPGA	= 0x07a,
 	SVMX_EXIT_IOIO		= 0x07b,
 	SVMX_EXIT_MSR		= 0x07c,
@@ -248,6 +252,7 @@ static_assert(sizeof(struct vmcb) == PAGE_SIZE);
  * @asid_gen:       per-CPU ASID generation @asid was taken from
  * @asid_cpu:       CPU @asid belongs to
  * @tlb_gen:        the VM's TLB generation this vCPU last flushed for
+ * @shadow_flush:   shadow paging asked for a flush of this vCPU's ASID
  * @nmi_masked:     an NMI handler runs (between NMI delivery and its IRET);
  *                  the CPU keeps this internally, so kvmx tracks it by
  *                  intercepting IRET
@@ -262,6 +267,7 @@ struct kvmx_svm_vcpu {
 	u64 asid_gen;
 	int asid_cpu;
 	u64 tlb_gen;
+	bool shadow_flush;
 	bool nmi_masked;
 };
 
