@@ -226,10 +226,57 @@ static bool match_dest(struct kvmx_lapic *apic, const struct kvmx_apic_irq *irq,
 	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);
 }
 
+/* Is @apic a destination of @irq sent by @src (shorthand or address)? */
+static bool is_destination(struct kvmx_lapic *apic, struct kvmx_lapic *src,
+			   const struct kvmx_apic_irq *irq, bool from_x2apic)
+{
+	switch (irq->shorthand) {
+	case APIC_DEST_SELF >> 18:
+		return apic == src;
+	case APIC_DEST_ALLINC >> 18:
+		return true;
+	case APIC_DEST_ALLBUT >> 18:
+		return apic != src;
+	default:
+		return match_dest(apic, irq, from_x2apic);
+	}
+}
+
+/*
+ * Lowest priority: of the destinations that are enabled, kvm (6.1, its
+ * default vector_hashing=Y) picks number (vector mod their count), in
+ * vCPU order, rather than arbitrating on the APICs' priorities; kvmx does
+ * the same.  NULL if there is none.
+ */
+static struct kvmx_lapic *lowest_priority_dest(struct kvmx_vm *vm, int n,
+					       struct kvmx_lapic *src,
+					       const struct kvmx_apic_irq *irq,
+					       bool from_x2apic)
+{
+	struct kvmx_lapic *apic;
+	int i, count = 0, pick;
+
+	for (i = 0; i < n; i++) {
+		apic = to_x86(vm->vcpus[i])->apic;
+		if (apic && hw_enabled(apic) && sw_enabled(apic) &&
+		    is_destination(apic, src, irq, from_x2apic))
+			count++;
+	}
+	if (!count)
+		return NULL;
+	pick = irq->vector % count;
+	for (i = 0; i < n; i++) {
+		apic = to_x86(vm->vcpus[i])->apic;
+		if (apic && hw_enabled(apic) && sw_enabled(apic) &&
+		    is_destination(apic, src, irq, from_x2apic) && !pick--)
+			return apic;
+	}
+	return NULL;
+}
+
 /*
  * chip->lock held: deliver an interrupt message from @src (an IPI) or from
  * the IOAPIC / an MSI (@src NULL).  Returns how many APICs accepted it.
- * TODO: lowest-priority arbitration; the first matching APIC takes it.
  */
 int kvmx_lapic_deliver(struct kvmx_vm *vm, struct kvmx_lapic *src,
 		       const struct kvmx_apic_irq *irq)
@@ -242,28 +289,14 @@ int kvmx_lapic_deliver(struct kvmx_vm *vm, struct kvmx_lapic *src,
 	n = smp_load_acquire(&vm->nr_vcpus);
 	if (kvmx_irqchip_get(vm)->dying)
 		return 0;
+	if (irq->delivery_mode == APIC_DM_LOWEST >> 8) {
+		apic = lowest_priority_dest(vm, n, src, irq, from_x2apic);
+		return apic ? accept_irq(apic, irq) : 0;
+	}
 	for (i = 0; i < n; i++) {
 		apic = to_x86(vm->vcpus[i])->apic;
-		if (!apic)
-			continue;
-		switch (irq->shorthand) {
-		case APIC_DEST_SELF >> 18:
-			if (apic != src)
-				continue;
-			break;
-		case APIC_DEST_ALLINC >> 18:
-			break;
-		case APIC_DEST_ALLBUT >> 18:
-			if (apic == src)
-				continue;
-			break;
-		default:
-			if (!match_dest(apic, irq, from_x2apic))
-				continue;
-		}
-		delivered += accept_irq(apic, irq);
-		if (delivered && irq->delivery_mode == APIC_DM_LOWEST >> 8)
-			break;
+		if (apic && is_destination(apic, src, irq, from_x2apic))
+			delivered += accept_irq(apic, irq);
 	}
 	return delivered;
 }
