@@ -236,9 +236,201 @@ static void test_init_sipi_and_ipi(void)
 	vm_free(vm);
 }
 
+/*
+ * Logical destinations and lowest-priority delivery, through MSIs
+ * (KVM_SIGNAL_MSI) to LP_VCPUS vCPUs.  Each vCPU, flat protected mode,
+ * software-enables its local APIC, loads DFR from EBX and LDR from ECX,
+ * SYNC 1; then with IF = 1 for a while it takes what is pending, SYNC 2.
+ * Vectors LP_VECTOR + k (k < 8) each have a stub that sets bit k of the
+ * dword at GUEST_DATA_GPA + 4 * (APIC ID), so the host sees who got what.
+ *
+ * kvm (6.1, vector_hashing=Y by default) gives a lowest-priority interrupt
+ * to destination number (vector mod number of destinations), counting the
+ * matching APICs in order; kvmx does the same.
+ */
+#define LP_VCPUS	4
+#define LP_VECTOR	0x50
+#define LP_STACK	0x400
+extern const uint8_t lp_start[], lp_end[], lp_stubs[];
+asm(GUEST_SECTION
+    ".code32\n"
+    "lp_start:\n"
+    "	movl $0x1ff, 0xfee000f0\n"		/* SVR: APIC enabled */
+    "	mov %ebx, 0xfee000e0\n"		/* DFR */
+    "	mov %ecx, 0xfee000d0\n"		/* LDR */
+    "	GUEST_SYNC 1\n"
+    "	sti\n"
+    "	mov $20000, %ecx\n"
+    "1:	pause\n"
+    "	loop 1b\n"
+    "	cli\n"
+    "	GUEST_SYNC 2\n"
+    "	GUEST_DONE\n"
+    "lp_common:\n"
+    "	push %eax\n"
+    "	push %ecx\n"
+    "	mov 8(%esp), %ecx\n"			/* k */
+    "	mov 0xfee00020, %eax\n"
+    "	shr $24, %eax\n"			/* APIC ID */
+    "	btsl %ecx, GUEST_DATA_GPA(,%eax,4)\n"
+    "	movl $0, 0xfee000b0\n"			/* EOI */
+    "	pop %ecx\n"
+    "	pop %eax\n"
+    "	add $4, %esp\n"
+    "	iret\n"
+    "	.balign 8\n"
+    "lp_stubs:\n"
+    "	.irp k, 0, 1, 2, 3, 4, 5, 6, 7\n"
+    "	push $\\k\n"
+    "	jmp lp_common\n"
+    "	.balign 8\n"
+    "	.endr\n"
+    "lp_end:\n"
+    GUEST_SECTION_END);
+
+#define MSI_ADDR_LOGICAL	(1u << 2)
+
+struct lp_vm {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu[LP_VCPUS];
+};
+
+/* A VM whose vCPU i has DFR @dfr and LDR ldr[i] << 24, all at SYNC 1. */
+static void lp_setup(struct lp_vm *v, uint32_t dfr, const uint8_t *ldr)
+{
+	struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_lapic_state lapic;
+	struct kvm_regs regs;
+	struct ucall uc;
+	uint32_t got;
+	int i, k;
+
+	v->vm = vm_create_default();
+	CHECK_IOCTL_OK(ioctl(v->vm->fd, KVM_CREATE_IRQCHIP, 0));
+	vm_load_code(v->vm, lp_start, lp_end);
+	for (k = 0; k < 8; k++)
+		vm_set_idt_gate32(v->vm, LP_VECTOR + k,
+				  GUEST_CODE_ADDR(lp_stubs, lp_start) + 8 * k);
+	for (i = 0; i < LP_VCPUS; i++) {
+		v->vcpu[i] = vcpu_create(v->vm, i);
+		vcpu_setup_mode(v->vcpu[i], GUEST_MODE_PROT32, GUEST_CODE_GPA);
+		vcpu_get_regs(v->vcpu[i], &regs);
+		regs.rsp = GUEST_STACK_TOP - i * LP_STACK;
+		regs.rbx = dfr;
+		regs.rcx = (uint32_t)ldr[i] << 24;
+		vcpu_set_regs(v->vcpu[i], &regs);
+		if (i)
+			CHECK_IOCTL_OK(ioctl(v->vcpu[i]->fd, KVM_SET_MP_STATE, &runnable));
+		vcpu_expect_sync(v->vcpu[i], 1, &uc);
+		CHECK_IOCTL_OK(ioctl(v->vcpu[i]->fd, KVM_GET_LAPIC, &lapic));
+		memcpy(&got, lapic.regs + 0xd0, 4);
+		CHECK_EQ(got, (uint32_t)ldr[i] << 24);
+		memcpy(&got, lapic.regs + 0xe0, 4);
+		CHECK_EQ(got >> 28, dfr >> 28);
+	}
+}
+
+/* KVM_SIGNAL_MSI: vector LP_VECTOR + k, @dm delivery mode; deliveries. */
+static int lp_msi(struct lp_vm *v, uint8_t dest, bool logical, uint32_t dm, int k)
+{
+	struct kvm_msi msi = {
+		.address_lo = 0xfee00000u | (uint32_t)dest << 12 |
+			      (logical ? MSI_ADDR_LOGICAL : 0),
+		.data = (LP_VECTOR + k) | dm << 8,
+	};
+
+	return CHECK_IOCTL_OK(ioctl(v->vm->fd, KVM_SIGNAL_MSI, &msi));
+}
+
+/* Let every vCPU take what is pending; want[i]: bits k it must have seen. */
+static void lp_check(struct lp_vm *v, const uint32_t *want)
+{
+	uint32_t *seen = vm_gpa_to_hva(v->vm, GUEST_DATA_GPA);
+	struct ucall uc;
+	int i;
+
+	for (i = 0; i < LP_VCPUS; i++) {
+		vcpu_expect_sync(v->vcpu[i], 2, &uc);
+		vcpu_expect_done(v->vcpu[i]);
+	}
+	for (i = 0; i < LP_VCPUS; i++)
+		CHECK(seen[i] == want[i], "APIC %d took vectors 0x%x + bits 0x%x, want 0x%x",
+		      i, LP_VECTOR, seen[i], want[i]);
+	for (i = 0; i < LP_VCPUS; i++)
+		vcpu_free(v->vcpu[i]);
+	vm_free(v->vm);
+}
+
+#define DM_FIXED	0
+#define DM_LOWEST	1
+
+static void test_logical_flat_and_lowest_priority(void)
+{
+	static const uint8_t ldr[LP_VCPUS] = { 0x01, 0x02, 0x04, 0x08 };
+	uint32_t want[LP_VCPUS] = { 0 };
+	struct lp_vm v;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP) && kvm_check_cap(KVM_CAP_SIGNAL_MSI),
+		"no KVM_CAP_IRQCHIP or KVM_CAP_SIGNAL_MSI");
+	lp_setup(&v, 0xffffffff, ldr);
+	/* Fixed, logical: every APIC whose LDR bit is in the destination. */
+	CHECK_EQ(lp_msi(&v, 0x05, true, DM_FIXED, 0), 2);
+	want[0] |= 1 << 0;
+	want[2] |= 1 << 0;
+	CHECK_EQ(lp_msi(&v, 0x0a, true, DM_FIXED, 1), 2);
+	want[1] |= 1 << 1;
+	want[3] |= 1 << 1;
+	/* Lowest priority among all four: vector mod 4 picks the APIC. */
+	CHECK_EQ(lp_msi(&v, 0x0f, true, DM_LOWEST, 2), 1);
+	want[(LP_VECTOR + 2) % 4] |= 1 << 2;
+	CHECK_EQ(lp_msi(&v, 0x0f, true, DM_LOWEST, 3), 1);
+	want[(LP_VECTOR + 3) % 4] |= 1 << 3;
+	CHECK_EQ(lp_msi(&v, 0x0f, true, DM_LOWEST, 5), 1);
+	want[(LP_VECTOR + 5) % 4] |= 1 << 5;
+	/* Among APICs 1 and 2: vector mod 2 picks the first or second. */
+	CHECK_EQ(lp_msi(&v, 0x06, true, DM_LOWEST, 4), 1);
+	want[1 + (LP_VECTOR + 4) % 2] |= 1 << 4;
+	CHECK_EQ(lp_msi(&v, 0x06, true, DM_LOWEST, 7), 1);
+	want[1 + (LP_VECTOR + 7) % 2] |= 1 << 7;
+	/* Physical destination 3. */
+	CHECK_EQ(lp_msi(&v, 3, false, DM_FIXED, 6), 1);
+	want[3] |= 1 << 6;
+	lp_check(&v, want);
+}
+
+static void test_logical_cluster(void)
+{
+	/* Cluster 1 holds APICs 0 and 1, cluster 2 APICs 2 and 3. */
+	static const uint8_t ldr[LP_VCPUS] = { 0x11, 0x12, 0x21, 0x22 };
+	uint32_t want[LP_VCPUS] = { 0 };
+	struct lp_vm v;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP) && kvm_check_cap(KVM_CAP_SIGNAL_MSI),
+		"no KVM_CAP_IRQCHIP or KVM_CAP_SIGNAL_MSI");
+	lp_setup(&v, 0x0fffffff, ldr);
+	/* Cluster 1, members 0 and 1. */
+	CHECK_EQ(lp_msi(&v, 0x13, true, DM_FIXED, 0), 2);
+	want[0] |= 1 << 0;
+	want[1] |= 1 << 0;
+	/* Cluster 2, member 1 only: APIC 3; not APIC 1 (cluster 1). */
+	CHECK_EQ(lp_msi(&v, 0x22, true, DM_FIXED, 1), 1);
+	want[3] |= 1 << 1;
+	/* Cluster 2, member 0: APIC 2, though APIC 0 has the same member bit. */
+	CHECK_EQ(lp_msi(&v, 0x21, true, DM_FIXED, 2), 1);
+	want[2] |= 1 << 2;
+	/* Lowest priority within cluster 2: vector mod 2. */
+	CHECK_EQ(lp_msi(&v, 0x23, true, DM_LOWEST, 3), 1);
+	want[2 + (LP_VECTOR + 3) % 2] |= 1 << 3;
+	CHECK_EQ(lp_msi(&v, 0x23, true, DM_LOWEST, 4), 1);
+	want[2 + (LP_VECTOR + 4) % 2] |= 1 << 4;
+	lp_check(&v, want);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_parallel_vcpus),
 	TEST_CASE(test_init_sipi_and_ipi),
+	TEST_CASE(test_logical_flat_and_lowest_priority),
+	TEST_CASE(test_logical_cluster),
 };
 
 int main(int argc, char **argv)
