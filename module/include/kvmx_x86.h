@@ -122,9 +122,13 @@ struct kvmx_x86_ops {
 	void (*enable_window)(struct kvmx_x86_vcpu *xv, bool irq, bool nmi);
 	u32 (*get_interrupt_shadow)(struct kvmx_x86_vcpu *xv);
 	void (*set_interrupt_shadow)(struct kvmx_x86_vcpu *xv, u32 shadow);
-	/* Optional: DR6 in vendor state (else kvmx_x86_vcpu.dr6). */
-	u64 (*get_dr6)(struct kvmx_x86_vcpu *xv);
-	void (*set_dr6)(struct kvmx_x86_vcpu *xv, u64 dr6);
+	/*
+	 * Intercept #BP while KVM_GUESTDBG_USE_SW_BP is set; also marks the
+	 * backend as one whose run op loads the effective debug state (see
+	 * module/x86/debug.c).  Optional: without it KVM_SET_GUEST_DEBUG is
+	 * not offered.
+	 */
+	void (*update_exception_intercepts)(struct kvmx_x86_vcpu *xv);
 	bool (*get_nmi_mask)(struct kvmx_x86_vcpu *xv);
 	void (*set_nmi_mask)(struct kvmx_x86_vcpu *xv, bool masked);
 };
@@ -142,10 +146,12 @@ struct kvmx_x86_ops {
  * @pat:         IA32_PAT
  * @tsc_offset:  guest TSC = host TSC + tsc_offset
  * @tsc_adjust:  IA32_TSC_ADJUST
- * @db, @dr7:    the guest's DR0-3 and DR7 as it wrote them; every DR
- *               access exits, so none of them reaches the hardware
- * @dr6:         DR6 for backends without a get_dr6 op (SVM keeps it in
- *               the VMCB, where the CPU updates it on #DB)
+ * @db, @dr6, @dr7: the guest's DR0-3, DR6 and DR7, emulated or, while
+ *               @dr_passthrough, in hardware (module/x86/debug.c)
+ * @dr_passthrough: the guest owns DR0-7 until the next exit (debug.c)
+ * @guest_debug: KVM_GUESTDBG_* flags from KVM_SET_GUEST_DEBUG (0: off)
+ * @guest_debug_dr: userspace's DR0-3 and DR7 ([7]; 4-6 unused), in force
+ *               instead of the guest's with KVM_GUESTDBG_USE_HW_BP
  * @xcr0:        guest XCR0
  * @misc_enable: IA32_MISC_ENABLE
  * @mtrr:        MTRR MSRs (def type, fixed, variable base/mask pairs)
@@ -187,6 +193,9 @@ struct kvmx_x86_vcpu {
 	u64 db[4];
 	u64 dr6;
 	u64 dr7;
+	bool dr_passthrough;
+	u32 guest_debug;
+	u64 guest_debug_dr[8];
 	u64 xcr0;
 	u64 misc_enable;
 	u64 mtrr_def_type;
@@ -290,11 +299,20 @@ int kvmx_handle_wrmsr(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_hypercall(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_xsetbv(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv);
+/* debug.c: debug registers, guest debugging, single-step traps */
 int kvmx_handle_dr_access(struct kvmx_x86_vcpu *xv, int dr, bool write);
-u64 kvmx_get_dr6(struct kvmx_x86_vcpu *xv);
-void kvmx_set_dr6(struct kvmx_x86_vcpu *xv, u64 dr6);
 long kvmx_get_debugregs(struct kvmx_x86_vcpu *xv, struct kvm_debugregs __user *u);
 long kvmx_set_debugregs(struct kvmx_x86_vcpu *xv, struct kvm_debugregs __user *u);
+long kvmx_set_guest_debug(struct kvmx_x86_vcpu *xv,
+			  struct kvm_guest_debug __user *u);
+u64 kvmx_dr7_for_entry(struct kvmx_x86_vcpu *xv);
+u64 kvmx_dr6_for_entry(struct kvmx_x86_vcpu *xv);
+void kvmx_load_guest_debug(struct kvmx_x86_vcpu *xv, bool enter);
+int kvmx_debug_exit(struct kvmx_x86_vcpu *xv, u8 vector, u64 dr6);
+int kvmx_handle_db(struct kvmx_x86_vcpu *xv, u64 dr6);
+int kvmx_skip_insn(struct kvmx_x86_vcpu *xv);
+u64 kvmx_get_rflags_user(struct kvmx_x86_vcpu *xv);
+void kvmx_set_rflags_user(struct kvmx_x86_vcpu *xv, u64 rflags);
 int kvmx_internal_error(struct kvmx_x86_vcpu *xv, u32 suberror);
 
 /* x86/irq.c */

@@ -216,6 +216,9 @@ static struct kvmx_x86_vcpu *svm_vcpu_alloc(void)
 /* Shadow paging: reads and writes of CR0, CR3 and CR4 (bit n: read CRn). */
 #define SVM_SHADOW_CR_INTERCEPTS	(0x19 | 0x19 << 16)
 
+/* Reads and writes of DR0-7. */
+#define SVM_DR_INTERCEPTS	0x00ff00ffU
+
 /* Exceptions intercepted: #DB and #AC could otherwise loop in the CPU. */
 #define SVM_EXCEPTION_INTERCEPTS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC))
 
@@ -224,8 +227,8 @@ static void init_vmcb_control(struct kvmx_svm_vcpu *svm)
 	struct vmcb_control *c = &svm->vmcb->control;
 
 	memset(c, 0, sizeof(*c));
-	/* Every DR0-7 read and write exits: DR0-3 are not switched. */
-	c->intercept_dr = 0x00ff00ff;
+	/* DR0-7 reads and writes exit until the guest may own them. */
+	c->intercept_dr = SVM_DR_INTERCEPTS;
 	c->intercept_exceptions = SVM_EXCEPTION_INTERCEPTS;
 	c->intercept3 = BIT(SVMX_INT_INTR) | BIT(SVMX_INT_NMI) |
 			BIT(SVMX_INT_SMI) | BIT(SVMX_INT_INIT) |
@@ -792,27 +795,49 @@ static int handle_iret(struct kvmx_svm_vcpu *svm)
 }
 
 /* Exit codes 0x20-0x2f read DRn, 0x30-0x3f write it. */
+/*
+ * Unless userspace debugs the guest, the guest's first DR access hands it
+ * the debug registers until the next exit (debug.c): the access runs
+ * again, in hardware, and so do the ones after it.
+ */
 static int handle_dr(struct kvmx_svm_vcpu *svm)
 {
 	u64 code = svm->vmcb->control.exit_code;
 
+	if (!svm->x86.guest_debug) {
+		svm->vmcb->control.intercept_dr = 0;
+		svm->x86.dr_passthrough = true;
+		return 1;
+	}
 	return kvmx_handle_dr_access(&svm->x86, code & 0xf,
 				     code >= SVMX_EXIT_WRITE_DR0);
 }
 
-static u64 svm_get_dr6(struct kvmx_x86_vcpu *xv)
+/* DR6 in the VMCB started from kvmx_dr6_for_entry() and holds this #DB. */
+static int handle_db(struct kvmx_svm_vcpu *svm)
 {
-	return to_svm(xv)->vmcb->save.dr6;
+	return kvmx_handle_db(&svm->x86, svm->vmcb->save.dr6);
 }
 
-static void svm_set_dr6(struct kvmx_x86_vcpu *xv, u64 dr6)
+/* Intercepted only while userspace plants software breakpoints. */
+static int handle_bp(struct kvmx_svm_vcpu *svm)
 {
-	to_svm(xv)->vmcb->save.dr6 = dr6;
+	return kvmx_debug_exit(&svm->x86, X86_TRAP_BP, svm->x86.dr6);
+}
+
+static void svm_update_exception_intercepts(struct kvmx_x86_vcpu *xv)
+{
+	struct vmcb_control *c = &to_svm(xv)->vmcb->control;
+
+	if (xv->guest_debug & KVM_GUESTDBG_USE_SW_BP)
+		c->intercept_exceptions |= BIT(X86_TRAP_BP);
+	else
+		c->intercept_exceptions &= ~BIT(X86_TRAP_BP);
 }
 
 static int handle_nop(struct kvmx_svm_vcpu *svm)
 {
-	return svm_skip_insn(&svm->x86);
+	return kvmx_skip_insn(&svm->x86);
 }
 
 /*
@@ -824,7 +849,8 @@ static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
 	[SVMX_EXIT_WRITE_CR0 ... SVMX_EXIT_WRITE_CR0 + 15] = handle_cr,
 	[SVMX_EXIT_READ_DR0 ... SVMX_EXIT_READ_DR0 + 7]	= handle_dr,
 	[SVMX_EXIT_WRITE_DR0 ... SVMX_EXIT_WRITE_DR0 + 7] = handle_dr,
-	[SVMX_EXIT_EXCP_BASE + X86_TRAP_DB]	= handle_reflect,
+	[SVMX_EXIT_EXCP_BASE + X86_TRAP_DB]	= handle_db,
+	[SVMX_EXIT_EXCP_BASE + X86_TRAP_BP]	= handle_bp,
 	[SVMX_EXIT_EXCP_BASE + X86_TRAP_PF]	= handle_pf,
 	[SVMX_EXIT_EXCP_BASE + X86_TRAP_AC]	= handle_reflect,
 	[SVMX_EXIT_INTR]			= handle_intr,
@@ -975,6 +1001,9 @@ static int svm_run(struct kvmx_x86_vcpu *xv)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	kvmx_load_guest_xcr0(xv, true);
+	vmcb->save.dr7 = kvmx_dr7_for_entry(xv);
+	vmcb->save.dr6 = kvmx_dr6_for_entry(xv);
+	kvmx_load_guest_debug(xv, true);
 	vmcb->control.clean = 0;
 
 	kvmx_trace_entry(xv);
@@ -982,6 +1011,12 @@ static int svm_run(struct kvmx_x86_vcpu *xv)
 	kvmx_svm_vmrun(svm->vmcb_pa, xv->regs, page_to_phys(sc->host_save));
 	asm volatile("stgi" ::: "memory");
 
+	if (xv->dr_passthrough) {
+		xv->dr6 = vmcb->save.dr6;
+		xv->dr7 = vmcb->save.dr7;
+		vmcb->control.intercept_dr = SVM_DR_INTERCEPTS;
+	}
+	kvmx_load_guest_debug(xv, false);
 	kvmx_load_guest_xcr0(xv, false);
 	local_irq_enable();
 	preempt_enable();
@@ -1032,8 +1067,7 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.enable_window		= svm_enable_window,
 	.get_interrupt_shadow	= svm_get_interrupt_shadow,
 	.set_interrupt_shadow	= svm_set_interrupt_shadow,
-	.get_dr6		= svm_get_dr6,
-	.set_dr6		= svm_set_dr6,
+	.update_exception_intercepts = svm_update_exception_intercepts,
 	.get_nmi_mask		= svm_get_nmi_mask,
 	.set_nmi_mask		= svm_set_nmi_mask,
 };

@@ -16,7 +16,7 @@
 /* Advance RIP past the instruction that caused the current exit. */
 static int skip_insn(struct kvmx_x86_vcpu *xv)
 {
-	return kvmx_x86->skip_insn(xv);
+	return kvmx_skip_insn(xv);
 }
 
 void kvmx_queue_exception(struct kvmx_x86_vcpu *xv, u8 vector,
@@ -174,93 +174,3 @@ void kvmx_load_guest_xcr0(struct kvmx_x86_vcpu *xv, bool guest)
 	xsetbv(XCR_XFEATURE_ENABLED_MASK, guest ? xv->xcr0 : kvmx_host_xcr0);
 }
 
-#define KVMX_DR6_FIXED_1	0xfffe0ff0ULL	/* reserved bits that read as one */
-#define KVMX_DR7_FIXED_1	0x400ULL
-
-/* DR6 lives in the vendor state where the CPU updates it, else here. */
-u64 kvmx_get_dr6(struct kvmx_x86_vcpu *xv)
-{
-	return kvmx_x86->get_dr6 ? kvmx_x86->get_dr6(xv) : xv->dr6;
-}
-
-void kvmx_set_dr6(struct kvmx_x86_vcpu *xv, u64 dr6)
-{
-	if (kvmx_x86->set_dr6)
-		kvmx_x86->set_dr6(xv, dr6);
-	else
-		xv->dr6 = dr6;
-}
-
-/*
- * MOV to or from a debug register (all of them exit).  The value lives in
- * kvmx_x86_vcpu (DR0-3, DR7) or the vendor state (DR6); guest breakpoints
- * are not armed in hardware.  TODO: load DR0-3/DR7 while the guest uses
- * them, so its hardware breakpoints fire.
- */
-int kvmx_handle_dr_access(struct kvmx_x86_vcpu *xv, int dr, bool write)
-{
-	struct kvmx_insn insn;
-	int gpr;
-	u64 val;
-
-	if (kvmx_decode_at_rip(xv, &insn) || insn.map != 1 ||
-	    (insn.opcode != 0x21 && insn.opcode != 0x23))
-		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
-	gpr = (insn.modrm & 7) | ((insn.rex & 1) << 3);
-	if (kvmx_x86->get_cpl(xv) != 0)
-		return inject_gp(xv);
-	/* DR4/DR5 alias DR6/DR7 unless CR4.DE makes them #UD. */
-	if (dr == 4 || dr == 5) {
-		if (kvmx_x86->get_cr(xv, 4) & X86_CR4_DE) {
-			kvmx_queue_exception(xv, X86_TRAP_UD, false, 0);
-			return 1;
-		}
-		dr += 2;
-	}
-	if (!write) {
-		if (dr < 4)
-			val = xv->db[dr];
-		else if (dr == 6)
-			val = kvmx_get_dr6(xv);
-		else
-			val = xv->dr7;
-		xv->regs[gpr] = val;
-		return skip_insn(xv);
-	}
-	val = xv->regs[gpr];
-	if (!((xv->efer & EFER_LMA) && (insn.op_bytes == 8 || insn.rex & 8)))
-		val = (u32)val;
-	if (dr >= 6 && (val >> 32))
-		return inject_gp(xv);
-	if (dr < 4)
-		xv->db[dr] = val;
-	else if (dr == 6)
-		kvmx_set_dr6(xv, val | KVMX_DR6_FIXED_1);
-	else
-		xv->dr7 = val | KVMX_DR7_FIXED_1;
-	return skip_insn(xv);
-}
-
-long kvmx_get_debugregs(struct kvmx_x86_vcpu *xv, struct kvm_debugregs __user *u)
-{
-	struct kvm_debugregs d = {};
-
-	memcpy(d.db, xv->db, sizeof(d.db));
-	d.dr6 = kvmx_get_dr6(xv);
-	d.dr7 = xv->dr7;
-	return copy_to_user(u, &d, sizeof(d)) ? -EFAULT : 0;
-}
-
-long kvmx_set_debugregs(struct kvmx_x86_vcpu *xv, struct kvm_debugregs __user *u)
-{
-	struct kvm_debugregs d;
-
-	if (copy_from_user(&d, u, sizeof(d)))
-		return -EFAULT;
-	if (d.flags || (d.dr6 >> 32) || (d.dr7 >> 32))
-		return -EINVAL;
-	memcpy(xv->db, d.db, sizeof(xv->db));
-	kvmx_set_dr6(xv, d.dr6);
-	xv->dr7 = d.dr7;
-	return 0;
-}

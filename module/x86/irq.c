@@ -34,6 +34,8 @@ void kvmx_inject_pending_event(struct kvmx_x86_vcpu *xv)
 {
 	const struct kvmx_x86_ops *ops = kvmx_x86;
 	bool want_irq_window = false, want_nmi_window = false;
+	/* A debugger stepping the guest may hold interrupts back. */
+	bool irq_blocked = xv->guest_debug & KVM_GUESTDBG_BLOCKIRQ;
 	int vector;
 
 	/*
@@ -58,7 +60,7 @@ void kvmx_inject_pending_event(struct kvmx_x86_vcpu *xv)
 		ops->inject_event(xv, KVMX_EVENT_NMI, X86_TRAP_NMI, false, 0);
 		xv->nmi_pending--;
 		ops->set_nmi_mask(xv, true);
-	} else if (kvmx_irqchip_in_kernel(xv->vcpu->vm) &&
+	} else if (kvmx_irqchip_in_kernel(xv->vcpu->vm) && !irq_blocked &&
 		   ops->interrupt_allowed(xv) &&
 		   kvmx_irqchip_pending_vector(xv) >= 0) {
 		vector = kvmx_irqchip_ack_vector(xv);
@@ -66,7 +68,7 @@ void kvmx_inject_pending_event(struct kvmx_x86_vcpu *xv)
 			ops->inject_event(xv, KVMX_EVENT_INTR, vector, false, 0);
 	}
 	want_nmi_window = xv->nmi_pending || xv->nmi_injected;
-	want_irq_window = irq_pending(xv);
+	want_irq_window = !irq_blocked && irq_pending(xv);
 
 	/* Userspace asked to hear when it may inject (no irqchip in kernel). */
 	if (xv->vcpu->run->request_interrupt_window &&

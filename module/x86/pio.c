@@ -106,7 +106,7 @@ static int string_io(struct kvmx_x86_vcpu *xv)
 	if (p->rep) {
 		count = xv->regs[KVMX_RCX] & addr_mask(p->addr_bytes);
 		if (!count)
-			return kvmx_x86->skip_insn(xv);
+			return kvmx_skip_insn(xv);
 	}
 	n = min_t(u64, count, PAGE_SIZE / p->size);
 	for (i = 0; i < n; i++) {
@@ -163,7 +163,7 @@ int kvmx_handle_io(struct kvmx_x86_vcpu *xv, const struct kvmx_pio *pio)
 	/* In-kernel devices (PIC, PIT, ioeventfd) complete without an exit. */
 	if (kvmx_irqchip_pio(xv, pio->port, pio->size, pio->in, &val)) {
 		if (!pio->in)
-			return kvmx_x86->skip_insn(xv);
+			return kvmx_skip_insn(xv);
 		memcpy(xv->vcpu->pio_data, &val, pio->size);
 		return kvmx_complete_pio_in(xv);
 	}
@@ -192,7 +192,7 @@ int kvmx_complete_pio_in(struct kvmx_x86_vcpu *xv)
 		xv->regs[KVMX_RAX] = (xv->regs[KVMX_RAX] & ~0xffffULL) | (u16)val;
 	else
 		xv->regs[KVMX_RAX] = (xv->regs[KVMX_RAX] & ~0xffULL) | (u8)val;
-	return kvmx_x86->skip_insn(xv);
+	return kvmx_skip_insn(xv);
 }
 
 /*
@@ -224,5 +224,5 @@ int kvmx_complete_pio_string(struct kvmx_x86_vcpu *xv)
 	}
 	if (p->rep && (xv->regs[KVMX_RCX] & mask))
 		return 1;	/* re-execute for the next batch */
-	return kvmx_x86->skip_insn(xv);
+	return kvmx_skip_insn(xv);
 }

@@ -67,7 +67,7 @@ void kvmx_vcpu_reset(struct kvmx_x86_vcpu *xv)
 	xv->pat = RESET_PAT;
 	memset(xv->db, 0, sizeof(xv->db));
 	xv->dr7 = 0x400;
-	kvmx_set_dr6(xv, 0xffff0ff0);
+	xv->dr6 = 0xffff0ff0;
 	xv->xcr0 = XFEATURE_MASK_FP;
 	xv->apic_base = APIC_DEFAULT_BASE | MSR_IA32_APICBASE_ENABLE |
 			(xv->vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
@@ -108,7 +108,7 @@ static long get_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs __user *u)
 		.r10 = xv->regs[KVMX_R10], .r11 = xv->regs[KVMX_R11],
 		.r12 = xv->regs[KVMX_R12], .r13 = xv->regs[KVMX_R13],
 		.r14 = xv->regs[KVMX_R14], .r15 = xv->regs[KVMX_R15],
-		.rip = xv->rip, .rflags = kvmx_x86->get_rflags(xv),
+		.rip = xv->rip, .rflags = kvmx_get_rflags_user(xv),
 	};
 
 	return copy_to_user(u, &r, sizeof(r)) ? -EFAULT : 0;
@@ -133,7 +133,7 @@ static long set_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs __user *u)
 		xv->pending_io = KVMX_IO_NONE;
 	xv->rip = r.rip;
 	/* Bit 1 of RFLAGS always reads as one. */
-	kvmx_x86->set_rflags(xv, r.rflags | X86_EFLAGS_FIXED);
+	kvmx_set_rflags_user(xv, r.rflags | X86_EFLAGS_FIXED);
 	return 0;
 }
 

@@ -83,6 +83,8 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_INTR_SHADOW:
 	case KVM_CAP_DEBUGREGS:
 		return 1;
+	case KVM_CAP_SET_GUEST_DEBUG:
+		return !!kvmx_x86->update_exception_intercepts;
 	default:
 		return kvmx_irqchip_check_extension(ext);
 	}
@@ -288,6 +290,8 @@ long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 		return kvmx_get_debugregs(xv, argp);
 	case KVM_SET_DEBUGREGS:
 		return kvmx_set_debugregs(xv, argp);
+	case KVM_SET_GUEST_DEBUG:
+		return kvmx_set_guest_debug(xv, argp);
 	case KVM_GET_VCPU_EVENTS:
 		return kvmx_get_vcpu_events(xv, argp);
 	case KVM_SET_VCPU_EVENTS:
