@@ -323,12 +323,74 @@ static void test_msr_feature_list(void)
 	close(kvm);
 }
 
+/*
+ * MSR_PLATFORM_INFO: stage 1 reads it (RSI, R15 = 13 after a #GP), stage 2
+ * reads it again after the host turned KVM_CAP_MSR_PLATFORM_INFO off.
+ */
+#define MSR_PLATFORM_INFO	0xce
+#define PLATFORM_INFO_VALUE	0xff00		/* a max turbo ratio */
+extern const uint8_t pi_start[], pi_end[], pi_gp_handler[];
+asm(GUEST_SECTION
+    ".code64\n"
+    "pi_start:\n"
+    "	xor %r15, %r15\n"
+    "	mov $0xce, %ecx\n"
+    "	rdmsr\n"
+    "	shl $32, %rdx\n"
+    "	or %rdx, %rax\n"
+    "	mov %rax, %rsi\n"
+    "	GUEST_SYNC 1\n"
+    "	xor %r15, %r15\n"
+    "	mov $0xce, %ecx\n"
+    "	rdmsr\n"
+    "	GUEST_SYNC 2\n"
+    "	GUEST_DONE\n"
+    "pi_gp_handler:\n"
+    "	add $8, %rsp\n"
+    "	mov $13, %r15d\n"
+    "	addq $2, (%rsp)\n"
+    "	iretq\n"
+    "pi_end:\n"
+    GUEST_SECTION_END);
+
+static void test_platform_info(void)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MSR_PLATFORM_INFO };
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct kvm_regs regs;
+	struct ucall uc;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_MSR_PLATFORM_INFO),
+		"no KVM_CAP_MSR_PLATFORM_INFO");
+	vm = vm_create_default();
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, pi_start, pi_end);
+	vm_set_idt_gate64(vm, X86_VEC_GP, GUEST_CODE_ADDR(pi_gp_handler, pi_start));
+	vcpu_setup_mode(vcpu, GUEST_MODE_LONG64, GUEST_CODE_GPA);
+	vcpu_set_msr(vcpu, MSR_PLATFORM_INFO, PLATFORM_INFO_VALUE);
+	CHECK_EQ(vcpu_get_msr(vcpu, MSR_PLATFORM_INFO), PLATFORM_INFO_VALUE);
+	/* Readable by default. */
+	vcpu_expect_sync(vcpu, 1, &uc);
+	vcpu_get_regs(vcpu, &regs);
+	CHECK_EQ(regs.r15, 0);
+	CHECK_EQ(regs.rsi, PLATFORM_INFO_VALUE);
+	cap.args[0] = 0;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	vcpu_expect_sync(vcpu, 2, &uc);
+	vcpu_get_regs(vcpu, &regs);
+	CHECK_EQ(regs.r15, 13);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_guest_msr_round_trip),
 	TEST_CASE(test_guest_msr_gp),
 	TEST_CASE(test_guest_tsc),
 	TEST_CASE(test_msr_index_list),
 	TEST_CASE(test_msr_feature_list),
+	TEST_CASE(test_platform_info),
 };
 
 int main(int argc, char **argv)

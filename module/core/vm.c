@@ -84,7 +84,7 @@ static long vm_enable_cap(struct kvmx_vm *vm, void __user *argp)
 		mutex_unlock(&vm->lock);
 		return r;
 	default:
-		return -EINVAL;
+		return kvmx_arch_vm_enable_cap(vm, &cap);
 	}
 }
 

@@ -28,6 +28,8 @@ int kvmx_arch_vm_init(struct kvmx_vm *vm);
 void kvmx_arch_vm_destroy(struct kvmx_vm *vm);
 long kvmx_arch_vm_ioctl(struct kvmx_vm *vm, unsigned int ioctl,
 			unsigned long arg);
+/* KVM_ENABLE_CAP on the VM fd for a capability the core does not know. */
+long kvmx_arch_vm_enable_cap(struct kvmx_vm *vm, const struct kvm_enable_cap *cap);
 /*
  * Called under slots_lock after a new memslot generation is published and
  * readers of the old one are gone: drop mappings of @old (may be NULL).

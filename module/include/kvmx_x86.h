@@ -154,6 +154,7 @@ struct kvmx_x86_ops {
  *               instead of the guest's with KVM_GUESTDBG_USE_HW_BP
  * @xcr0:        guest XCR0
  * @misc_enable: IA32_MISC_ENABLE
+ * @platform_info: MSR_PLATFORM_INFO as userspace set it (0 by default)
  * @mtrr:        MTRR MSRs (def type, fixed, variable base/mask pairs)
  * @mp_state:    KVM_MP_STATE_*
  * @guest_fpu:   guest FPU/XSAVE state, swapped in around guest entry
@@ -198,6 +199,7 @@ struct kvmx_x86_vcpu {
 	u64 guest_debug_dr[8];
 	u64 xcr0;
 	u64 misc_enable;
+	u64 platform_info;
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];
@@ -233,6 +235,8 @@ struct kvmx_x86_vcpu {
 
 /**
  * struct kvmx_x86_vm - vendor-neutral x86 VM state
+ * @platform_info_readable: KVM_CAP_MSR_PLATFORM_INFO (default on): the
+ *                     guest may read MSR_PLATFORM_INFO; read locklessly
  * @tss_addr:          from KVM_SET_TSS_ADDR (recorded; VMX real mode uses it)
  * @identity_map_addr: from KVM_SET_IDENTITY_MAP_ADDR (@identity_map_set)
  * @tdp:               the guest-physical tables (NPT or EPT); its lock is
@@ -242,6 +246,7 @@ struct kvmx_x86_vcpu {
  *                     (x86/irqchip.c), allocated with the VM
  */
 struct kvmx_x86_vm {
+	bool platform_info_readable;
 	u64 tss_addr;
 	u64 identity_map_addr;
 	bool identity_map_set;

@@ -24,12 +24,15 @@ static const u32 msrs_to_save[] = {
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_TSC, MSR_IA32_TSC_ADJUST, MSR_IA32_CR_PAT, MSR_IA32_MISC_ENABLE,
-	MSR_IA32_APICBASE, MSR_MTRRdefType,
+	MSR_IA32_APICBASE, MSR_MTRRdefType, MSR_PLATFORM_INFO,
 };
 
-/* Feature MSRs (KVM_GET_MSR_FEATURE_INDEX_LIST). */
+/*
+ * Feature MSRs (KVM_GET_MSR_FEATURE_INDEX_LIST): the microcode revision,
+ * and PERF_CAPABILITIES as 0 (no PMU is offered), as kvm-amd reports it.
+ */
 static const u32 feature_msrs[] = {
-	MSR_IA32_UCODE_REV,
+	MSR_IA32_UCODE_REV, MSR_IA32_PERF_CAPABILITIES,
 };
 
 long kvmx_get_msr_index_list(struct kvm_msr_list __user *u, bool features)
@@ -135,6 +138,12 @@ int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 	case MSR_IA32_UCODE_REV:
 		*data = 0x100000000ULL;
 		return 0;
+	case MSR_PLATFORM_INFO:
+		if (!host &&
+		    !READ_ONCE(to_x86_vm(xv->vcpu->vm)->platform_info_readable))
+			return 1;
+		*data = xv->platform_info;
+		return 0;
 	case MSR_MTRRcap:
 		*data = KVMX_MTRR_CAP;
 		return 0;
@@ -206,6 +215,12 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 		return 0;
 	case MSR_IA32_UCODE_REV:
 		return host ? 0 : 1;
+	case MSR_PLATFORM_INFO:
+		/* Read-only to the guest; no CPUID faulting to announce. */
+		if (!host || (data & MSR_PLATFORM_INFO_CPUID_FAULT))
+			return 1;
+		xv->platform_info = data;
+		return 0;
 	case MSR_MTRRdefType:
 		if ((data & ~MTRR_DEF_TYPE_VALID) || !mtrr_type_valid(data & 0xff))
 			return 1;
@@ -268,9 +283,12 @@ long kvmx_get_msr_feature(struct kvm_msrs __user *u)
 	for (i = 0; i < hdr.nmsrs; i++) {
 		if (copy_from_user(&e, &u->entries[i], sizeof(e)))
 			return -EFAULT;
-		if (e.index != MSR_IA32_UCODE_REV)
+		if (e.index == MSR_IA32_UCODE_REV)
+			e.data = 0x100000000ULL;
+		else if (e.index == MSR_IA32_PERF_CAPABILITIES)
+			e.data = 0;
+		else
 			break;
-		e.data = 0x100000000ULL;
 		if (copy_to_user(&u->entries[i], &e, sizeof(e)))
 			return -EFAULT;
 	}

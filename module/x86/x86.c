@@ -83,6 +83,8 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_INTR_SHADOW:
 	case KVM_CAP_DEBUGREGS:
 		return 1;
+	case KVM_CAP_MSR_PLATFORM_INFO:
+		return 1;
 	case KVM_CAP_SET_GUEST_DEBUG:
 		return !!kvmx_x86->update_exception_intercepts;
 	default:
@@ -108,6 +110,18 @@ long kvmx_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
 	}
 }
 
+long kvmx_arch_vm_enable_cap(struct kvmx_vm *vm, const struct kvm_enable_cap *cap)
+{
+	switch (cap->cap) {
+	case KVM_CAP_MSR_PLATFORM_INFO:
+		/* Whether the guest may read MSR_PLATFORM_INFO (else #GP). */
+		WRITE_ONCE(to_x86_vm(vm)->platform_info_readable, !!cap->args[0]);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 int kvmx_arch_vm_init(struct kvmx_vm *vm)
 {
 	struct kvmx_x86_vm *xvm;
@@ -121,6 +135,7 @@ int kvmx_arch_vm_init(struct kvmx_vm *vm)
 		kfree(xvm);
 		return r;
 	}
+	xvm->platform_info_readable = true;
 	vm->arch = xvm;
 	kvmx_shadow_vm_init(vm);
 	r = kvmx_irqchip_vm_init(vm);
