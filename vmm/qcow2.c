@@ -3,9 +3,10 @@
  * qcow2 images (QEMU's docs/interop/qcow2.txt): versions 2 and 3, reads
  * through L1/L2 tables with backing chains, and writes that allocate
  * clusters at the end of the file with refcount updates (16-bit refcounts,
- * the default).  Not supported for writing: internal snapshots (clusters
- * without the COPIED flag), growing the refcount table, other refcount
- * widths; such images open read-only (readonly or snapshot still work).
+ * the default), growing the refcount table when the file outgrows it.
+ * Not supported for writing: internal snapshots (clusters without the
+ * COPIED flag), other refcount widths; such images open read-only
+ * (readonly or snapshot still work).
  */
 #include <endian.h>
 #include <errno.h>
@@ -77,8 +78,10 @@ struct qcow2_disk {
 	bool writable;
 	uint64_t rt_offset;	/* refcount table */
 	uint64_t rt_entries;
+	bool growing;		/* the refcount table is being replaced */
 	uint64_t next_free;	/* first cluster-aligned offset past the file's end */
 	uint8_t *cluster_buf;	/* one cluster, for read-modify-write */
+	uint8_t *zero_buf;	/* one cluster of zeros, for new metadata */
 };
 
 static struct qcow2_disk *to_qcow2(struct disk *d)
@@ -157,39 +160,110 @@ static int write_be64(struct qcow2_disk *q, uint64_t off, uint64_t v)
 	return disk_pwrite(q->fd, &v, sizeof(v), off);
 }
 
-/* Set the refcount of the cluster at @host to 1, allocating its block. */
-static int qcow2_set_refcount(struct qcow2_disk *q, uint64_t host)
+static int qcow2_grow_refcount_table(struct qcow2_disk *q, uint64_t rt_index);
+
+/*
+ * Set the refcount of the cluster at @host to @value.  A missing refcount
+ * block is allocated at the end of the file (and counted itself, which may
+ * take another block); a table too short for @host is grown first.
+ */
+static int qcow2_set_refcount(struct qcow2_disk *q, uint64_t host, uint16_t value)
 {
 	uint64_t cluster_size = 1ULL << q->cluster_bits;
 	uint64_t per_block = cluster_size / 2;	/* 16-bit entries */
 	uint64_t index = host >> q->cluster_bits;
 	uint64_t rt_index = index / per_block, block;
-	uint16_t one = htobe16(1);
+	uint16_t be_value = htobe16(value);
 	int err;
 
-	if (rt_index >= q->rt_entries)
-		return -ENOSPC;	/* TODO: grow the refcount table */
+	if (rt_index >= q->rt_entries) {
+		err = qcow2_grow_refcount_table(q, rt_index);
+		if (err)
+			return err;
+	}
 	err = disk_pread(q->fd, &block, sizeof(block), q->rt_offset + rt_index * 8);
 	if (err)
 		return err;
 	block = be64toh(block) & QCOW2_OFFSET_MASK;
 	if (!block) {
-		/* A new refcount block right here; it must count itself. */
+		/* zero_buf: cluster_buf may hold the data being written. */
 		block = q->next_free;
-		if ((block >> q->cluster_bits) / per_block != rt_index)
-			return -ENOSPC;
 		q->next_free += cluster_size;
-		memset(q->cluster_buf, 0, cluster_size);
-		err = disk_pwrite(q->fd, q->cluster_buf, cluster_size, block);
-		if (!err)
-			err = disk_pwrite(q->fd, &one, 2,
-					  block + ((block >> q->cluster_bits) % per_block) * 2);
+		err = disk_pwrite(q->fd, q->zero_buf, cluster_size, block);
 		if (!err)
 			err = write_be64(q, q->rt_offset + rt_index * 8, block);
+		/* The block counts itself, in itself or in a block after it. */
+		if (!err)
+			err = qcow2_set_refcount(q, block, 1);
 		if (err)
 			return err;
 	}
-	return disk_pwrite(q->fd, &one, 2, block + (index % per_block) * 2);
+	return disk_pwrite(q->fd, &be_value, 2, block + (index % per_block) * 2);
+}
+
+/*
+ * Replace the refcount table by a larger copy at the end of the file, big
+ * enough for @rt_index and for everything the growth itself allocates (the
+ * new table and the refcount blocks that count it), so that it never
+ * recurses.  Order: the new table is written, then the header points at
+ * it, then its clusters are counted and the old table's released.
+ */
+static int qcow2_grow_refcount_table(struct qcow2_disk *q, uint64_t rt_index)
+{
+	uint64_t cluster_size = 1ULL << q->cluster_bits;
+	uint64_t per_block = cluster_size / 2;
+	uint64_t per_cluster = cluster_size / 8;	/* table entries */
+	uint64_t old_offset = q->rt_offset, old_entries = q->rt_entries;
+	uint64_t entries = MAX(old_entries * 2, rt_index + 1), clusters, end, offset, i;
+	struct {
+		uint64_t offset;
+		uint32_t clusters;
+	} __attribute__((packed)) hdr;
+	uint64_t *table;
+	int err;
+
+	if (q->growing)
+		return -EIO;	/* sized so that this cannot happen */
+	for (;;) {
+		entries = ALIGN_UP(entries, per_cluster);
+		clusters = entries / per_cluster;
+		/* The last cluster in use once the table and its blocks exist. */
+		end = (q->next_free >> q->cluster_bits) + clusters +
+		      clusters / per_block + 2;
+		if (end / per_block < entries && clusters <= UINT32_MAX)
+			break;
+		if (clusters > UINT32_MAX)
+			return -EFBIG;
+		entries *= 2;
+	}
+	table = calloc(entries, sizeof(*table));
+	if (!table)
+		return -ENOMEM;
+	err = disk_pread(q->fd, table, old_entries * 8, old_offset);
+	offset = q->next_free;
+	if (!err)
+		err = disk_pwrite(q->fd, table, entries * 8, offset);
+	free(table);
+	if (err)
+		return err;
+	q->next_free += clusters * cluster_size;
+	if (fdatasync(q->fd) < 0)
+		return -errno;
+	hdr.offset = htobe64(offset);
+	hdr.clusters = htobe32((uint32_t)clusters);
+	err = disk_pwrite(q->fd, &hdr, sizeof(hdr),
+			  offsetof(struct qcow2_header, refcount_table_offset));
+	if (err)
+		return err;
+	q->rt_offset = offset;
+	q->rt_entries = entries;
+	q->growing = true;
+	for (i = 0; !err && i < clusters; i++)
+		err = qcow2_set_refcount(q, offset + i * cluster_size, 1);
+	for (i = 0; !err && i < old_entries / per_cluster; i++)
+		err = qcow2_set_refcount(q, old_offset + i * cluster_size, 0);
+	q->growing = false;
+	return err;
 }
 
 /* A new zeroed cluster at the end of the file, counted; returns its offset. */
@@ -200,11 +274,9 @@ static int64_t qcow2_alloc_cluster(struct qcow2_disk *q)
 	int err;
 
 	q->next_free += cluster_size;
-	err = qcow2_set_refcount(q, host);
-	if (!err) {
-		memset(q->cluster_buf, 0, cluster_size);
-		err = disk_pwrite(q->fd, q->cluster_buf, cluster_size, host);
-	}
+	err = qcow2_set_refcount(q, host, 1);
+	if (!err)
+		err = disk_pwrite(q->fd, q->zero_buf, cluster_size, host);
 	return err ? err : (int64_t)host;
 }
 
@@ -269,7 +341,7 @@ static int qcow2_write_cluster(struct qcow2_disk *q, uint64_t off, const uint8_t
 	} else {
 		data = q->next_free;
 		q->next_free += cluster_size;
-		err = qcow2_set_refcount(q, data);
+		err = qcow2_set_refcount(q, data, 1);
 	}
 	if (!err)
 		err = disk_pwrite(q->fd, q->cluster_buf, cluster_size, data);
@@ -317,6 +389,7 @@ static void qcow2_close(struct disk *d)
 		close(q->fd);
 	free(q->l1);
 	free(q->cluster_buf);
+	free(q->zero_buf);
 	free(q);
 }
 
@@ -418,7 +491,8 @@ static int qcow2_prepare_write(struct qcow2_disk *q, const struct qcow2_header *
 	}
 	end = lseek(q->fd, 0, SEEK_END);
 	q->cluster_buf = malloc(cluster_size);
-	if (end < 0 || !q->cluster_buf)
+	q->zero_buf = calloc(1, cluster_size);
+	if (end < 0 || !q->cluster_buf || !q->zero_buf)
 		return vmm_error_errno(end < 0 ? errno : ENOMEM, "--disk %s", q->path);
 	q->next_free = ALIGN_UP((uint64_t)end, cluster_size);
 	q->rt_offset = h->refcount_table_offset;

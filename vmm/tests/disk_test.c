@@ -214,6 +214,73 @@ static void test_qcow2_write(void)
 	CHECK_EQ(sh(cmd), 0);	/* consistent, and QEMU reads what we wrote */
 }
 
+/*
+ * An image that outgrows its refcount table: with 512-byte clusters, the
+ * table qemu-img makes (one cluster, 64 blocks of 256 clusters) covers
+ * 8 MiB of file; 12 MiB of writes need it twice as large, at least.
+ */
+static void test_qcow2_refcount_table_growth(void)
+{
+	static uint8_t chunk[1 << 20];
+	char cmd[1024];
+	uint8_t buf[512], hdr[60];
+	struct disk *d;
+	size_t i, n;
+	int fd;
+
+	REQUIRE(!access("/usr/bin/qemu-img", X_OK) && !access("/usr/bin/qemu-io", X_OK),
+		"qemu-img/qemu-io not installed");
+	make_dir();
+	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img create -q -f qcow2"
+		 " -o compat=1.1,cluster_size=512 g.qcow2 32M", dir);
+	CHECK_EQ(sh(cmd), 0);
+	CHECK_EQ(disk_open(path("g.qcow2"), DISK_PROBE, false, false, &d), 0);
+	for (n = 0; n < 12; n++) {
+		for (i = 0; i < sizeof(chunk); i += 512)
+			memset(chunk + i, (int)((n * 7 + i / 512) & 0xff), 512);
+		CHECK_EQ(disk_write(d, n << 20, chunk, sizeof(chunk)), 0);
+	}
+	/* Written before the growth, read after it; and the one that grew it. */
+	CHECK_EQ(disk_read(d, 512 * 3, buf, 512), 0);
+	CHECK_EQ(buf[0], 3);
+	CHECK_EQ(disk_read(d, (11 << 20) + 512 * 5, buf, 512), 0);
+	CHECK_EQ(buf[0], (uint8_t)(77 + 5));
+	CHECK_EQ(disk_flush(d), 0);
+	disk_close(d);
+
+	/* The header names a larger table now. */
+	fd = open(path("g.qcow2"), O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(pread(fd, hdr, sizeof(hdr), 0), (ssize_t)sizeof(hdr));
+	close(fd);
+	CHECK(be32toh(*(uint32_t *)(hdr + 56)) > 1);	/* refcount_table_clusters */
+	/* qemu-img finds every refcount right (no leak, no error), QEMU reads it. */
+	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img check g.qcow2 >check.log 2>&1 &&"
+		 " qemu-io -c 'read -P 3 1536 512' -c 'read -P 82 11536896 512'"
+		 " -c 'read -P 0 12M 1M' g.qcow2 >qio.log 2>&1 &&"
+		 " ! grep -q -i fail qio.log && grep -c 'read ' qio.log | grep -qx 3", dir);
+	if (sh(cmd))
+		sh("cat /tmp/kvmx-disk-test.*/check.log /tmp/kvmx-disk-test.*/qio.log >&2");
+	CHECK_EQ(sh(cmd), 0);
+	/* Reopened: every sector reads back, writes go on. */
+	CHECK_EQ(disk_open(path("g.qcow2"), DISK_PROBE, false, false, &d), 0);
+	for (n = 0; n < 12; n++) {
+		CHECK_EQ(disk_read(d, n << 20, chunk, sizeof(chunk)), 0);
+		for (i = 0; i < sizeof(chunk); i += 512)
+			if (chunk[i] != (uint8_t)(n * 7 + i / 512) ||
+			    chunk[i + 511] != chunk[i])
+				break;
+		CHECK_EQ(i, sizeof(chunk));
+	}
+	memset(buf, 0xee, sizeof(buf));
+	CHECK_EQ(disk_write(d, 20 << 20, buf, 512), 0);
+	CHECK_EQ(disk_read(d, (5 << 20) + 512 * 9, buf, 512), 0);
+	CHECK_EQ(buf[0], (uint8_t)(35 + 9));
+	disk_close(d);
+	snprintf(cmd, sizeof(cmd), "cd %s && qemu-img check -q g.qcow2", dir);
+	CHECK_EQ(sh(cmd), 0);
+}
+
 static void test_qcow2_write_over_backing(void)
 {
 	char cmd[1024];
@@ -261,6 +328,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_qcow2_backing_chain),
 	TEST_CASE(test_qcow2_snapshot),
 	TEST_CASE(test_qcow2_write),
+	TEST_CASE(test_qcow2_refcount_table_growth),
 	TEST_CASE(test_qcow2_write_over_backing),
 };
 
