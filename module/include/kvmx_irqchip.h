@@ -13,6 +13,7 @@
 #ifndef KVMX_IRQCHIP_H
 #define KVMX_IRQCHIP_H
 
+#include <linux/bitmap.h>
 #include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/wait.h>
@@ -135,11 +136,24 @@ struct kvmx_route {
  * @routes:     the GSI routing table, @nr_routes entries (kvmalloc'd)
  * @pit:        NULL until KVM_CREATE_PIT2
  * @irqfds:     struct kvmx_irqfd list (@lock)
+ * @resamplers: struct kvmx_resampler list, one per GSI with resampling
+ *              irqfds (read under @lock; changed under @resampler_mutex
+ *              and @lock)
+ * @resampler_mutex: serialises resampling irqfd (de)assignment and the
+ *              resamplefd signalling of @resample_work
+ * @resample_work: signals the resamplefds of acknowledged resamplers
+ *              (eventfds are not signalled under @lock: their wait-queue
+ *              lock nests outside it)
  * @ioeventfds: struct kvmx_ioeventfd list (RCU readers, @ioeventfd_mutex)
  * @boot_cpu_id: KVM_SET_BOOT_CPU_ID (default 0)
+ * @user_level: GSI levels driven by KVM_IRQ_LINE, irqfds and the PIT (@lock)
+ * @resample_level: GSI levels held by resampling irqfds until the guest
+ *              acknowledges the interrupt (@lock); a line is the OR of both
+ * @vm:         the owning VM
  */
 struct kvmx_irqchip {
 	spinlock_t lock;	/* the controllers, see the top of this file */
+	struct kvmx_vm *vm;
 	bool created;
 	bool dying;
 	struct kvmx_pic pic[2];
@@ -149,9 +163,14 @@ struct kvmx_irqchip {
 	u32 nr_routes;
 	struct kvmx_pit *pit;
 	struct list_head irqfds;
+	struct list_head resamplers;
+	struct mutex resampler_mutex;	/* see above */
+	struct work_struct resample_work;
 	struct list_head ioeventfds;
 	struct mutex ioeventfd_mutex;	/* writers of @ioeventfds */
 	u32 boot_cpu_id;
+	DECLARE_BITMAP(user_level, KVMX_NR_GSIS);
+	DECLARE_BITMAP(resample_level, KVMX_NR_GSIS);
 };
 
 /**
@@ -240,8 +259,19 @@ long kvmx_pit_get_state(struct kvmx_vm *vm, void __user *u, bool v2);
 long kvmx_pit_set_state(struct kvmx_vm *vm, void __user *u, bool v2);
 bool kvmx_pit_pio(struct kvmx_vm *vm, u16 port, bool in, u32 *val);
 
-/* irqchip.c: raise or lower a GSI through the routing table (lock held). */
+/*
+ * irqchip.c, chip->lock held: raise or lower a GSI through the routing
+ * table, as the user source (KVM_IRQ_LINE, irqfds, the PIT) or as the
+ * resampling irqfds' source; the line follows the OR of the two.
+ */
 int kvmx_irqchip_set_gsi(struct kvmx_vm *vm, u32 gsi, int level);
+int kvmx_irqchip_set_gsi_resample(struct kvmx_vm *vm, u32 gsi, int level);
+/*
+ * chip->lock held: the guest acknowledged (EOI) the interrupt of input
+ * @pin of irqchip @chip_id (KVM_IRQCHIP_*): resampling irqfds on the GSIs
+ * routed there release their line and are signalled.
+ */
+void kvmx_irqchip_pin_acked(struct kvmx_irqchip *chip, u32 chip_id, u32 pin);
 int kvmx_irqchip_msi(struct kvmx_vm *vm, u32 addr_lo, u32 addr_hi, u32 data);
 
 /* eventfd.c */
@@ -250,5 +280,8 @@ long kvmx_ioeventfd_ioctl(struct kvmx_vm *vm, void __user *u);
 bool kvmx_ioeventfd_write(struct kvmx_vm *vm, bool pio, u64 addr,
 			  unsigned int len, const void *val);
 void kvmx_eventfd_destroy(struct kvmx_vm *vm);
+void kvmx_eventfd_init(struct kvmx_irqchip *chip);
+/* chip->lock held: GSI @gsi was acknowledged; release its resampler. */
+void kvmx_irqfd_resample_ack(struct kvmx_irqchip *chip, u32 gsi);
 
 #endif

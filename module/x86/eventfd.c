@@ -12,6 +12,15 @@
  * callback cannot run.  The eventfd context stays referenced meanwhile, so
  * a closed eventfd (EPOLLHUP) is simply left until deassign or VM teardown.
  *
+ * A resampling irqfd (KVM_IRQFD_FLAG_RESAMPLE) models a level-triggered
+ * line: a write asserts its GSI and leaves it asserted; when the guest
+ * acknowledges the interrupt (IOAPIC or PIC EOI) the line is released and
+ * the irqfd's resamplefd signalled, so that userspace checks its device
+ * and writes again if it still wants the interrupt.  The irqfds of one GSI
+ * share a struct kvmx_resampler.  The EOI arrives under chip->lock, which
+ * nests inside eventfd wait-queue locks, so it only marks the resampler
+ * and a work item signals the resamplefds.
+ *
  * ioeventfd: an RCU list, written under chip->ioeventfd_mutex, read on the
  * PIO/MMIO exit paths.
  */
@@ -26,10 +35,28 @@
 #include "kvmx_x86.h"
 
 /**
+ * struct kvmx_resampler - the resampling irqfds of one GSI
+ * @link:      in chip->resamplers
+ * @gsi:       the GSI
+ * @acked:     the guest acknowledged the interrupt since the last signal
+ *             (chip->lock)
+ * @irqfds:    struct kvmx_irqfd.resample_link (chip->resampler_mutex)
+ */
+struct kvmx_resampler {
+	struct list_head link;
+	u32 gsi;
+	bool acked;
+	struct list_head irqfds;
+};
+
+/**
  * struct kvmx_irqfd - one KVM_IRQFD assignment
  * @vm:        the VM it injects into
- * @gsi:       the GSI it pulses
+ * @gsi:       the GSI it pulses (or asserts, when resampling)
  * @eventfd:   the eventfd (referenced)
+ * @resampler: NULL, or the resampler it belongs to (set at assignment)
+ * @resamplefd: signalled when the guest acknowledges (referenced)
+ * @resample_link: in resampler->irqfds
  * @wait:      our entry on the eventfd's wait queue
  * @pt:        poll table used once, to find that queue
  * @link:      in chip->irqfds (chip->lock)
@@ -38,6 +65,9 @@ struct kvmx_irqfd {
 	struct kvmx_vm *vm;
 	u32 gsi;
 	struct eventfd_ctx *eventfd;
+	struct kvmx_resampler *resampler;
+	struct eventfd_ctx *resamplefd;
+	struct list_head resample_link;
 	wait_queue_entry_t wait;
 	poll_table pt;
 	struct list_head link;
@@ -69,9 +99,95 @@ static void irqfd_inject(struct kvmx_irqfd *irqfd)
 	unsigned long flags;
 
 	spin_lock_irqsave(&chip->lock, flags);
-	kvmx_irqchip_set_gsi(irqfd->vm, irqfd->gsi, 1);
-	kvmx_irqchip_set_gsi(irqfd->vm, irqfd->gsi, 0);
+	if (irqfd->resampler) {
+		kvmx_irqchip_set_gsi_resample(irqfd->vm, irqfd->gsi, 1);
+	} else {
+		kvmx_irqchip_set_gsi(irqfd->vm, irqfd->gsi, 1);
+		kvmx_irqchip_set_gsi(irqfd->vm, irqfd->gsi, 0);
+	}
 	spin_unlock_irqrestore(&chip->lock, flags);
+}
+
+void kvmx_irqfd_resample_ack(struct kvmx_irqchip *chip, u32 gsi)
+{
+	struct kvmx_resampler *r;
+
+	list_for_each_entry(r, &chip->resamplers, link) {
+		if (r->gsi != gsi)
+			continue;
+		kvmx_irqchip_set_gsi_resample(chip->vm, gsi, 0);
+		r->acked = true;
+		schedule_work(&chip->resample_work);
+	}
+}
+
+static void resample_work_fn(struct work_struct *work)
+{
+	struct kvmx_irqchip *chip = container_of(work, struct kvmx_irqchip,
+						 resample_work);
+	struct kvmx_resampler *r;
+	struct kvmx_irqfd *irqfd;
+	unsigned long flags;
+	bool acked;
+
+	mutex_lock(&chip->resampler_mutex);
+	list_for_each_entry(r, &chip->resamplers, link) {
+		spin_lock_irqsave(&chip->lock, flags);
+		acked = r->acked;
+		r->acked = false;
+		spin_unlock_irqrestore(&chip->lock, flags);
+		if (!acked)
+			continue;
+		list_for_each_entry(irqfd, &r->irqfds, resample_link)
+			kvmx_eventfd_signal(irqfd->resamplefd);
+	}
+	mutex_unlock(&chip->resampler_mutex);
+}
+
+/*
+ * chip->resampler_mutex held: join @irqfd to the resampler of its GSI,
+ * creating it if needed; it is published on chip->resamplers under the
+ * lock, as the EOI path reads that list.
+ */
+static int resampler_join(struct kvmx_irqchip *chip, struct kvmx_irqfd *irqfd)
+{
+	struct kvmx_resampler *r;
+	unsigned long flags;
+
+	list_for_each_entry(r, &chip->resamplers, link)
+		if (r->gsi == irqfd->gsi)
+			goto found;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->gsi = irqfd->gsi;
+	INIT_LIST_HEAD(&r->irqfds);
+	spin_lock_irqsave(&chip->lock, flags);
+	list_add_tail(&r->link, &chip->resamplers);
+	spin_unlock_irqrestore(&chip->lock, flags);
+found:
+	list_add_tail(&irqfd->resample_link, &r->irqfds);
+	irqfd->resampler = r;
+	return 0;
+}
+
+/*
+ * chip->resampler_mutex held, @irqfd off its eventfd's queue: leave the
+ * resampler; the last one out releases the line, as kvm does.
+ */
+static void resampler_leave(struct kvmx_irqchip *chip, struct kvmx_irqfd *irqfd)
+{
+	struct kvmx_resampler *r = irqfd->resampler;
+	unsigned long flags;
+
+	list_del(&irqfd->resample_link);
+	if (!list_empty(&r->irqfds))
+		return;
+	spin_lock_irqsave(&chip->lock, flags);
+	list_del(&r->link);
+	kvmx_irqchip_set_gsi_resample(chip->vm, r->gsi, 0);
+	spin_unlock_irqrestore(&chip->lock, flags);
+	kfree(r);
 }
 
 static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
@@ -96,11 +212,19 @@ static void irqfd_queue_proc(struct file *file, wait_queue_head_t *wqh,
 	add_wait_queue(wqh, &irqfd->wait);
 }
 
+/* Off chip->irqfds already: stop it and free it (may sleep). */
 static void irqfd_release(struct kvmx_irqfd *irqfd)
 {
+	struct kvmx_irqchip *chip = kvmx_irqchip_get(irqfd->vm);
 	u64 cnt;
 
 	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
+	if (irqfd->resampler) {
+		mutex_lock(&chip->resampler_mutex);
+		resampler_leave(chip, irqfd);
+		mutex_unlock(&chip->resampler_mutex);
+		eventfd_ctx_put(irqfd->resamplefd);
+	}
 	eventfd_ctx_put(irqfd->eventfd);
 	kfree(irqfd);
 }
@@ -130,27 +254,51 @@ static long irqfd_assign(struct kvmx_vm *vm, const struct kvm_irqfd *args)
 		kfree(irqfd);
 		goto out;
 	}
+	if (args->flags & KVM_IRQFD_FLAG_RESAMPLE) {
+		irqfd->resamplefd = eventfd_ctx_fdget(args->resamplefd);
+		if (IS_ERR(irqfd->resamplefd)) {
+			r = PTR_ERR(irqfd->resamplefd);
+			irqfd->resamplefd = NULL;
+			goto fail;
+		}
+	}
 	init_waitqueue_func_entry(&irqfd->wait, irqfd_wakeup);
 	init_poll_funcptr(&irqfd->pt, irqfd_queue_proc);
 
+	/* Serialises assignments: the check and the insertion go together. */
+	mutex_lock(&chip->resampler_mutex);
+	r = -EBUSY;
 	spin_lock_irqsave(&chip->lock, flags);
-	list_for_each_entry(t, &chip->irqfds, link) {
-		if (t->eventfd == irqfd->eventfd) {
-			spin_unlock_irqrestore(&chip->lock, flags);
-			eventfd_ctx_put(irqfd->eventfd);
-			kfree(irqfd);
-			r = -EBUSY;
-			goto out;
-		}
+	list_for_each_entry(t, &chip->irqfds, link)
+		if (t->eventfd == irqfd->eventfd)
+			goto fail_locked;
+	spin_unlock_irqrestore(&chip->lock, flags);
+	if (irqfd->resamplefd) {
+		r = resampler_join(chip, irqfd);
+		if (r)
+			goto fail_mutex;
 	}
+	spin_lock_irqsave(&chip->lock, flags);
 	list_add_tail(&irqfd->link, &chip->irqfds);
 	spin_unlock_irqrestore(&chip->lock, flags);
+	mutex_unlock(&chip->resampler_mutex);
 
 	/* Registers the wait entry; a count already there injects now. */
 	events = vfs_poll(file, &irqfd->pt);
 	if (events & EPOLLIN)
 		irqfd_inject(irqfd);
 	r = 0;
+	goto out;
+
+fail_locked:
+	spin_unlock_irqrestore(&chip->lock, flags);
+fail_mutex:
+	mutex_unlock(&chip->resampler_mutex);
+fail:
+	if (irqfd->resamplefd)
+		eventfd_ctx_put(irqfd->resamplefd);
+	eventfd_ctx_put(irqfd->eventfd);
+	kfree(irqfd);
 out:
 	fput(file);
 	return r;
@@ -187,12 +335,12 @@ long kvmx_irqfd_ioctl(struct kvmx_vm *vm, void __user *u)
 
 	if (copy_from_user(&args, u, sizeof(args)))
 		return -EFAULT;
-	/* TODO: KVM_IRQFD_FLAG_RESAMPLE (level-triggered irqfds). */
-	if (args.flags & ~KVM_IRQFD_FLAG_DEASSIGN)
+	if (args.flags & ~(KVM_IRQFD_FLAG_DEASSIGN | KVM_IRQFD_FLAG_RESAMPLE))
 		return -EINVAL;
 	if (args.flags & KVM_IRQFD_FLAG_DEASSIGN)
 		return irqfd_deassign(vm, &args);
-	if (args.gsi >= KVMX_NR_GSIS)
+	/* As kvm: irqfds need the in-kernel irqchip. */
+	if (args.gsi >= KVMX_NR_GSIS || !kvmx_irqchip_in_kernel(vm))
 		return -EINVAL;
 	return irqfd_assign(vm, &args);
 }
@@ -307,6 +455,16 @@ bool kvmx_ioeventfd_write(struct kvmx_vm *vm, bool pio, u64 addr,
 	return hit;
 }
 
+void kvmx_eventfd_init(struct kvmx_irqchip *chip)
+{
+	INIT_LIST_HEAD(&chip->irqfds);
+	INIT_LIST_HEAD(&chip->resamplers);
+	mutex_init(&chip->resampler_mutex);
+	INIT_WORK(&chip->resample_work, resample_work_fn);
+	INIT_LIST_HEAD(&chip->ioeventfds);
+	mutex_init(&chip->ioeventfd_mutex);
+}
+
 void kvmx_eventfd_destroy(struct kvmx_vm *vm)
 {
 	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
@@ -320,6 +478,8 @@ void kvmx_eventfd_destroy(struct kvmx_vm *vm)
 	spin_unlock_irqrestore(&chip->lock, flags);
 	list_for_each_entry_safe(irqfd, tmp, &irqfds, link)
 		irqfd_release(irqfd);
+	/* No vCPU is left to EOI, no resampler to signal. */
+	cancel_work_sync(&chip->resample_work);
 
 	/* No vCPU runs any more: no RCU reader is left on this list. */
 	list_for_each_entry_safe(ev, etmp, &chip->ioeventfds, link) {

@@ -102,6 +102,8 @@ void kvmx_ioapic_eoi(struct kvmx_vm *vm, u8 vector)
 
 		if (e->fields.vector != vector || !e->fields.trig_mode)
 			continue;
+		/* Resampling irqfds release the line first, as kvm's notifiers. */
+		kvmx_irqchip_pin_acked(chip, KVM_IRQCHIP_IOAPIC, pin);
 		e->fields.remote_irr = 0;
 		/* Still asserted: the request goes out again. */
 		if (chip->ioapic.irr & (1U << pin))

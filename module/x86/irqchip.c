@@ -86,7 +86,7 @@ static int route_deliver(struct kvmx_vm *vm, const struct kvmx_route *rt,
  * As kvm: -1 if no route took it, else the sum of the non-negative results
  * (0 = coalesced).
  */
-int kvmx_irqchip_set_gsi(struct kvmx_vm *vm, u32 gsi, int level)
+static int drive_gsi(struct kvmx_vm *vm, u32 gsi, int level)
 {
 	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
 	int ret = -1, r;
@@ -102,6 +102,41 @@ int kvmx_irqchip_set_gsi(struct kvmx_vm *vm, u32 gsi, int level)
 			ret = ret < 0 ? r : ret + r;
 	}
 	return ret;
+}
+
+int kvmx_irqchip_set_gsi(struct kvmx_vm *vm, u32 gsi, int level)
+{
+	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
+
+	if (gsi >= KVMX_NR_GSIS)
+		return -1;
+	__assign_bit(gsi, chip->user_level, level);
+	return drive_gsi(vm, gsi, level || test_bit(gsi, chip->resample_level));
+}
+
+int kvmx_irqchip_set_gsi_resample(struct kvmx_vm *vm, u32 gsi, int level)
+{
+	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
+
+	if (gsi >= KVMX_NR_GSIS)
+		return -1;
+	__assign_bit(gsi, chip->resample_level, level);
+	return drive_gsi(vm, gsi, level || test_bit(gsi, chip->user_level));
+}
+
+void kvmx_irqchip_pin_acked(struct kvmx_irqchip *chip, u32 chip_id, u32 pin)
+{
+	const struct kvmx_route *rt;
+	u32 i;
+
+	if (list_empty(&chip->resamplers))
+		return;
+	for (i = 0; i < chip->nr_routes; i++) {
+		rt = &chip->routes[i];
+		if (rt->type == KVM_IRQ_ROUTING_IRQCHIP &&
+		    rt->irqchip.chip == chip_id && rt->irqchip.pin == pin)
+			kvmx_irqfd_resample_ack(chip, rt->gsi);
+	}
 }
 
 /* chip->lock held: an MSI write (address 0xfeexxxxx, data) to the APICs. */
@@ -377,6 +412,7 @@ long kvmx_irqchip_check_extension(long ext)
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQ_INJECT_STATUS:
 	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_PIT2:
@@ -444,9 +480,8 @@ int kvmx_irqchip_vm_init(struct kvmx_vm *vm)
 	if (!chip)
 		return -ENOMEM;
 	spin_lock_init(&chip->lock);
-	INIT_LIST_HEAD(&chip->irqfds);
-	INIT_LIST_HEAD(&chip->ioeventfds);
-	mutex_init(&chip->ioeventfd_mutex);
+	chip->vm = vm;
+	kvmx_eventfd_init(chip);
 	to_x86_vm(vm)->irqchip = chip;
 	return 0;
 }

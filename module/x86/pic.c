@@ -68,7 +68,8 @@ static void chip_set_line(struct kvmx_pic *pic, int irq, int level)
 	}
 }
 
-static void chip_ack(struct kvmx_pic *pic, int irq)
+/* The CPU takes @irq; true if auto-EOI completed it at once. */
+static bool chip_ack(struct kvmx_pic *pic, int irq)
 {
 	struct kvm_pic_state *s = &pic->s;
 
@@ -81,6 +82,14 @@ static void chip_ack(struct kvmx_pic *pic, int irq)
 	/* An edge request is consumed; a level one stays while the line is high. */
 	if (!(s->elcr & (1 << irq)))
 		s->irr &= ~(1 << irq);
+	return s->auto_eoi;
+}
+
+/* The guest completed @irq of PIC @which (EOI or auto-EOI). */
+static void chip_acked(struct kvmx_irqchip *chip, int which, int irq)
+{
+	kvmx_irqchip_pin_acked(chip, which ? KVM_IRQCHIP_PIC_SLAVE :
+				     KVM_IRQCHIP_PIC_MASTER, irq);
 }
 
 bool kvmx_pic_output(struct kvmx_irqchip *chip)
@@ -136,15 +145,17 @@ int kvmx_pic_intack(struct kvmx_irqchip *chip)
 		vector = master->s.irq_base + 7;
 	} else if (irq == PIC_CASCADE_IRQ) {
 		irq2 = chip_pending(slave, false);
-		if (irq2 >= 0)
-			chip_ack(slave, irq2);
-		else
+		if (irq2 < 0)
 			irq2 = 7;
+		else if (chip_ack(slave, irq2))
+			chip_acked(chip, 1, irq2);
 		vector = slave->s.irq_base + irq2;
-		chip_ack(master, irq);
+		if (chip_ack(master, irq))
+			chip_acked(chip, 0, irq);
 	} else {
 		vector = master->s.irq_base + irq;
-		chip_ack(master, irq);
+		if (chip_ack(master, irq))
+			chip_acked(chip, 0, irq);
 	}
 	chip_set_line(master, PIC_CASCADE_IRQ, chip_pending(slave, false) >= 0);
 	return vector;
@@ -170,14 +181,15 @@ static void chip_init(struct kvmx_pic *pic, u8 icw1)
 	pic->single_mode = icw1 & 2;
 }
 
-static void write_command(struct kvmx_pic *pic, u8 val)
+/* A command (ICW1, OCW2, OCW3); the IRQ an EOI completed, or -1. */
+static int write_command(struct kvmx_pic *pic, u8 val)
 {
 	struct kvm_pic_state *s = &pic->s;
-	int p, irq;
+	int p, irq = -1;
 
 	if (val & 0x10) {		/* ICW1 */
 		chip_init(pic, val);
-		return;
+		return -1;
 	}
 	if (val & 0x08) {		/* OCW3 */
 		if (val & 0x04)
@@ -186,7 +198,7 @@ static void write_command(struct kvmx_pic *pic, u8 val)
 			s->read_reg_select = val & 1;
 		if (val & 0x40)
 			s->special_mask = (val >> 5) & 1;
-		return;
+		return -1;
 	}
 	switch (val >> 5) {		/* OCW2 */
 	case 0:				/* clear rotate in auto-EOI */
@@ -204,18 +216,21 @@ static void write_command(struct kvmx_pic *pic, u8 val)
 			s->priority_add = (irq + 1) & 7;
 		break;
 	case 3:				/* specific EOI */
-		s->isr &= ~(1 << (val & 7));
+		irq = val & 7;
+		s->isr &= ~(1 << irq);
 		break;
 	case 6:				/* set priority */
 		s->priority_add = (val + 1) & 7;
 		break;
 	case 7:				/* rotate on specific EOI */
-		s->isr &= ~(1 << (val & 7));
-		s->priority_add = ((val & 7) + 1) & 7;
+		irq = val & 7;
+		s->isr &= ~(1 << irq);
+		s->priority_add = (irq + 1) & 7;
 		break;
 	default:			/* 2: no operation */
 		break;
 	}
+	return irq;
 }
 
 static void write_data(struct kvmx_pic *pic, u8 val)
@@ -250,7 +265,8 @@ static u8 poll_read(struct kvmx_irqchip *chip, int which)
 	pic->s.poll = 0;
 	if (irq < 0)
 		return 0;
-	chip_ack(pic, irq);
+	if (chip_ack(pic, irq))
+		chip_acked(chip, which, irq);
 	/* The level-triggered cascade input follows the slave again. */
 	if (which == 1)
 		chip_set_line(&chip->pic[0], PIC_CASCADE_IRQ,
@@ -263,7 +279,7 @@ bool kvmx_pic_pio(struct kvmx_vm *vm, u16 port, bool in, u32 *val)
 {
 	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
 	struct kvmx_pic *pic;
-	int which;
+	int which, irq;
 
 	switch (port) {
 	case 0x20: case 0x21:
@@ -293,10 +309,13 @@ bool kvmx_pic_pio(struct kvmx_vm *vm, u16 port, bool in, u32 *val)
 		kvmx_pic_update(vm);
 		return true;
 	}
-	if (port & 1)
+	if (port & 1) {
 		write_data(pic, *val);
-	else
-		write_command(pic, *val);
+	} else {
+		irq = write_command(pic, *val);
+		if (irq >= 0)
+			chip_acked(chip, which, irq);
+	}
 	kvmx_pic_update(vm);
 	return true;
 }
