@@ -15,8 +15,11 @@
  * HLT no longer exits to user space: the vCPU sleeps (KVM_RUN returns EINTR
  * on a signal, MP state HALTED) until user space makes it RUNNABLE again.
  * The local APIC timer ticks in periodic mode; an irqfd raises a GSI
- * through the IOAPIC; a guest OUT matching an ioeventfd signals it without
- * an exit to user space.
+ * through the IOAPIC (and needs the irqchip: EINVAL without); a resampling
+ * irqfd holds a level-triggered pin until the guest's EOI, which signals
+ * its resamplefd; a guest OUT matching an ioeventfd signals it without an
+ * exit to user space; "sti; hlt" with an interrupt pending wakes after
+ * the HLT, never inside the STI shadow.
  */
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -235,6 +238,47 @@ asm(GUEST_SECTION
     "shadow_end:\n"
     GUEST_SECTION_END);
 
+/*
+ * Flat protected mode, a level-triggered IOAPIC pin: mask the PICs, enable
+ * the local APIC, route pin 7 to vector 0x37 (fixed, level, APIC ID 0),
+ * SYNC 1; then twice: STI; HLT until the interrupt, CLI, SYNC 2 / SYNC 3
+ * reporting EBX, which the handler counts before its EOI.  A line that
+ * stayed asserted after the EOI would interrupt again at once, forever.
+ */
+#define RESAMPLE_PIN		7
+#define RESAMPLE_VECTOR		0x37
+extern const uint8_t level_start[], level_end[], level_handler[];
+asm(GUEST_SECTION
+    ".code32\n"
+    "level_start:\n"
+    "	mov $0xff, %al\n"
+    "	out %al, $0x21\n"
+    "	out %al, $0xa1\n"
+    "	movl $0x1ff, 0xfee000f0\n"		/* SVR: APIC enabled */
+    "	movl $0x1e, 0xfec00000\n"		/* IOREGSEL: pin 7, low */
+    "	movl $0x8037, 0xfec00010\n"		/* vector 0x37, fixed, level */
+    "	movl $0x1f, 0xfec00000\n"		/* pin 7, high */
+    "	movl $0, 0xfec00010\n"			/* APIC ID 0 */
+    "	xor %ebx, %ebx\n"
+    "	GUEST_SYNC 1\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	mov %ebx, %esi\n"
+    "	GUEST_SYNC 2\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	mov %ebx, %esi\n"
+    "	GUEST_SYNC 3\n"
+    "	GUEST_DONE\n"
+    "level_handler:\n"
+    "	inc %ebx\n"
+    "	movl $0, 0xfee000b0\n"			/* EOI: broadcast to the IOAPIC */
+    "	iret\n"
+    "level_end:\n"
+    GUEST_SECTION_END);
+
 /* Real mode: OUT 0x42 to IOEVENTFD_PORT (an ioeventfd), then SYNC 1. */
 #define IOEVENTFD_PORT		0x510
 extern const uint8_t ioev_start[], ioev_end[];
@@ -302,10 +346,17 @@ static void test_without_irqchip(void)
 	struct kvm_irq_level line = { .irq = PIC_IRQ, .level = 1 };
 	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
 	struct kvm_lapic_state lapic;
+	struct kvm_irqfd irqfd = { .gsi = PIC_IRQ };
+	int efd;
 
 	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_IRQ_LINE, &line), ENXIO);
 	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip), ENXIO);
 	CHECK_IOCTL_ERR(ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic), EINVAL);
+	efd = eventfd(0, EFD_CLOEXEC);
+	CHECK(efd >= 0, "eventfd: errno %d", errno);
+	irqfd.fd = efd;
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_IRQFD, &irqfd), EINVAL);
+	close(efd);
 	vcpu_free(vcpu);
 	vm_free(vm);
 }
@@ -537,6 +588,85 @@ static void test_msi_route_to_guest(void)
 	vm_free(vm);
 }
 
+/* The resamplefd's count within a second (the kernel may signal it late). */
+static uint64_t wait_eventfd(int fd)
+{
+	struct timespec ts = { .tv_nsec = 10000000 };
+	uint64_t count = 0;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (read(fd, &count, sizeof(count)) == sizeof(count))
+			return count;
+		CHECK(errno == EAGAIN, "eventfd read: errno %d", errno);
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/*
+ * KVM_IRQFD_FLAG_RESAMPLE: a write to the irqfd asserts GSI 7 (a level
+ * IOAPIC pin) and leaves it asserted; the guest's EOI releases it and
+ * signals the resamplefd; a second write interrupts the guest again.
+ */
+static void test_irqfd_resample(void)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	struct kvm_irqfd irqfd = {
+		.gsi = RESAMPLE_PIN, .flags = KVM_IRQFD_FLAG_RESAMPLE,
+	};
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	uint64_t one = 1, count;
+	struct ucall uc;
+	int efd, rfd;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP) && kvm_check_cap(KVM_CAP_IRQFD_RESAMPLE),
+		"no KVM_CAP_IRQCHIP or KVM_CAP_IRQFD_RESAMPLE");
+	vm = vm_with_irqchip();
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, level_start, level_end);
+	vm_set_idt_gate32(vm, RESAMPLE_VECTOR, GUEST_CODE_ADDR(level_handler, level_start));
+	vcpu_setup_mode(vcpu, GUEST_MODE_PROT32, GUEST_CODE_GPA);
+	efd = eventfd(0, EFD_CLOEXEC);
+	rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	CHECK(efd >= 0 && rfd >= 0, "eventfd: errno %d", errno);
+	irqfd.fd = efd;
+	irqfd.resamplefd = rfd;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_IRQFD, &irqfd));
+	/* The same eventfd twice: EBUSY. */
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_IRQFD, &irqfd), EBUSY);
+
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK(write(efd, &one, sizeof(one)) == sizeof(one), "eventfd write");
+	/* Asserted and delivered, not yet acknowledged. */
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	CHECK_EQ(chip.chip.ioapic.redirtbl[RESAMPLE_PIN].fields.remote_irr, 1);
+	CHECK(read(rfd, &count, sizeof(count)) == -1 && errno == EAGAIN,
+	      "resamplefd signalled before the EOI");
+
+	vcpu_expect_sync(vcpu, 2, &uc);
+	CHECK_EQ(uc.args[1] & 0xffffffff, 1);
+	CHECK_EQ(wait_eventfd(rfd), 1);
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	CHECK_EQ(chip.chip.ioapic.redirtbl[RESAMPLE_PIN].fields.remote_irr, 0);
+	CHECK_EQ(chip.chip.ioapic.irr & (1u << RESAMPLE_PIN), 0);
+
+	/* Still wanted: the device's driver writes again. */
+	CHECK(write(efd, &one, sizeof(one)) == sizeof(one), "eventfd write");
+	vcpu_expect_sync(vcpu, 3, &uc);
+	CHECK_EQ(uc.args[1] & 0xffffffff, 2);
+	CHECK_EQ(wait_eventfd(rfd), 1);
+	vcpu_expect_done(vcpu);
+
+	irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_IRQFD, &irqfd));
+	close(efd);
+	close(rfd);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static void test_ioeventfd_pio(void)
 {
 	struct kvm_vm *vm;
@@ -656,6 +786,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_sti_hlt_shadow),
 	TEST_CASE(test_irqfd_to_guest),
 	TEST_CASE(test_msi_route_to_guest),
+	TEST_CASE(test_irqfd_resample),
 	TEST_CASE(test_ioeventfd_pio),
 	TEST_CASE(test_hlt_sleeps_in_kernel),
 };
