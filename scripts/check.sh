@@ -15,7 +15,9 @@
 #   selftests    make -C selftests
 #   vmm          make -C vmm test (VMM unit tests, tiny guests on /dev/kvm)
 #   machine-svm  QEMU SVM machine boots, runs and powers off cleanly
-#   svm results  one count per selftest x hypervisor, plus each rmmod
+#   svm results  one count per selftest x hypervisor, plus each rmmod;
+#                hypervisors ref, kvmx, ref-shadow, kvmx-shadow (the last
+#                two with shadow paging: kvm_amd npt=0, kvmx tdp=0)
 #   linux-svm-ref, linux-svm-kvmx
 #                the VMM boots Debian's kernel in the SVM machine on
 #                Debian's kvm-amd and on kvmx.ko (vmm/tests/linux_boot.sh)
@@ -35,6 +37,8 @@
 #   KVMX_CHECK_VMX_LIMIT  (default 600 and 1800: check stays under 60 min
 #                         even when tests hang)
 #   KVMX_MODPARAMS        kvmx module parameters inside the machines
+#   KVMX_CHECK_SVM_HVS    hypervisors on the SVM machine (default
+#                         "ref kvmx ref-shadow kvmx-shadow")
 set -uo pipefail
 # The braces make bash read the whole script before running any of it, so
 # editing this file while a run is in progress cannot derail that run.
@@ -141,7 +145,8 @@ machine_tests() {
 	# wedges the Bochs machine at times (regs_test, msr_test), taking every
 	# later result with it, so check runs only the reference there unless
 	# KVMX_CHECK_VMX_HVS="ref kvmx" asks for both.
-	hvs="ref kvmx"
+	# On SVM both also run with shadow paging (npt=0, kvmx tdp=0).
+	hvs=${KVMX_CHECK_SVM_HVS:-ref kvmx ref-shadow kvmx-shadow}
 	[ "$vendor" = vmx ] && hvs=${KVMX_CHECK_VMX_HVS:-ref}
 	printf 'kvmx-runner -t %s -H "%s"\n' "$limit" "$hvs" >"$run"
 	if [ -n "$MODULE_OK" ]; then
@@ -160,7 +165,7 @@ machine_tests() {
 	rm -f "$log"
 	"$KVMX_SCRIPTS/machine.sh" "$vendor" "${args[@]}" --run "$run" --log "$log" \
 		2>"$OUT/machine-$vendor.stderr" |
-		sed -u 's/\r$//' | grep --line-buffered -E '^(not )?ok [0-9]+ |^# XPASS|^# [a-z]+-(svm|vmx): ' |
+		sed -u 's/\r$//' | grep --line-buffered -E '^(not )?ok [0-9]+ |^# XPASS|^# [a-z-]+-(svm|vmx): ' |
 		sed -u 's/^/    /'
 	mstatus=${PIPESTATUS[0]}
 	cat "$OUT/machine-$vendor.stderr" | sed 's/^/    /'

@@ -20,7 +20,7 @@ esac
 
 results() {
 	tr -d '\r' <"$1" | awk '
-	/^(not )?ok [0-9]+ [a-z0-9_]+-(svm|vmx)\/[^ ]+/ {
+	/^(not )?ok [0-9]+ [a-z0-9_-]+-(svm|vmx)\/[^ ]+/ {
 		notok = ($1 == "not")
 		id = notok ? $4 : $3
 		directive = ""

@@ -8,7 +8,9 @@
 #   kvmx-runner [-H "ref kvmx"] [-d DIR] [-t SECS] [-x XFAIL] [-f] [TEST...]
 #
 #   -H  hypervisors, in order: ref (Debian's kvm.ko + vendor module) and/or
-#       kvmx (/kvmx/kvmx.ko; module parameters from $KVMX_MODPARAMS)
+#       kvmx (/kvmx/kvmx.ko; module parameters from $KVMX_MODPARAMS);
+#       ref-shadow and kvmx-shadow are the same with shadow paging
+#       (kvm_amd npt=0 / kvm_intel ept=0; kvmx tdp=0)
 #   -d  directory of test programs (default /kvmx/tests); every executable
 #       file there is a test unless TEST names are given
 #   -t  per-test limit in guest seconds (default $KVMX_TEST_TIMEOUT or 120)
@@ -95,22 +97,32 @@ load() {
 	LOAD_ERROR=
 	dmesg -c >/dev/null
 	case $1 in
-	ref)
+	ref | ref-shadow)
 		for m in $(cat "/kvmx/ref/load-$VENDOR"); do
-			if ! out=$(insmod "/kvmx/ref/$m.ko" 2>&1); then
+			p=
+			if [ "$1" = ref-shadow ]; then
+				case $m in
+				kvm-amd) p=npt=0 ;;
+				kvm-intel) p=ept=0 ;;
+				esac
+			fi
+			# shellcheck disable=SC2086
+			if ! out=$(insmod "/kvmx/ref/$m.ko" $p 2>&1); then
 				LOAD_ERROR="insmod $m.ko failed: $out"
 				break
 			fi
 			LOADED="$m $LOADED"
 		done
 		;;
-	kvmx)
+	kvmx | kvmx-shadow)
+		p=${KVMX_MODPARAMS:-}
+		[ "$1" = kvmx-shadow ] && p="$p tdp=0"
 		# Parameters are words: split them.
 		# shellcheck disable=SC2086
 		if [ ! -f /kvmx/kvmx.ko ]; then
 			LOAD_ERROR="kvmx.ko was not built (no /kvmx/kvmx.ko in the machine)"
-		elif ! out=$(insmod /kvmx/kvmx.ko ${KVMX_MODPARAMS:-} 2>&1); then
-			LOAD_ERROR="insmod kvmx.ko ${KVMX_MODPARAMS:-}failed: $out"
+		elif ! out=$(insmod /kvmx/kvmx.ko $p 2>&1); then
+			LOAD_ERROR="insmod kvmx.ko $p failed: $out"
 		else
 			LOADED=kvmx
 		fi
@@ -222,7 +234,7 @@ run_test() {
 	hv=$1 t=$2 id="$1-$VENDOR/$2"
 	n=$((n + 1))
 	reason=
-	[ "$hv" = kvmx ] && reason=$(xfail_reason "$t")
+	case $hv in kvmx*) reason=$(xfail_reason "$t") ;; esac
 	# An expected failure that wedges the whole machine is not run.
 	case $reason in
 	hang:*)
@@ -282,11 +294,11 @@ echo "1..$((nhvs * (ntests + 1)))"
 echo "# kvmx-runner: vendor $VENDOR, hypervisors: $HVS; $ntests tests, limit ${TIMEOUT}s each"
 for hv in $HVS; do
 	load "$hv"
-	[ -n "$FAKE_SYSFS" ] && [ -z "$LOAD_ERROR" ] && [ "$hv" = kvmx ] && fake_sysfs_on
+	[ -n "$FAKE_SYSFS" ] && [ -z "$LOAD_ERROR" ] && [ "${hv%-shadow}" = kvmx ] && fake_sysfs_on
 	for t in $TESTS; do
 		run_test "$hv" "$t"
 	done
-	[ -n "$FAKE_SYSFS" ] && [ "$hv" = kvmx ] && fake_sysfs_off
+	[ -n "$FAKE_SYSFS" ] && [ "${hv%-shadow}" = kvmx ] && fake_sysfs_off
 	unload "$hv"
 done
 echo "# kvmx-runner: $n results, $failed failed"
