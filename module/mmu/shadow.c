@@ -523,7 +523,7 @@ int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv)
 }
 
 /* Host-side changes, for every vCPU of @vm. */
-static void for_each_tree(struct kvmx_vm *vm, bool wp_only)
+static void clear_all_trees(struct kvmx_vm *vm, bool wp_only)
 {
 	struct kvmx_x86_vm *xvm = to_x86_vm(vm);
 	struct kvmx_shadow_vcpu *sv;
@@ -539,7 +539,7 @@ void kvmx_shadow_zap_all(struct kvmx_vm *vm)
 	struct kvmx_x86_vm *xvm = to_x86_vm(vm);
 
 	spin_lock(&xvm->tdp.lock);
-	for_each_tree(vm, false);
+	clear_all_trees(vm, false);
 	spin_unlock(&xvm->tdp.lock);
 	kvmx_tdp_flush(&xvm->tdp);
 }
@@ -559,7 +559,7 @@ void kvmx_shadow_flush_pending(struct kvmx_vm *vm)
 
 	spin_lock(&xvm->tdp.lock);
 	if (xvm->shadow.wp_pending) {
-		for_each_tree(vm, true);
+		clear_all_trees(vm, true);
 		xvm->shadow.wp_pending = false;
 	}
 	spin_unlock(&xvm->tdp.lock);
