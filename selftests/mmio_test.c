@@ -11,6 +11,9 @@
  * RAM, an ALU instruction with a memory destination (ADD: a read exit, then
  * a write exit with the sum), and an MMIO access in 32-bit protected mode.
  */
+#include <string.h>
+#include <sys/ioctl.h>
+
 #include "guest_asm.h"
 #include "kvm_util.h"
 
@@ -281,6 +284,99 @@ static void test_protected_mode_mmio(void)
 	vm_free(vm);
 }
 
+/*
+ * Coalesced MMIO and PIO: writes inside registered zones go to the ring in
+ * the vCPU mapping instead of exiting, in order; a write outside them, and
+ * any write while the ring is full, exits as usual.
+ */
+#define COALESCED_PORT	0x80
+extern const uint8_t co_start[], co_end[];
+asm(GUEST_SECTION
+    ".code64\n"
+    "co_start:\n"
+    "	mov $GUEST_MMIO_GPA, %rbx\n"
+    "	movl $0x11, (%rbx)\n"
+    "	movw $0x2222, 8(%rbx)\n"
+    "	movq $0x33, 0x10(%rbx)\n"
+    "	movl $0x44, 0x200(%rbx)\n"		/* outside the zone */
+    "	mov $0x55, %al\n"
+    "	out %al, $0x80\n"
+    "	movl $0x66, (%rbx)\n"
+    "	GUEST_SYNC 1\n"
+    "	movl $0x77, (%rbx)\n"			/* the host made the ring full */
+    "	GUEST_DONE\n"
+    "co_end:\n"
+    GUEST_SECTION_END);
+
+static void check_entry(struct kvm_coalesced_mmio_ring *ring, uint32_t i,
+			uint64_t addr, uint32_t len, uint32_t pio, uint64_t val)
+{
+	struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[i];
+	uint64_t data = 0;
+
+	memcpy(&data, e->data, len);
+	CHECK(e->phys_addr == addr && e->len == len && e->pio == pio && data == val,
+	      "ring[%u]: addr 0x%llx len %u pio %u data 0x%llx; want 0x%llx %u %u 0x%llx",
+	      i, (unsigned long long)e->phys_addr, e->len, e->pio,
+	      (unsigned long long)data, (unsigned long long)addr, len, pio,
+	      (unsigned long long)val);
+}
+
+static void test_coalesced(void)
+{
+	struct kvm_coalesced_mmio_zone mmio = {
+		.addr = GUEST_MMIO_GPA, .size = 0x100,
+	};
+	struct kvm_coalesced_mmio_zone pio = {
+		.addr = COALESCED_PORT, .size = 1, .pio = 1,
+	};
+	/* KVM_COALESCED_MMIO_MAX, with the kernel's page size spelled out */
+	const uint32_t max = (GUEST_PAGE_SIZE - sizeof(struct kvm_coalesced_mmio_ring)) /
+			     sizeof(struct kvm_coalesced_mmio);
+	struct kvm_coalesced_mmio_ring *ring;
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+	int off;
+
+	off = kvm_check_cap(KVM_CAP_COALESCED_MMIO);
+	REQUIRE(off > 0, "no KVM_CAP_COALESCED_MMIO");
+	REQUIRE(kvm_check_cap(KVM_CAP_COALESCED_PIO) > 0, "no KVM_CAP_COALESCED_PIO");
+	CHECK_EQ(off, KVM_COALESCED_MMIO_PAGE_OFFSET);
+	vcpu = start(&vm, GUEST_MODE_LONG64, co_start, co_end);
+	CHECK(vcpu->run_size >= (size_t)(off + 1) * GUEST_PAGE_SIZE,
+	      "vCPU mapping of %zu bytes has no ring page", (size_t)vcpu->run_size);
+	ring = (void *)((char *)vcpu->run + off * GUEST_PAGE_SIZE);
+	pio.pad = 2;	/* not an address space */
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &pio), EINVAL);
+	pio.pio = 1;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &mmio));
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &pio));
+
+	CHECK_EQ(expect_write(vcpu, 0x200, 4), 0x44);
+	CHECK_EQ(ring->first, 0);
+	CHECK_EQ(ring->last, 3);
+	check_entry(ring, 0, GUEST_MMIO_GPA, 4, 0, 0x11);
+	check_entry(ring, 1, GUEST_MMIO_GPA + 8, 2, 0, 0x2222);
+	check_entry(ring, 2, GUEST_MMIO_GPA + 0x10, 8, 0, 0x33);
+	ring->first = 3;
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_EQ(ring->last, 5);
+	check_entry(ring, 3, COALESCED_PORT, 1, 1, 0x55);
+	check_entry(ring, 4, GUEST_MMIO_GPA, 4, 0, 0x66);
+	/* Full: last + 1 == first.  The write exits and the ring stays. */
+	ring->first = (ring->last + 1) % max;
+	CHECK_EQ(expect_write(vcpu, 0, 4), 0x77);
+	CHECK_EQ(ring->last, 5);
+	/* Unregistering a range inside the zone drops the zone. */
+	mmio.addr += 0x10;
+	mmio.size = 0x10;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_UNREGISTER_COALESCED_MMIO, &mmio));
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_mov_store),
 	TEST_CASE(test_mov_load),
@@ -288,6 +384,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_moffs),
 	TEST_CASE(test_string_and_alu),
 	TEST_CASE(test_protected_mode_mmio),
+	TEST_CASE(test_coalesced),
 };
 
 int main(int argc, char **argv)

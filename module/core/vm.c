@@ -24,6 +24,7 @@ static void kvmx_vm_destroy(struct kvmx_vm *vm)
 	kvmx_mmu_notifier_unregister(vm);
 	kvmx_arch_vm_destroy(vm);
 	kvmx_memslots_free(vm);
+	kvmx_coalesced_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -106,6 +107,10 @@ static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return vm_set_memory_region(vm, (void __user *)arg);
 	case KVM_CHECK_EXTENSION:
 		return kvmx_check_extension(vm, arg);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return kvmx_coalesced_ioctl(vm, (void __user *)arg,
+					    ioctl == KVM_REGISTER_COALESCED_MMIO);
 	case KVM_ENABLE_CAP:
 		return vm_enable_cap(vm, (void __user *)arg);
 	case KVM_GET_DIRTY_LOG:
@@ -158,9 +163,12 @@ int kvmx_create_vm(unsigned long type)
 	r = init_srcu_struct(&vm->srcu);
 	if (r)
 		goto err_hw;
+	r = kvmx_coalesced_init(vm);
+	if (r)
+		goto err_coalesced;
 	r = kvmx_memslots_init(vm);
 	if (r)
-		goto err_srcu;
+		goto err_coalesced;
 	r = kvmx_arch_vm_init(vm);
 	if (r)
 		goto err_slots;
@@ -181,7 +189,8 @@ int kvmx_create_vm(unsigned long type)
 
 err_slots:
 	kvmx_memslots_free(vm);
-err_srcu:
+err_coalesced:
+	kvmx_coalesced_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
 err_hw:
 	kvmx_hw_put();

@@ -33,8 +33,8 @@
 #define KVMX_DIRTY_LOG_PROTECT_FLAGS \
 	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET)
 
-/* Pages of the vCPU mmap area: kvm_run, then the PIO data page. */
-#define KVMX_VCPU_MMAP_PAGES	(KVM_PIO_PAGE_OFFSET + 1)
+/* Pages of the vCPU mmap area: kvm_run, the PIO data, the coalesced ring. */
+#define KVMX_VCPU_MMAP_PAGES	(KVM_COALESCED_MMIO_PAGE_OFFSET + 1)
 
 struct kvmx_vm;
 struct kvmx_vcpu;
@@ -98,6 +98,11 @@ struct kvmx_memslots {
  *               CLEAR_DIRTY_LOG
  * @dead:        set once a host-side impossibility was seen; every later
  *               ioctl fails with -EIO
+ * @coalesced_lock: protects @coalesced_zones, @nr_coalesced_zones and the
+ *               kernel's side of @coalesced_ring (core/coalesced.c)
+ * @coalesced_zones: zones from KVM_REGISTER_COALESCED_MMIO
+ * @nr_coalesced_zones: their number
+ * @coalesced_ring: the coalesced MMIO/PIO ring page, mapped by every vCPU
  * @stat:        statistics (kvmx_stats.h: each counter names its lock)
  * @arch:        x86 and vendor state, owned by module/x86/
  */
@@ -114,6 +119,10 @@ struct kvmx_vm {
 	u32 max_vcpu_ids;
 	u64 manual_dirty_protect;
 	bool dead;
+	spinlock_t coalesced_lock;	/* zones and the kernel side of the ring */
+	struct list_head coalesced_zones;
+	int nr_coalesced_zones;
+	struct kvm_coalesced_mmio_ring *coalesced_ring;
 	struct kvmx_vm_stat stat;
 	void *arch;
 };
@@ -154,6 +163,14 @@ long kvmx_check_extension(struct kvmx_vm *vm, long ext);
 int kvmx_create_vm(unsigned long type);
 void kvmx_vm_put(struct kvmx_vm *vm);
 void kvmx_vm_mark_dead(struct kvmx_vm *vm, const char *why);
+
+/* core/coalesced.c */
+int kvmx_coalesced_init(struct kvmx_vm *vm);
+void kvmx_coalesced_destroy(struct kvmx_vm *vm);
+long kvmx_coalesced_ioctl(struct kvmx_vm *vm,
+			  struct kvm_coalesced_mmio_zone __user *u, bool add);
+bool kvmx_coalesced_write(struct kvmx_vm *vm, u64 addr, u32 len,
+			  const void *data, bool pio);
 
 /* core/memslot.c */
 int kvmx_memslots_init(struct kvmx_vm *vm);

@@ -282,7 +282,8 @@ static enum kvmx_emul_result emul_write(struct kvmx_emul_ctxt *c, u64 la,
 		return kvmx_write_guest(xv->vcpu->vm, gpa, buf, bytes) ?
 		       KVMX_EMUL_UNHANDLED : KVMX_EMUL_DONE;
 
-	if (kvmx_irqchip_mmio(xv, gpa, (void *)buf, bytes, true))
+	if (kvmx_irqchip_mmio(xv, gpa, (void *)buf, bytes, true) ||
+	    kvmx_coalesced_write(xv->vcpu->vm, gpa, bytes, buf, false))
 		return KVMX_EMUL_DONE;
 	/* Recorded now; the exit happens once the instruction completed. */
 	run->mmio.phys_addr = gpa;

@@ -168,6 +168,10 @@ int kvmx_handle_io(struct kvmx_x86_vcpu *xv, const struct kvmx_pio *pio)
 		return kvmx_complete_pio_in(xv);
 	}
 
+	if (!pio->in && kvmx_coalesced_write(xv->vcpu->vm, pio->port, pio->size,
+					     &val, true))
+		return kvmx_skip_insn(xv);
+
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = pio->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
 	run->io.size = pio->size;
