@@ -155,6 +155,7 @@ struct kvmx_x86_ops {
  * @xcr0:        guest XCR0
  * @misc_enable: IA32_MISC_ENABLE
  * @platform_info: MSR_PLATFORM_INFO as userspace set it (0 by default)
+ * @tsc_khz:     the guest TSC rate KVM_GET_TSC_KHZ reports (the host's)
  * @mtrr:        MTRR MSRs (def type, fixed, variable base/mask pairs)
  * @mp_state:    KVM_MP_STATE_*
  * @guest_fpu:   guest FPU/XSAVE state, swapped in around guest entry
@@ -200,6 +201,7 @@ struct kvmx_x86_vcpu {
 	u64 xcr0;
 	u64 misc_enable;
 	u64 platform_info;
+	u32 tsc_khz;
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];
@@ -237,6 +239,7 @@ struct kvmx_x86_vcpu {
  * struct kvmx_x86_vm - vendor-neutral x86 VM state
  * @platform_info_readable: KVM_CAP_MSR_PLATFORM_INFO (default on): the
  *                     guest may read MSR_PLATFORM_INFO; read locklessly
+ * @clock_offset:      VM clock minus host boot time, in ns (x86/clock.c)
  * @tss_addr:          from KVM_SET_TSS_ADDR (recorded; VMX real mode uses it)
  * @identity_map_addr: from KVM_SET_IDENTITY_MAP_ADDR (@identity_map_set)
  * @tdp:               the guest-physical tables (NPT or EPT); its lock is
@@ -247,6 +250,7 @@ struct kvmx_x86_vcpu {
  */
 struct kvmx_x86_vm {
 	bool platform_info_readable;
+	atomic64_t clock_offset;
 	u64 tss_addr;
 	u64 identity_map_addr;
 	bool identity_map_set;
@@ -304,6 +308,12 @@ int kvmx_handle_wrmsr(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_hypercall(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_xsetbv(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv);
+/* clock.c: TSC rate and VM clock ioctls */
+long kvmx_clock_check_extension(long ext);
+long kvmx_set_tsc_khz(struct kvmx_x86_vcpu *xv, unsigned long khz);
+long kvmx_get_clock(struct kvmx_vm *vm, struct kvm_clock_data __user *u);
+long kvmx_set_clock(struct kvmx_vm *vm, struct kvm_clock_data __user *u);
+
 /* debug.c: debug registers, guest debugging, single-step traps */
 int kvmx_handle_dr_access(struct kvmx_x86_vcpu *xv, int dr, bool write);
 long kvmx_get_debugregs(struct kvmx_x86_vcpu *xv, struct kvm_debugregs __user *u);

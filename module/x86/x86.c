@@ -69,6 +69,8 @@ void kvmx_arch_hw_disable_cpu(void)
 
 long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 {
+	long r;
+
 	switch (ext) {
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
@@ -84,11 +86,13 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_DEBUGREGS:
 		return 1;
 	case KVM_CAP_MSR_PLATFORM_INFO:
+	case KVM_CAP_HLT:
 		return 1;
 	case KVM_CAP_SET_GUEST_DEBUG:
 		return !!kvmx_x86->update_exception_intercepts;
 	default:
-		return kvmx_irqchip_check_extension(ext);
+		r = kvmx_clock_check_extension(ext);
+		return r != -ENOENT ? r : kvmx_irqchip_check_extension(ext);
 	}
 }
 
@@ -223,6 +227,10 @@ long kvmx_arch_vm_ioctl(struct kvmx_vm *vm, unsigned int ioctl,
 		xvm->identity_map_set = true;
 		mutex_unlock(&vm->lock);
 		return 0;
+	case KVM_GET_CLOCK:
+		return kvmx_get_clock(vm, (void __user *)arg);
+	case KVM_SET_CLOCK:
+		return kvmx_set_clock(vm, (void __user *)arg);
 	default:
 		return kvmx_irqchip_vm_ioctl(vm, ioctl, arg);
 	}
@@ -237,6 +245,7 @@ int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
 	if (!xv)
 		return -ENOMEM;
 	xv->vcpu = vcpu;
+	xv->tsc_khz = tsc_khz;
 	vcpu->arch = xv;
 	if (!fpu_alloc_guest_fpstate(&xv->guest_fpu)) {
 		r = -ENOMEM;
@@ -307,6 +316,10 @@ long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 		return kvmx_set_debugregs(xv, argp);
 	case KVM_SET_GUEST_DEBUG:
 		return kvmx_set_guest_debug(xv, argp);
+	case KVM_GET_TSC_KHZ:
+		return xv->tsc_khz;
+	case KVM_SET_TSC_KHZ:
+		return kvmx_set_tsc_khz(xv, arg);
 	case KVM_GET_VCPU_EVENTS:
 		return kvmx_get_vcpu_events(xv, argp);
 	case KVM_SET_VCPU_EVENTS:
