@@ -24,8 +24,22 @@
 struct kvmx_x86_vcpu;
 struct kvmx_pio;
 
-/* Whether KVM_CREATE_IRQCHIP succeeded on @vm. */
+/*
+ * Whether @vm has local APICs in the kernel: KVM_CREATE_IRQCHIP or
+ * KVM_CAP_SPLIT_IRQCHIP succeeded.
+ */
 bool kvmx_irqchip_in_kernel(struct kvmx_vm *vm);
+/* The PIC and IOAPIC are in the kernel too (KVM_CREATE_IRQCHIP, not split). */
+bool kvmx_irqchip_full(struct kvmx_vm *vm);
+/* KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): LAPICs in the kernel only. */
+long kvmx_irqchip_enable_split(struct kvmx_vm *vm, u64 nr_ioapic_routes);
+/*
+ * KVM_INTERRUPT with the irqchip in the kernel: -ENXIO unless split, where
+ * it is the userspace PIC's ExtINT, delivered once LINT0 accepts it.
+ */
+long kvmx_irqchip_interrupt(struct kvmx_x86_vcpu *xv, u32 vector);
+/* Could userspace's PIC deliver through LINT0 now (no ExtINT waiting)? */
+bool kvmx_irqchip_accepts_user_intr(struct kvmx_x86_vcpu *xv);
 /*
  * The vector the local APIC (or the PIC through LINT0) would deliver to
  * this vCPU now, or -1.  Cheap; called with interrupts disabled.
@@ -127,8 +141,14 @@ struct kvmx_route {
 /**
  * struct kvmx_irqchip - per-VM in-kernel interrupt controllers
  * @lock:       see the top of this file
- * @created:    KVM_CREATE_IRQCHIP succeeded (set once, under vm->lock,
- *              before any vCPU exists; read with smp_load_acquire())
+ * @created:    KVM_CREATE_IRQCHIP or KVM_CAP_SPLIT_IRQCHIP succeeded (set
+ *              once, under vm->lock, before any vCPU exists; read with
+ *              smp_load_acquire())
+ * @split:      KVM_CAP_SPLIT_IRQCHIP: no PIC, IOAPIC or default routes in
+ *              the kernel (set before @created)
+ * @nr_ioapic_routes: split: GSIs below this are the userspace IOAPIC's
+ *              pins; a level MSI route there makes the EOI of its vector
+ *              exit with KVM_EXIT_IOAPIC_EOI
  * @dying:      set when the first vCPU is destroyed: deliveries are dropped
  * @pic:        master [0] and slave [1]
  * @ioapic:     the IOAPIC's registers in uapi form (irr: pins pending)
@@ -155,6 +175,8 @@ struct kvmx_irqchip {
 	spinlock_t lock;	/* the controllers, see the top of this file */
 	struct kvmx_vm *vm;
 	bool created;
+	bool split;
+	u32 nr_ioapic_routes;
 	bool dying;
 	struct kvmx_pic pic[2];
 	struct kvm_ioapic_state ioapic;
@@ -184,6 +206,11 @@ struct kvmx_irqchip {
  * @timer_ns:  length of one full count
  * @nmi_requests: NMIs sent by other vCPUs, taken over by the owner
  * @init_pending, @sipi_pending, @sipi_vector: INIT / SIPI received
+ * @ext_vector: split irqchip: the ExtINT vector KVM_INTERRUPT gave, or -1
+ *             (owner)
+ * @eoi_exit, @eoi_exit_vector: split irqchip: the guest EOI'd a level
+ *             vector of the userspace IOAPIC; KVM_RUN exits with
+ *             KVM_EXIT_IOAPIC_EOI before the next entry (owner)
  * @task:      the thread that last ran KVM_RUN on this vCPU (referenced),
  *             to kick it; chip->lock
  * @wq:        the halted / waiting-for-SIPI vCPU sleeps here
@@ -202,6 +229,9 @@ struct kvmx_lapic {
 	bool init_pending;
 	bool sipi_pending;
 	u8 sipi_vector;
+	int ext_vector;
+	bool eoi_exit;
+	u8 eoi_exit_vector;
 	struct task_struct *task;
 	wait_queue_head_t wq;
 };
@@ -226,6 +256,8 @@ int kvmx_lapic_deliver(struct kvmx_vm *vm, struct kvmx_lapic *src,
 		       const struct kvmx_apic_irq *irq);
 void kvmx_lapic_kick(struct kvmx_lapic *apic);
 bool kvmx_lapic_accepts_pic(struct kvmx_lapic *apic);
+/* An ExtINT waits for LINT0: the PIC's output, or split's KVM_INTERRUPT. */
+bool kvmx_lapic_extint_pending(struct kvmx_lapic *apic);
 int kvmx_lapic_mmio(struct kvmx_x86_vcpu *xv, u64 gpa, void *buf,
 		    unsigned int len, bool write);
 int kvmx_lapic_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data);

@@ -339,8 +339,9 @@ long kvmx_irqfd_ioctl(struct kvmx_vm *vm, void __user *u)
 		return -EINVAL;
 	if (args.flags & KVM_IRQFD_FLAG_DEASSIGN)
 		return irqfd_deassign(vm, &args);
-	/* As kvm: irqfds need the in-kernel irqchip. */
-	if (args.gsi >= KVMX_NR_GSIS || !kvmx_irqchip_in_kernel(vm))
+	/* As kvm: irqfds need the in-kernel irqchip, resampling the full one. */
+	if (args.gsi >= KVMX_NR_GSIS || !kvmx_irqchip_in_kernel(vm) ||
+	    ((args.flags & KVM_IRQFD_FLAG_RESAMPLE) && !kvmx_irqchip_full(vm)))
 		return -EINVAL;
 	return irqfd_assign(vm, &args);
 }

@@ -70,9 +70,9 @@ void kvmx_inject_pending_event(struct kvmx_x86_vcpu *xv)
 	want_nmi_window = xv->nmi_pending || xv->nmi_injected;
 	want_irq_window = !irq_blocked && irq_pending(xv);
 
-	/* Userspace asked to hear when it may inject (no irqchip in kernel). */
+	/* Userspace asked to hear when it may inject (its own PIC). */
 	if (xv->vcpu->run->request_interrupt_window &&
-	    !kvmx_irqchip_in_kernel(xv->vcpu->vm))
+	    !kvmx_irqchip_full(xv->vcpu->vm))
 		want_irq_window = true;
 	ops->enable_window(xv, want_irq_window, want_nmi_window);
 }
@@ -99,7 +99,7 @@ void kvmx_requeue_event(struct kvmx_x86_vcpu *xv, enum kvmx_event_type type,
 static bool ready_for_injection(struct kvmx_x86_vcpu *xv)
 {
 	return kvmx_x86->interrupt_allowed(xv) && !xv->interrupt.injected &&
-	       !xv->exception.pending;
+	       !xv->exception.pending && kvmx_irqchip_accepts_user_intr(xv);
 }
 
 /* After an exit handled in the kernel: does userspace want to inject now? */
@@ -108,7 +108,7 @@ bool kvmx_irq_window_exit(struct kvmx_x86_vcpu *xv)
 	struct kvm_run *run = xv->vcpu->run;
 
 	if (!run->request_interrupt_window ||
-	    kvmx_irqchip_in_kernel(xv->vcpu->vm) || !ready_for_injection(xv))
+	    kvmx_irqchip_full(xv->vcpu->vm) || !ready_for_injection(xv))
 		return false;
 	run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 	return true;
@@ -124,10 +124,13 @@ void kvmx_post_run_save(struct kvmx_x86_vcpu *xv)
 	run->apic_base = xv->apic_base;
 	run->flags = 0;
 	run->ready_for_interrupt_injection =
-		!kvmx_irqchip_in_kernel(xv->vcpu->vm) && ready_for_injection(xv);
+		!kvmx_irqchip_full(xv->vcpu->vm) && ready_for_injection(xv);
 }
 
-/* KVM_INTERRUPT: only without an in-kernel irqchip (kvm: -ENXIO then). */
+/*
+ * KVM_INTERRUPT: without an in-kernel irqchip, or with a split one (the
+ * userspace PIC's ExtINT); kvm: -ENXIO with the PIC in the kernel.
+ */
 long kvmx_interrupt_ioctl(struct kvmx_x86_vcpu *xv, struct kvm_interrupt __user *u)
 {
 	struct kvm_interrupt irq;
@@ -137,7 +140,7 @@ long kvmx_interrupt_ioctl(struct kvmx_x86_vcpu *xv, struct kvm_interrupt __user 
 	if (irq.irq >= 256)
 		return -EINVAL;
 	if (kvmx_irqchip_in_kernel(xv->vcpu->vm))
-		return -ENXIO;
+		return kvmx_irqchip_interrupt(xv, irq.irq);
 	if (xv->interrupt.injected)
 		return -EEXIST;
 	xv->interrupt.injected = true;

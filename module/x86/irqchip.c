@@ -27,6 +27,11 @@ bool kvmx_irqchip_in_kernel(struct kvmx_vm *vm)
 	return smp_load_acquire(&kvmx_irqchip_get(vm)->created);
 }
 
+bool kvmx_irqchip_full(struct kvmx_vm *vm)
+{
+	return kvmx_irqchip_in_kernel(vm) && !kvmx_irqchip_get(vm)->split;
+}
+
 /* ---- Injection queries (interrupts disabled, before VM entry) ---- */
 
 int kvmx_irqchip_pending_vector(struct kvmx_x86_vcpu *xv)
@@ -39,8 +44,12 @@ int kvmx_irqchip_pending_vector(struct kvmx_x86_vcpu *xv)
 		return -1;
 	spin_lock_irqsave(&chip->lock, flags);
 	v = kvmx_lapic_pending_vector(xv->apic);
-	if (v < 0 && kvmx_lapic_accepts_pic(xv->apic) && kvmx_pic_output(chip))
-		v = chip->pic[0].s.irq_base;
+	if (v < 0 && kvmx_lapic_accepts_pic(xv->apic)) {
+		if (chip->split)
+			v = xv->apic->ext_vector;
+		else if (kvmx_pic_output(chip))
+			v = chip->pic[0].s.irq_base;
+	}
 	spin_unlock_irqrestore(&chip->lock, flags);
 	return v;
 }
@@ -55,12 +64,49 @@ int kvmx_irqchip_ack_vector(struct kvmx_x86_vcpu *xv)
 		return -1;
 	spin_lock_irqsave(&chip->lock, flags);
 	v = kvmx_lapic_pending_vector(xv->apic);
-	if (v >= 0)
+	if (v >= 0) {
 		kvmx_lapic_ack(xv->apic, v);
-	else if (kvmx_lapic_accepts_pic(xv->apic) && kvmx_pic_output(chip))
-		v = kvmx_pic_intack(chip);
+	} else if (kvmx_lapic_accepts_pic(xv->apic)) {
+		if (chip->split) {
+			v = xv->apic->ext_vector;
+			xv->apic->ext_vector = -1;
+		} else if (kvmx_pic_output(chip)) {
+			v = kvmx_pic_intack(chip);
+		}
+	}
 	spin_unlock_irqrestore(&chip->lock, flags);
 	return v;
+}
+
+long kvmx_irqchip_interrupt(struct kvmx_x86_vcpu *xv, u32 vector)
+{
+	struct kvmx_irqchip *chip = kvmx_irqchip_get(xv->vcpu->vm);
+	unsigned long flags;
+	long r = 0;
+
+	if (!chip->split)
+		return -ENXIO;
+	spin_lock_irqsave(&chip->lock, flags);
+	if (xv->apic->ext_vector >= 0)
+		r = -EEXIST;
+	else
+		xv->apic->ext_vector = vector;
+	spin_unlock_irqrestore(&chip->lock, flags);
+	return r;
+}
+
+bool kvmx_irqchip_accepts_user_intr(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_irqchip *chip = kvmx_irqchip_get(xv->vcpu->vm);
+	unsigned long flags;
+	bool ok;
+
+	if (!xv->apic)
+		return true;
+	spin_lock_irqsave(&chip->lock, flags);
+	ok = xv->apic->ext_vector < 0 && kvmx_lapic_accepts_pic(xv->apic);
+	spin_unlock_irqrestore(&chip->lock, flags);
+	return ok;
 }
 
 /* ---- GSI routing ---- */
@@ -211,7 +257,9 @@ static long set_gsi_routing(struct kvmx_vm *vm, struct kvm_irq_routing __user *u
 		rt[i].type = e[i].type;
 		switch (e[i].type) {
 		case KVM_IRQ_ROUTING_IRQCHIP:
-			if (e[i].u.irqchip.irqchip > KVM_IRQCHIP_IOAPIC ||
+			/* As kvm: no in-kernel pins to route to when split. */
+			if (chip->split ||
+			    e[i].u.irqchip.irqchip > KVM_IRQCHIP_IOAPIC ||
 			    e[i].u.irqchip.pin >=
 			    (e[i].u.irqchip.irqchip == KVM_IRQCHIP_IOAPIC ?
 			     KVMX_NR_IOAPIC_PINS : 8))
@@ -270,6 +318,28 @@ out:
 	return r;
 }
 
+long kvmx_irqchip_enable_split(struct kvmx_vm *vm, u64 nr_ioapic_routes)
+{
+	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
+	long r = -EINVAL;
+
+	if (nr_ioapic_routes > KVMX_MAX_ROUTES)
+		return r;
+	mutex_lock(&vm->lock);
+	/* As kvm: EEXIST for an irqchip already there and after a vCPU. */
+	r = -EEXIST;
+	if (chip->created || vm->nr_vcpus)
+		goto out;
+	chip->split = true;
+	chip->nr_ioapic_routes = nr_ioapic_routes;
+	/* No routes until userspace sets them; publish the mode first. */
+	smp_store_release(&chip->created, true);
+	r = 0;
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long irq_line(struct kvmx_vm *vm, struct kvm_irq_level __user *u,
 		     bool status)
 {
@@ -304,7 +374,7 @@ static long get_set_irqchip(struct kvmx_vm *vm, struct kvm_irqchip __user *u,
 	c = memdup_user(u, sizeof(*c));
 	if (IS_ERR(c))
 		return PTR_ERR(c);
-	if (!kvmx_irqchip_in_kernel(vm)) {
+	if (!kvmx_irqchip_full(vm)) {
 		r = -ENXIO;
 		goto out;
 	}
@@ -419,6 +489,7 @@ long kvmx_irqchip_check_extension(long ext)
 	case KVM_CAP_PIT_STATE2:
 	case KVM_CAP_SET_BOOT_CPU_ID:
 	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_SPLIT_IRQCHIP:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
 	case KVM_CAP_IRQ_ROUTING:
@@ -620,6 +691,13 @@ int kvmx_irqchip_before_entry(struct kvmx_x86_vcpu *xv)
 	if (!apic)
 		return 1;
 	track_task(xv);
+	/* Split irqchip: tell the userspace IOAPIC about a level EOI. */
+	if (apic->eoi_exit) {
+		apic->eoi_exit = false;
+		xv->vcpu->run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+		xv->vcpu->run->eoi.vector = apic->eoi_exit_vector;
+		return 0;
+	}
 	/*
 	 * As kvm: KVM_RUN of a vCPU that never got INIT waits for an event,
 	 * takes it and returns -EAGAIN; userspace runs it again.
@@ -668,6 +746,9 @@ bool kvmx_irqchip_pio(struct kvmx_x86_vcpu *xv, u16 port, u8 size, bool in,
 	/* The PIT's ports keep their own lock order: chip->lock inside. */
 	if (kvmx_pit_pio(vm, port, in, val))
 		return true;
+	/* Split irqchip: the PIC and the ELCR are userspace's. */
+	if (chip->split)
+		return false;
 	spin_lock_irqsave(&chip->lock, flags);
 	done = kvmx_pic_pio(vm, port, in, val);
 	spin_unlock_irqrestore(&chip->lock, flags);
@@ -691,6 +772,8 @@ bool kvmx_irqchip_mmio(struct kvmx_x86_vcpu *xv, u64 gpa, void *buf,
 		return false;
 	if (kvmx_lapic_mmio(xv, gpa, buf, len, write))
 		return true;
+	if (chip->split)
+		return false;
 	base = chip->ioapic.base_address;
 	if (gpa < base || gpa + len > base + KVMX_IOAPIC_SIZE)
 		return false;

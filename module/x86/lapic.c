@@ -148,12 +148,52 @@ bool kvmx_lapic_accepts_pic(struct kvmx_lapic *apic)
 	       (lvt0 & APIC_DM_FIXED_MASK) == APIC_DM_EXTINT;
 }
 
+bool kvmx_lapic_extint_pending(struct kvmx_lapic *apic)
+{
+	struct kvmx_irqchip *chip = apic_chip(apic);
+
+	if (!kvmx_lapic_accepts_pic(apic))
+		return false;
+	return chip->split ? apic->ext_vector >= 0 : kvmx_pic_output(chip);
+}
+
 /* Make the owner notice new work: wake it, or force it out of the guest. */
 void kvmx_lapic_kick(struct kvmx_lapic *apic)
 {
 	wake_up_interruptible(&apic->wq);
 	if (apic->task && apic->task != current)
 		kick_process(apic->task);
+}
+
+static bool match_dest(struct kvmx_lapic *apic, const struct kvmx_apic_irq *irq,
+		       bool from_x2apic);
+
+/*
+ * Split irqchip: does a level MSI route of the userspace IOAPIC's pins
+ * (GSIs below nr_ioapic_routes) send @vector to @apic?  Then its EOI goes
+ * to userspace (KVM_EXIT_IOAPIC_EOI), as kvm's ioapic_handled_vectors.
+ */
+static bool split_ioapic_vector(struct kvmx_lapic *apic, u8 vector)
+{
+	struct kvmx_irqchip *chip = apic_chip(apic);
+	const struct kvmx_route *rt;
+	struct kvmx_apic_irq irq;
+	u32 i;
+
+	for (i = 0; i < chip->nr_routes; i++) {
+		rt = &chip->routes[i];
+		if (rt->gsi >= chip->nr_ioapic_routes ||
+		    rt->type != KVM_IRQ_ROUTING_MSI ||
+		    (rt->msi.data & 0xff) != vector || !(rt->msi.data & BIT(15)))
+			continue;
+		irq = (struct kvmx_apic_irq) {
+			.dest = (rt->msi.addr_lo >> 12) & 0xff,
+			.logical = rt->msi.addr_lo & BIT(2),
+		};
+		if (match_dest(apic, &irq, false))
+			return true;
+	}
+	return false;
 }
 
 static void eoi(struct kvmx_lapic *apic)
@@ -165,8 +205,14 @@ static void eoi(struct kvmx_lapic *apic)
 	vec_clear(apic, APIC_ISR, isrv);
 	update_ppr(apic);
 	/* A level-triggered interrupt: tell the IOAPIC ("EOI broadcast"). */
-	if (vec_test(apic, APIC_TMR, isrv))
+	if (!vec_test(apic, APIC_TMR, isrv))
+		return;
+	if (!apic_chip(apic)->split) {
 		kvmx_ioapic_eoi(apic->xv->vcpu->vm, isrv);
+	} else if (split_ioapic_vector(apic, isrv)) {
+		apic->eoi_exit = true;
+		apic->eoi_exit_vector = isrv;
+	}
 }
 
 /* chip->lock held: accept one interrupt message. 1 if accepted. */
@@ -795,7 +841,7 @@ bool kvmx_lapic_has_wake_event(struct kvmx_x86_vcpu *xv)
 		wake |= xv->nmi_pending ||
 			(kvmx_x86->interrupt_allowed(xv) &&
 			 (kvmx_lapic_pending_vector(apic) >= 0 ||
-			  (kvmx_lapic_accepts_pic(apic) && kvmx_pic_output(chip))));
+			  kvmx_lapic_extint_pending(apic)));
 	spin_unlock_irqrestore(&chip->lock, flags);
 	return wake;
 }
@@ -809,6 +855,7 @@ int kvmx_lapic_create(struct kvmx_x86_vcpu *xv)
 	if (!apic)
 		return -ENOMEM;
 	apic->xv = xv;
+	apic->ext_vector = -1;
 	init_waitqueue_head(&apic->wq);
 	hrtimer_init(&apic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	apic->timer.function = timer_expired;

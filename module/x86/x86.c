@@ -121,6 +121,8 @@ long kvmx_arch_vm_enable_cap(struct kvmx_vm *vm, const struct kvm_enable_cap *ca
 		/* Whether the guest may read MSR_PLATFORM_INFO (else #GP). */
 		WRITE_ONCE(to_x86_vm(vm)->platform_info_readable, !!cap->args[0]);
 		return 0;
+	case KVM_CAP_SPLIT_IRQCHIP:
+		return kvmx_irqchip_enable_split(vm, cap->args[0]);
 	default:
 		return -EINVAL;
 	}
