@@ -19,7 +19,9 @@
  * irqfd holds a level-triggered pin until the guest's EOI, which signals
  * its resamplefd; a guest OUT matching an ioeventfd signals it without an
  * exit to user space; "sti; hlt" with an interrupt pending wakes after
- * the HLT, never inside the STI shadow.
+ * the HLT, never inside the STI shadow.  A split irqchip leaves the PIC
+ * and IOAPIC to user space, reports level EOIs of its GSIs and takes its
+ * ExtINTs through KVM_INTERRUPT.
  */
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -277,6 +279,95 @@ asm(GUEST_SECTION
     "	movl $0, 0xfee000b0\n"			/* EOI: broadcast to the IOAPIC */
     "	iret\n"
     "level_end:\n"
+    GUEST_SECTION_END);
+
+/*
+ * Real mode, a level-triggered PIC input: the master PIC as in pic_start
+ * (vectors 0x20-0x27) with IRQ 3 level-triggered in the ELCR and the only
+ * one unmasked; SYNC 1; then twice: STI; HLT until the interrupt, CLI,
+ * SYNC 2 / SYNC 3 reporting EBX, which the handler counts before its
+ * non-specific EOI.
+ */
+extern const uint8_t pic_level_start[], pic_level_end[], pic_level_handler[];
+asm(GUEST_SECTION
+    ".code16\n"
+    "pic_level_start:\n"
+    "	mov $0x11, %al\n"
+    "	out %al, $0x20\n"
+    "	mov $0x20, %al\n"
+    "	out %al, $0x21\n"
+    "	mov $0x04, %al\n"
+    "	out %al, $0x21\n"
+    "	mov $0x01, %al\n"
+    "	out %al, $0x21\n"
+    "	mov $0xf7, %al\n"			/* unmask IRQ 3 only */
+    "	out %al, $0x21\n"
+    "	mov $0x08, %al\n"			/* ELCR: IRQ 3 level */
+    "	mov $0x4d0, %dx\n"
+    "	out %al, %dx\n"
+    "	xor %ebx, %ebx\n"
+    "	GUEST_SYNC 1\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	mov %ebx, %esi\n"
+    "	GUEST_SYNC 2\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	mov %ebx, %esi\n"
+    "	GUEST_SYNC 3\n"
+    "	GUEST_DONE\n"
+    "pic_level_handler:\n"
+    "	inc %ebx\n"
+    "	mov $0x20, %al\n"			/* OCW2: non-specific EOI */
+    "	out %al, $0x20\n"
+    "	iret\n"
+    "pic_level_end:\n"
+    GUEST_SECTION_END);
+
+/*
+ * Flat protected mode under a split irqchip (KVM_CAP_SPLIT_IRQCHIP): the
+ * PIC port and the IOAPIC page are userspace's (an OUT to 0x21 and a write
+ * to 0xfec00000 exit), the local APIC is the kernel's.  SYNC 1; STI; HLT
+ * until a level MSI (vector 0x38) whose EOI the kernel reports; SYNC 2
+ * with EBX; STI; HLT until the ExtINT userspace gives with KVM_INTERRUPT
+ * (vector 0x30); SYNC 3 with EBX.
+ */
+#define SPLIT_MSI_GSI		5
+#define SPLIT_MSI_VECTOR	0x38
+#define SPLIT_EXTINT_VECTOR	0x30
+extern const uint8_t split_start[], split_end[], split_msi_handler[],
+	split_extint_handler[];
+asm(GUEST_SECTION
+    ".code32\n"
+    "split_start:\n"
+    "	movl $0x1ff, 0xfee000f0\n"		/* SVR: APIC enabled */
+    "	mov $0xff, %al\n"
+    "	out %al, $0x21\n"			/* the userspace PIC */
+    "	movl $0x1a, 0xfec00000\n"		/* the userspace IOAPIC */
+    "	GUEST_SYNC 1\n"
+    "	xor %ebx, %ebx\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	mov %ebx, %esi\n"
+    "	GUEST_SYNC 2\n"
+    "	xor %ebx, %ebx\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	mov %ebx, %esi\n"
+    "	GUEST_SYNC 3\n"
+    "	GUEST_DONE\n"
+    "split_msi_handler:\n"
+    "	mov $0x38, %ebx\n"
+    "	movl $0, 0xfee000b0\n"			/* EOI: KVM_EXIT_IOAPIC_EOI */
+    "	iret\n"
+    "split_extint_handler:\n"
+    "	mov $0x30, %ebx\n"			/* ExtINT: nothing in the ISR */
+    "	iret\n"
+    "split_end:\n"
     GUEST_SECTION_END);
 
 /* Real mode: OUT 0x42 to IOEVENTFD_PORT (an ioeventfd), then SYNC 1. */
@@ -607,29 +698,20 @@ static uint64_t wait_eventfd(int fd)
 }
 
 /*
- * KVM_IRQFD_FLAG_RESAMPLE: a write to the irqfd asserts GSI 7 (a level
- * IOAPIC pin) and leaves it asserted; the guest's EOI releases it and
- * signals the resamplefd; a second write interrupts the guest again.
+ * KVM_IRQFD_FLAG_RESAMPLE: a write to the irqfd asserts @gsi and leaves it
+ * asserted; the guest's EOI releases it and signals the resamplefd; a
+ * second write interrupts the guest again.  The guest (see level_start)
+ * is set up to run from GUEST_CODE_GPA.
  */
-static void test_irqfd_resample(void)
+static void irqfd_resample_round_trip(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+				      uint32_t gsi, bool ioapic)
 {
 	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
-	struct kvm_irqfd irqfd = {
-		.gsi = RESAMPLE_PIN, .flags = KVM_IRQFD_FLAG_RESAMPLE,
-	};
-	struct kvm_vm *vm;
-	struct kvm_vcpu *vcpu;
+	struct kvm_irqfd irqfd = { .gsi = gsi, .flags = KVM_IRQFD_FLAG_RESAMPLE };
 	uint64_t one = 1, count;
 	struct ucall uc;
 	int efd, rfd;
 
-	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP) && kvm_check_cap(KVM_CAP_IRQFD_RESAMPLE),
-		"no KVM_CAP_IRQCHIP or KVM_CAP_IRQFD_RESAMPLE");
-	vm = vm_with_irqchip();
-	vcpu = vcpu_create(vm, 0);
-	vm_load_code(vm, level_start, level_end);
-	vm_set_idt_gate32(vm, RESAMPLE_VECTOR, GUEST_CODE_ADDR(level_handler, level_start));
-	vcpu_setup_mode(vcpu, GUEST_MODE_PROT32, GUEST_CODE_GPA);
 	efd = eventfd(0, EFD_CLOEXEC);
 	rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	CHECK(efd >= 0 && rfd >= 0, "eventfd: errno %d", errno);
@@ -641,18 +723,38 @@ static void test_irqfd_resample(void)
 
 	vcpu_expect_sync(vcpu, 1, &uc);
 	CHECK(write(efd, &one, sizeof(one)) == sizeof(one), "eventfd write");
-	/* Asserted and delivered, not yet acknowledged. */
-	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
-	CHECK_EQ(chip.chip.ioapic.redirtbl[RESAMPLE_PIN].fields.remote_irr, 1);
+	if (ioapic) {
+		/*
+		 * Asserted and delivered, not yet acknowledged.  kvm injects
+		 * from a work item: give it up to a second.
+		 */
+		struct timespec ts = { .tv_nsec = 10000000 };
+		int i;
+
+		for (i = 0; i < 100; i++) {
+			CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+			if (chip.chip.ioapic.redirtbl[gsi].fields.remote_irr)
+				break;
+			nanosleep(&ts, NULL);
+		}
+		CHECK_EQ(chip.chip.ioapic.redirtbl[gsi].fields.remote_irr, 1);
+	}
 	CHECK(read(rfd, &count, sizeof(count)) == -1 && errno == EAGAIN,
 	      "resamplefd signalled before the EOI");
 
 	vcpu_expect_sync(vcpu, 2, &uc);
 	CHECK_EQ(uc.args[1] & 0xffffffff, 1);
 	CHECK_EQ(wait_eventfd(rfd), 1);
-	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
-	CHECK_EQ(chip.chip.ioapic.redirtbl[RESAMPLE_PIN].fields.remote_irr, 0);
-	CHECK_EQ(chip.chip.ioapic.irr & (1u << RESAMPLE_PIN), 0);
+	if (ioapic) {
+		CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+		CHECK_EQ(chip.chip.ioapic.redirtbl[gsi].fields.remote_irr, 0);
+		CHECK_EQ(chip.chip.ioapic.irr & (1u << gsi), 0);
+	} else {
+		chip.chip_id = KVM_IRQCHIP_PIC_MASTER;
+		CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+		CHECK_EQ(chip.chip.pic.irr & (1u << gsi), 0);
+		CHECK_EQ(chip.chip.pic.isr, 0);
+	}
 
 	/* Still wanted: the device's driver writes again. */
 	CHECK(write(efd, &one, sizeof(one)) == sizeof(one), "eventfd write");
@@ -665,6 +767,134 @@ static void test_irqfd_resample(void)
 	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_IRQFD, &irqfd));
 	close(efd);
 	close(rfd);
+}
+
+/* Through a level-triggered IOAPIC pin (GSI 7) and the local APIC's EOI. */
+static void test_irqfd_resample_ioapic(void)
+{
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP) && kvm_check_cap(KVM_CAP_IRQFD_RESAMPLE),
+		"no KVM_CAP_IRQCHIP or KVM_CAP_IRQFD_RESAMPLE");
+	vm = vm_with_irqchip();
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, level_start, level_end);
+	vm_set_idt_gate32(vm, RESAMPLE_VECTOR, GUEST_CODE_ADDR(level_handler, level_start));
+	vcpu_setup_mode(vcpu, GUEST_MODE_PROT32, GUEST_CODE_GPA);
+	irqfd_resample_round_trip(vm, vcpu, RESAMPLE_PIN, true);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/* Through a level-triggered PIC input (GSI 3, ELCR) and the PIC's EOI. */
+static void test_irqfd_resample_pic(void)
+{
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	uint16_t ivt[2];
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP) && kvm_check_cap(KVM_CAP_IRQFD_RESAMPLE),
+		"no KVM_CAP_IRQCHIP or KVM_CAP_IRQFD_RESAMPLE");
+	vm = vm_with_irqchip();
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, pic_level_start, pic_level_end);
+	ivt[0] = GUEST_CODE_ADDR(pic_level_handler, pic_level_start);
+	ivt[1] = 0;
+	memcpy(vm_gpa_to_hva(vm, PIC_VECTOR * 4), ivt, 4);
+	vcpu_setup_mode(vcpu, GUEST_MODE_REAL, GUEST_CODE_GPA);
+	irqfd_resample_round_trip(vm, vcpu, PIC_IRQ, false);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * KVM_CAP_SPLIT_IRQCHIP: local APICs in the kernel, the PIC and IOAPIC in
+ * userspace.  Creation rules; no in-kernel PIC/IOAPIC state, routes or
+ * resampling; their ports and page exit; a level MSI from the userspace
+ * IOAPIC's GSI range reports its EOI with KVM_EXIT_IOAPIC_EOI; an ExtINT
+ * from KVM_INTERRUPT reaches the guest through LINT0.
+ */
+static void test_split_irqchip(void)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args[0] = 24 };
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[1];
+	} rt = { .hdr.nr = 1 };
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	struct kvm_irq_level line = { .irq = SPLIT_MSI_GSI, .level = 1 };
+	struct kvm_interrupt extint = { .irq = SPLIT_EXTINT_VECTOR };
+	struct kvm_irqfd irqfd = { .gsi = 3, .flags = KVM_IRQFD_FLAG_RESAMPLE };
+	struct kvm_lapic_state lapic;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	int efd, fd;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_SPLIT_IRQCHIP), "no KVM_CAP_SPLIT_IRQCHIP");
+	/* Too late once a vCPU exists. */
+	vm = vm_create();
+	fd = CHECK_IOCTL_OK(ioctl(vm->fd, KVM_CREATE_VCPU, 0));
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_ENABLE_CAP, &cap), EEXIST);
+	close(fd);
+	vm_free(vm);
+
+	vm = vm_create_default();
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_ENABLE_CAP, &cap), EEXIST);
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0), EEXIST);
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip), ENXIO);
+	/* Nothing in the kernel to route to, or to resample. */
+	rt.e[0] = (struct kvm_irq_routing_entry) {
+		.gsi = 3, .type = KVM_IRQ_ROUTING_IRQCHIP,
+		.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = 3 },
+	};
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt), EINVAL);
+	efd = eventfd(0, EFD_CLOEXEC);
+	CHECK(efd >= 0, "eventfd: errno %d", errno);
+	irqfd.fd = efd;
+	irqfd.resamplefd = efd;
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_IRQFD, &irqfd), EINVAL);
+	close(efd);
+	/* The userspace IOAPIC's pin 5: a level MSI to APIC 0. */
+	rt.e[0] = (struct kvm_irq_routing_entry) {
+		.gsi = SPLIT_MSI_GSI, .type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = { .address_lo = 0xfee00000,
+			   .data = SPLIT_MSI_VECTOR | 1u << 15 },
+	};
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+
+	vcpu = vcpu_create(vm, 0);
+	CHECK_IOCTL_OK(ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic));
+	vm_load_code(vm, split_start, split_end);
+	vm_set_idt_gate32(vm, SPLIT_MSI_VECTOR,
+			  GUEST_CODE_ADDR(split_msi_handler, split_start));
+	vm_set_idt_gate32(vm, SPLIT_EXTINT_VECTOR,
+			  GUEST_CODE_ADDR(split_extint_handler, split_start));
+	vcpu_setup_mode(vcpu, GUEST_MODE_PROT32, GUEST_CODE_GPA);
+
+	vcpu_run_expect_exit(vcpu, KVM_EXIT_IO);
+	CHECK_EQ(vcpu->run->io.port, 0x21);
+	vcpu_run_expect_exit(vcpu, KVM_EXIT_MMIO);
+	CHECK_EQ(vcpu->run->mmio.phys_addr, 0xfec00000);
+	CHECK_EQ(vcpu->run->mmio.is_write, 1);
+	vcpu_expect_sync(vcpu, 1, &uc);
+
+	/* The MSI is delivered; the guest's EOI comes back to userspace. */
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_IRQ_LINE_STATUS, &line));
+	CHECK_EQ(line.status, 1);
+	vcpu_run_expect_exit(vcpu, KVM_EXIT_IOAPIC_EOI);
+	CHECK_EQ(vcpu->run->eoi.vector, SPLIT_MSI_VECTOR);
+	vcpu_expect_sync(vcpu, 2, &uc);
+	CHECK_EQ(uc.args[1] & 0xffffffff, SPLIT_MSI_VECTOR);
+
+	/* The userspace PIC's interrupt: one at a time. */
+	CHECK_IOCTL_OK(ioctl(vcpu->fd, KVM_INTERRUPT, &extint));
+	CHECK_IOCTL_ERR(ioctl(vcpu->fd, KVM_INTERRUPT, &extint), EEXIST);
+	vcpu_expect_sync(vcpu, 3, &uc);
+	CHECK_EQ(uc.args[1] & 0xffffffff, SPLIT_EXTINT_VECTOR);
+	vcpu_expect_done(vcpu);
 	vcpu_free(vcpu);
 	vm_free(vm);
 }
@@ -788,7 +1018,9 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_sti_hlt_shadow),
 	TEST_CASE(test_irqfd_to_guest),
 	TEST_CASE(test_msi_route_to_guest),
-	TEST_CASE(test_irqfd_resample),
+	TEST_CASE(test_irqfd_resample_ioapic),
+	TEST_CASE(test_irqfd_resample_pic),
+	TEST_CASE(test_split_irqchip),
 	TEST_CASE(test_ioeventfd_pio),
 	TEST_CASE(test_hlt_sleeps_in_kernel),
 };
