@@ -71,6 +71,8 @@ int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code);
 int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv);
 int kvmx_shadow_cr_access(struct kvmx_x86_vcpu *xv);
 
+/* INVLPG's operand at RIP as a linear address (false: not worked out). */
+bool kvmx_shadow_invlpg_address(struct kvmx_x86_vcpu *xv, u64 *la);
 /* A guest CR write with the architectural checks: 0, or 1 for #GP(0). */
 int kvmx_shadow_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val);
 

@@ -80,6 +80,8 @@ MODULE_PARM_DESC(npt,
  * @cr3:        the guest's CR3
  * @cr4:        the guest's CR4
  * @flush:      the TLB tag must be flushed before the next entry
+ * @big_pages:  some leaf is a piece of a guest page larger than 2 MiB:
+ *              INVLPG then flushes everything (cleared with the leaves)
  * All but the lock-protected fields: the vCPU mutex.
  */
 struct kvmx_shadow_vcpu {
@@ -91,6 +93,7 @@ struct kvmx_shadow_vcpu {
 	u64 cr3;
 	u64 cr4;
 	bool flush;
+	bool big_pages;
 };
 
 static spinlock_t *mmu_lock(struct kvmx_x86_vcpu *xv)
@@ -191,6 +194,7 @@ static void shadow_flush(struct kvmx_x86_vcpu *xv, bool free)
 	}
 	spin_unlock(mmu_lock(xv));
 	sv->flush = true;
+	sv->big_pages = false;
 }
 
 void kvmx_shadow_vcpu_destroy(struct kvmx_x86_vcpu *xv)
@@ -354,8 +358,8 @@ out:
  * tables grant (KVMX_WALK_PERM_*), for the access @access that faulted.
  * @dirty: the guest's leaf has D set (a read may then map writable).
  */
-static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa, u32 perms,
-		      bool dirty, u32 access)
+static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
+		      u64 page_size, u32 perms, bool dirty, u32 access)
 {
 	struct kvmx_vm *vm = xv->vcpu->vm;
 	struct kvmx_tdp *tdp = &to_x86_vm(vm)->tdp;
@@ -403,6 +407,8 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa, u32 perms,
 		leaf |= _PAGE_USER;
 	if (!(perms & KVMX_WALK_PERM_X))
 		leaf |= _PAGE_NX;
+	if (page_size > PMD_SIZE)
+		xv->shadow->big_pages = true;
 	r = install_leaf(xv, gva, leaf, seq);
 	put_page(page);
 	return r;
@@ -489,9 +495,9 @@ int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 		access |= KVMX_WALK_AC;
 
 	if (!(sv->cr0 & X86_CR0_PG))
-		return shadow_map(xv, gva, (u32)gva, KVMX_WALK_PERM_W |
-				  KVMX_WALK_PERM_U | KVMX_WALK_PERM_X, true,
-				  access);
+		return shadow_map(xv, gva, (u32)gva, PAGE_SIZE,
+				  KVMX_WALK_PERM_W | KVMX_WALK_PERM_U |
+				  KVMX_WALK_PERM_X, true, access);
 
 	r = guest_walker(xv, &w);
 	if (r)
@@ -499,7 +505,7 @@ int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 	r = kvmx_walk(&w, &walk_ops, xv, gva, access, &res);
 	switch (r) {
 	case KVMX_WALK_OK:
-		return shadow_map(xv, gva, res.gpa, res.perms,
+		return shadow_map(xv, gva, res.gpa, res.page_size, res.perms,
 				  res.pte[res.level] & _PAGE_DIRTY, access);
 	case KVMX_WALK_PAGE_FAULT:
 	case KVMX_WALK_PTE_ERROR:
@@ -515,10 +521,43 @@ int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 	}
 }
 
-/* INVLPG: the architecture allows flushing more, so drop every leaf. */
+/*
+ * Drop the leaves of the 2 MiB-aligned range around @gva: every piece of a
+ * guest page of 4 KiB or 2 MiB that contains @gva.
+ */
+static void flush_range(struct kvmx_x86_vcpu *xv, u64 gva)
+{
+	struct kvmx_shadow_vcpu *sv = xv->shadow;
+	u64 *table;
+	int level, i;
+
+	spin_lock(mmu_lock(xv));
+	table = sv->root;
+	for (level = sv->root_level; table && level > 1; level--) {
+		u64 e = table[spt_index(gva, level)];
+
+		table = (e & _PAGE_PRESENT) ? __va(e & SPT_ADDR_MASK) : NULL;
+	}
+	for (i = 0; table && i < SPT_ENTRIES; i++)
+		if (table[i] & _PAGE_PRESENT)
+			WRITE_ONCE(table[i], 0);
+	spin_unlock(mmu_lock(xv));
+	sv->flush = true;
+}
+
+/*
+ * INVLPG: drop what may translate the address (flushing more than asked is
+ * allowed): its 2 MiB range, or everything when the address is not known
+ * or larger guest pages are shadowed.
+ */
 int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv)
 {
-	shadow_flush(xv, false);
+	u64 la;
+
+	if (!xv->shadow->big_pages && kvmx_shadow_invlpg_address(xv, &la))
+		flush_range(xv, la);
+	else
+		shadow_flush(xv, false);
 	return kvmx_x86->skip_insn(xv);
 }
 

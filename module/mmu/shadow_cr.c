@@ -69,6 +69,64 @@ static bool in_long64(struct kvmx_x86_vcpu *xv)
 	return (xv->efer & EFER_LMA) && cs.l;
 }
 
+/* The REX bits of a ModRM/SIB register number. */
+#define REX_B	0x1
+#define REX_X	0x2
+
+/*
+ * The linear address INVLPG at RIP names: true with *@la set, false when
+ * it is not worked out here (16-bit addressing, a decoding failure): the
+ * caller then flushes everything.
+ */
+bool kvmx_shadow_invlpg_address(struct kvmx_x86_vcpu *xv, u64 *la)
+{
+	bool long64 = in_long64(xv);
+	enum kvmx_sreg seg = KVMX_SREG_DS;
+	struct kvm_segment s;
+	struct kvmx_insn insn;
+	u8 mod, rm, base;
+	u64 ea;
+
+	if (kvmx_decode_at_rip(xv, &insn) || insn.map != 1 ||
+	    insn.opcode != 0x01 || !insn.has_modrm || insn.addr_bytes == 2)
+		return false;
+	mod = insn.modrm >> 6;
+	rm = insn.modrm & 7;
+	if (mod == 3 || ((insn.modrm >> 3) & 7) != 7)
+		return false;
+	ea = (u64)insn.disp;
+	if (insn.rip_relative) {
+		ea += xv->rip + insn.len;
+	} else if (rm == 4) {
+		u8 index = ((insn.sib >> 3) & 7) | ((insn.rex & REX_X) ? 8 : 0);
+
+		base = insn.sib & 7;
+		if (index != 4)
+			ea += xv->regs[index] << (insn.sib >> 6);
+		if (!(base == 5 && mod == 0)) {
+			ea += xv->regs[base | ((insn.rex & REX_B) ? 8 : 0)];
+			if (base == 4 || base == 5)
+				seg = KVMX_SREG_SS;
+		}
+	} else if (!(rm == 5 && mod == 0)) {
+		ea += xv->regs[rm | ((insn.rex & REX_B) ? 8 : 0)];
+		if (rm == 5)
+			seg = KVMX_SREG_SS;
+	}
+	if (insn.addr_bytes == 4)
+		ea = (u32)ea;
+	/* enum kvmx_seg and enum kvmx_sreg agree on ES..GS. */
+	if (insn.seg_override >= 0)
+		seg = (enum kvmx_sreg)insn.seg_override;
+	if (long64 && seg != KVMX_SREG_FS && seg != KVMX_SREG_GS) {
+		*la = ea;
+		return true;
+	}
+	kvmx_x86->get_segment(xv, &s, seg);
+	*la = long64 ? ea + s.base : (u32)(ea + s.base);
+	return true;
+}
+
 /* Emulate MOV to/from CRn, CLTS, LMSW and SMSW at RIP (exit contract). */
 int kvmx_shadow_cr_access(struct kvmx_x86_vcpu *xv)
 {
