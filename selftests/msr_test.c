@@ -324,6 +324,75 @@ static void test_msr_feature_list(void)
 }
 
 /*
+ * MSR accesses handed to userspace (KVM_CAP_X86_USER_SPACE_MSR) and the MSR
+ * filter, on the msr_start guest: a filter denying reads of KERNEL_GS_BASE
+ * (an MSR SVM lets the guest read without an exit) turns stage 1's RDMSR
+ * into a FILTER exit whose data the guest gets; without the filter stage 2
+ * runs in the kernel; the unknown MSR of stages 3 and 4 exits as UNKNOWN,
+ * and userspace answers #GP for the read and success for the write.
+ */
+static void expect_msr_exit(struct kvm_vcpu *vcpu, uint32_t exit_reason,
+			    uint32_t reason, uint32_t index)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu_run_expect_exit(vcpu, exit_reason);
+	CHECK_EQ(run->msr.reason, reason);
+	CHECK_EQ(run->msr.index, index);
+}
+
+static void test_msr_user_exits(void)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR };
+	uint8_t deny = 0;
+	struct kvm_msr_filter filter = {
+		.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+		.ranges[0] = {
+			.flags = KVM_MSR_FILTER_READ, .nmsrs = 1,
+			.base = MSR_KERNEL_GS_BASE, .bitmap = &deny,
+		},
+	};
+	struct kvm_msr_filter none = { .flags = KVM_MSR_FILTER_DEFAULT_DENY };
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct kvm_regs regs;
+	struct ucall uc;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_X86_USER_SPACE_MSR) &&
+		kvm_check_cap(KVM_CAP_X86_MSR_FILTER), "no userspace MSR exits");
+	vcpu = start_msr_guest(&vm);
+	cap.args[0] = 1ULL << 31;
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_ENABLE_CAP, &cap), EINVAL);
+	cap.args[0] = KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	/* Denying everything with no range at all is refused. */
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &none), EINVAL);
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter));
+
+	expect_msr_exit(vcpu, KVM_EXIT_X86_RDMSR, KVM_MSR_EXIT_REASON_FILTER,
+			MSR_KERNEL_GS_BASE);
+	vcpu->run->msr.data = 0x1234;
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_EQ(uc.args[1], 0x1234);
+	none.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &none));
+	vcpu_expect_sync(vcpu, 2, &uc);
+
+	expect_msr_exit(vcpu, KVM_EXIT_X86_RDMSR, KVM_MSR_EXIT_REASON_UNKNOWN,
+			MSR_BOGUS);
+	vcpu->run->msr.error = 1;
+	expect_gp(vcpu, 3, "RDMSR refused by userspace");
+	expect_msr_exit(vcpu, KVM_EXIT_X86_WRMSR, KVM_MSR_EXIT_REASON_UNKNOWN,
+			MSR_BOGUS);
+	CHECK_EQ(vcpu->run->msr.data, 0);
+	vcpu_expect_sync(vcpu, 4, &uc);
+	vcpu_get_regs(vcpu, &regs);
+	CHECK_EQ(regs.r15, 0);		/* no #GP: userspace took the write */
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/*
  * MSR_PLATFORM_INFO: stage 1 reads it (RSI, R15 = 13 after a #GP), stage 2
  * reads it again after the host turned KVM_CAP_MSR_PLATFORM_INFO off.
  */
@@ -391,6 +460,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_msr_index_list),
 	TEST_CASE(test_msr_feature_list),
 	TEST_CASE(test_platform_info),
+	TEST_CASE(test_msr_user_exits),
 };
 
 int main(int argc, char **argv)

@@ -30,7 +30,14 @@ enum kvmx_pending_io {
 	KVMX_IO_PIO_OUT,	/* skip the instruction */
 	KVMX_IO_PIO_STRING,	/* re-execute the string instruction */
 	KVMX_IO_MMIO,		/* re-execute with run->mmio data */
+	KVMX_IO_RDMSR,		/* run->msr.data to EDX:EAX (or #GP), skip */
+	KVMX_IO_WRMSR,		/* skip the instruction (or #GP) */
 };
+
+/* Why kvmx_get_msr()/kvmx_set_msr() refused a guest access (0: done). */
+#define KVMX_MSR_INVALID	1	/* known MSR, invalid access: #GP */
+#define KVMX_MSR_UNKNOWN	2	/* not an MSR kvmx implements */
+#define KVMX_MSR_FILTERED	3	/* denied by KVM_X86_SET_MSR_FILTER */
 
 struct kvmx_x86_vcpu;
 
@@ -129,6 +136,13 @@ struct kvmx_x86_ops {
 	 * not offered.
 	 */
 	void (*update_exception_intercepts)(struct kvmx_x86_vcpu *xv);
+	/*
+	 * The VM's MSR filter changed: intercept the MSRs the guest otherwise
+	 * reaches without an exit if the filter denies them.  Called before
+	 * an entry, preemptible.  Optional: without it the MSR filter and
+	 * userspace MSR exits are not offered.
+	 */
+	void (*msr_filter_changed)(struct kvmx_x86_vcpu *xv);
 	bool (*get_nmi_mask)(struct kvmx_x86_vcpu *xv);
 	void (*set_nmi_mask)(struct kvmx_x86_vcpu *xv, bool masked);
 };
@@ -156,6 +170,8 @@ struct kvmx_x86_ops {
  * @misc_enable: IA32_MISC_ENABLE
  * @platform_info: MSR_PLATFORM_INFO as userspace set it (0 by default)
  * @tsc_khz:     the guest TSC rate KVM_GET_TSC_KHZ reports (the host's)
+ * @power_ctl:   MSR_IA32_POWER_CTL, stored only, as kvm does
+ * @msr_filter_gen: the VM's MSR filter generation the backend last followed
  * @mtrr:        MTRR MSRs (def type, fixed, variable base/mask pairs)
  * @mp_state:    KVM_MP_STATE_*
  * @guest_fpu:   guest FPU/XSAVE state, swapped in around guest entry
@@ -202,6 +218,8 @@ struct kvmx_x86_vcpu {
 	u64 misc_enable;
 	u64 platform_info;
 	u32 tsc_khz;
+	u64 power_ctl;
+	int msr_filter_gen;
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];
@@ -240,6 +258,11 @@ struct kvmx_x86_vcpu {
  * @platform_info_readable: KVM_CAP_MSR_PLATFORM_INFO (default on): the
  *                     guest may read MSR_PLATFORM_INFO; read locklessly
  * @clock_offset:      VM clock minus host boot time, in ns (x86/clock.c)
+ * @msr_filter:        KVM_X86_SET_MSR_FILTER's filter (NULL: none); written
+ *                     under kvmx_vm.lock, read under RCU (x86/msr_filter.c)
+ * @msr_filter_gen:    bumped by every filter change
+ * @user_msr_exits:    KVM_MSR_EXIT_REASON_* enabled by
+ *                     KVM_CAP_X86_USER_SPACE_MSR; read locklessly
  * @tss_addr:          from KVM_SET_TSS_ADDR (recorded; VMX real mode uses it)
  * @identity_map_addr: from KVM_SET_IDENTITY_MAP_ADDR (@identity_map_set)
  * @tdp:               the guest-physical tables (NPT or EPT); its lock is
@@ -251,6 +274,9 @@ struct kvmx_x86_vcpu {
 struct kvmx_x86_vm {
 	bool platform_info_readable;
 	atomic64_t clock_offset;
+	struct kvmx_msr_filter __rcu *msr_filter;
+	atomic_t msr_filter_gen;
+	u64 user_msr_exits;
 	u64 tss_addr;
 	u64 identity_map_addr;
 	bool identity_map_set;
@@ -308,6 +334,17 @@ int kvmx_handle_wrmsr(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_hypercall(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_xsetbv(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv);
+/* msr_filter.c: MSR filter and MSR exits to userspace */
+bool kvmx_msr_filter_offered(void);
+long kvmx_msr_enable_user_exits(struct kvmx_vm *vm, u64 reasons);
+bool kvmx_msr_allowed(struct kvmx_x86_vcpu *xv, u32 index, bool write);
+long kvmx_set_msr_filter(struct kvmx_vm *vm, struct kvm_msr_filter __user *u);
+void kvmx_msr_filter_destroy(struct kvmx_vm *vm);
+bool kvmx_msr_user_exit(struct kvmx_x86_vcpu *xv, u32 index, u64 data,
+			bool write, int r);
+int kvmx_complete_msr(struct kvmx_x86_vcpu *xv, bool write);
+void kvmx_msr_filter_sync(struct kvmx_x86_vcpu *xv);
+
 /* clock.c: TSC rate and VM clock ioctls */
 long kvmx_clock_check_extension(long ext);
 long kvmx_set_tsc_khz(struct kvmx_x86_vcpu *xv, unsigned long khz);

@@ -182,10 +182,11 @@ static void svm_hw_disable_cpu(void)
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 }
 
-/* Clear the read and write intercept bits of @msr in @msrpm. */
-static void msrpm_allow(void *msrpm, u32 msr)
+/* Set @msr's read and write intercept bits in @msrpm as asked. */
+static void msrpm_set(void *msrpm, u32 msr, bool read, bool write)
 {
 	u32 base, offset;
+	u8 *byte, shift;
 
 	if (msr < 0x2000)
 		base = 0, offset = msr;
@@ -196,7 +197,15 @@ static void msrpm_allow(void *msrpm, u32 msr)
 	else
 		return;
 	/* Two bits per MSR: read, then write. */
-	((u8 *)msrpm)[base + offset / 4] &= ~(3 << (2 * (offset % 4)));
+	byte = (u8 *)msrpm + base + offset / 4;
+	shift = 2 * (offset % 4);
+	*byte &= ~(3 << shift);
+	*byte |= (read | write << 1) << shift;
+}
+
+static void msrpm_allow(void *msrpm, u32 msr)
+{
+	msrpm_set(msrpm, msr, false, false);
 }
 
 /* MSRs whose state lives in the VMCB and is switched by VMLOAD/VMSAVE. */
@@ -205,6 +214,20 @@ static const u32 passthrough_msrs[] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 };
+
+/* The MSR filter may deny what passthrough_msrs lets through: intercept. */
+static void svm_msr_filter_changed(struct kvmx_x86_vcpu *xv)
+{
+	void *msrpm = to_svm(xv)->msrpm;
+	u32 msr;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(passthrough_msrs); i++) {
+		msr = passthrough_msrs[i];
+		msrpm_set(msrpm, msr, !kvmx_msr_allowed(xv, msr, false),
+			  !kvmx_msr_allowed(xv, msr, true));
+	}
+}
 
 static struct kvmx_x86_vcpu *svm_vcpu_alloc(void)
 {
@@ -1068,6 +1091,7 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.get_interrupt_shadow	= svm_get_interrupt_shadow,
 	.set_interrupt_shadow	= svm_set_interrupt_shadow,
 	.update_exception_intercepts = svm_update_exception_intercepts,
+	.msr_filter_changed	= svm_msr_filter_changed,
 	.get_nmi_mask		= svm_get_nmi_mask,
 	.set_nmi_mask		= svm_set_nmi_mask,
 };

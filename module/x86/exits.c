@@ -70,6 +70,10 @@ int kvmx_complete_userspace_io(struct kvmx_x86_vcpu *xv)
 		return kvmx_complete_pio_string(xv);
 	case KVMX_IO_MMIO:
 		return kvmx_complete_mmio(xv);
+	case KVMX_IO_RDMSR:
+		return kvmx_complete_msr(xv, false);
+	case KVMX_IO_WRMSR:
+		return kvmx_complete_msr(xv, true);
 	default:
 		return 1;
 	}
@@ -101,10 +105,17 @@ int kvmx_handle_cpuid(struct kvmx_x86_vcpu *xv)
 
 int kvmx_handle_rdmsr(struct kvmx_x86_vcpu *xv)
 {
-	u64 data;
+	u32 index = xv->regs[KVMX_RCX];
+	u64 data = 0;
+	int r;
 
-	if (kvmx_get_msr(xv, xv->regs[KVMX_RCX], &data, false))
-		return inject_gp(xv);
+	if (!kvmx_msr_allowed(xv, index, false))
+		r = KVMX_MSR_FILTERED;
+	else
+		r = kvmx_get_msr(xv, index, &data, false);
+	if (r)
+		return kvmx_msr_user_exit(xv, index, 0, false, r) ? 0 :
+		       inject_gp(xv);
 	xv->regs[KVMX_RAX] = (u32)data;
 	xv->regs[KVMX_RDX] = data >> 32;
 	return skip_insn(xv);
@@ -112,10 +123,17 @@ int kvmx_handle_rdmsr(struct kvmx_x86_vcpu *xv)
 
 int kvmx_handle_wrmsr(struct kvmx_x86_vcpu *xv)
 {
+	u32 index = xv->regs[KVMX_RCX];
 	u64 data = (u32)xv->regs[KVMX_RAX] | (xv->regs[KVMX_RDX] << 32);
+	int r;
 
-	if (kvmx_set_msr(xv, xv->regs[KVMX_RCX], data, false))
-		return inject_gp(xv);
+	if (!kvmx_msr_allowed(xv, index, true))
+		r = KVMX_MSR_FILTERED;
+	else
+		r = kvmx_set_msr(xv, index, data, false);
+	if (r)
+		return kvmx_msr_user_exit(xv, index, data, true, r) ? 0 :
+		       inject_gp(xv);
 	return skip_insn(xv);
 }
 

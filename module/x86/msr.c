@@ -102,7 +102,10 @@ static bool efer_valid(struct kvmx_x86_vcpu *xv, u64 efer, bool host)
 	return true;
 }
 
-/* 0 on success, 1 if the access must #GP (or fail for userspace). */
+/*
+ * 0 on success; KVMX_MSR_INVALID if the access must #GP, KVMX_MSR_UNKNOWN
+ * if kvmx does not implement the MSR (#GP too, unless userspace takes it).
+ */
 int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 {
 	int i, r;
@@ -147,6 +150,9 @@ int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 	case MSR_MTRRcap:
 		*data = KVMX_MTRR_CAP;
 		return 0;
+	case MSR_IA32_POWER_CTL:
+		*data = xv->power_ctl;
+		return 0;
 	case MSR_MTRRdefType:
 		*data = xv->mtrr_def_type;
 		return 0;
@@ -159,7 +165,7 @@ int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 			*data = xv->mtrr_fixed[i];
 			return 0;
 		}
-		return 1;
+		return KVMX_MSR_UNKNOWN;
 	}
 }
 
@@ -229,6 +235,9 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 	case 0x200 ... 0x20f:
 		xv->mtrr_var[index - 0x200] = data;
 		return 0;
+	case MSR_IA32_POWER_CTL:
+		xv->power_ctl = data;
+		return 0;
 	}
 	i = fixed_mtrr_index(index);
 	if (i >= 0) {
@@ -237,7 +246,7 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 	}
 	r = kvmx_x86->set_msr(xv, index, data);
 	if (r == -ENOENT)
-		return 1;
+		return KVMX_MSR_UNKNOWN;
 	return r ? 1 : 0;
 }
 

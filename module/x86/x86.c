@@ -55,6 +55,8 @@ int kvmx_arch_init(void)
 void kvmx_arch_exit(void)
 {
 	kvmx_x86->hardware_unsetup();
+	/* MSR filters replaced while VMs ran are freed by RCU callbacks. */
+	rcu_barrier();
 }
 
 int kvmx_arch_hw_enable_cpu(void)
@@ -88,6 +90,9 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_HLT:
 		return 1;
+	case KVM_CAP_X86_USER_SPACE_MSR:
+	case KVM_CAP_X86_MSR_FILTER:
+		return kvmx_msr_filter_offered();
 	case KVM_CAP_SET_GUEST_DEBUG:
 		return !!kvmx_x86->update_exception_intercepts;
 	default:
@@ -123,6 +128,8 @@ long kvmx_arch_vm_enable_cap(struct kvmx_vm *vm, const struct kvm_enable_cap *ca
 		return 0;
 	case KVM_CAP_SPLIT_IRQCHIP:
 		return kvmx_irqchip_enable_split(vm, cap->args[0]);
+	case KVM_CAP_X86_USER_SPACE_MSR:
+		return kvmx_msr_enable_user_exits(vm, cap->args[0]);
 	default:
 		return -EINVAL;
 	}
@@ -156,6 +163,7 @@ int kvmx_arch_vm_init(struct kvmx_vm *vm)
 void kvmx_arch_vm_destroy(struct kvmx_vm *vm)
 {
 	kvmx_irqchip_vm_destroy(vm);
+	kvmx_msr_filter_destroy(vm);
 	kvmx_tdp_destroy(&to_x86_vm(vm)->tdp);
 	kfree(vm->arch);
 }
@@ -229,6 +237,8 @@ long kvmx_arch_vm_ioctl(struct kvmx_vm *vm, unsigned int ioctl,
 		xvm->identity_map_set = true;
 		mutex_unlock(&vm->lock);
 		return 0;
+	case KVM_X86_SET_MSR_FILTER:
+		return kvmx_set_msr_filter(vm, (void __user *)arg);
 	case KVM_GET_CLOCK:
 		return kvmx_get_clock(vm, (void __user *)arg);
 	case KVM_SET_CLOCK:
@@ -365,6 +375,8 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 		r = kvmx_irqchip_before_entry(xv);
 		if (r <= 0)
 			break;
+		if (kvmx_x86->msr_filter_changed)
+			kvmx_msr_filter_sync(xv);
 		cond_resched();
 		xv->ran = true;
 		r = kvmx_x86->run(xv);
