@@ -445,7 +445,13 @@ static int acpi_build_fadt(struct acpi_area *area, uint64_t dsdt, uint64_t facs,
 	f->x_pm1a_evt_blk = gas_io(PORT_ACPI_PM1A_EVT, FADT_PM1_EVT_LEN, ACPI_ACCESS_WORD);
 	f->x_pm1a_cnt_blk = gas_io(PORT_ACPI_PM1A_CNT, FADT_PM1_CNT_LEN, ACPI_ACCESS_WORD);
 	f->century = 0x32;	/* the RTC's century register */
-	f->iapc_boot_arch = FADT_BOOT_LEGACY_DEVICES | FADT_BOOT_8042 | FADT_BOOT_NO_VGA;
+	/*
+	 * No FADT_BOOT_8042: the i8042 is a reset line, not a keyboard
+	 * controller.  Told there is one, Linux probes it and polls its
+	 * status through ~10,000 port reads (half a second of boot) before
+	 * it gives up.
+	 */
+	f->iapc_boot_arch = FADT_BOOT_LEGACY_DEVICES | FADT_BOOT_NO_VGA;
 	f->flags = FADT_F_WBINVD | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON |
 		   FADT_F_RESET_REG_SUP;
 	/* Reset through the i8042, the same path as the keyboard-controller reboot. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "boot.h"
 #include "layout.h"
@@ -26,15 +27,16 @@ static uint16_t le16(const uint8_t *p)
 	return p[0] | p[1] << 8;
 }
 
-int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info,
-		  const char **why)
+int bzimage_parse_head(const uint8_t *img, size_t head_len, size_t len,
+		       struct bzimage_info *info, const char **why)
 {
 	const struct setup_header *hdr;
 	struct setup_header h;
 	unsigned int sects;
 
 	memset(info, 0, sizeof(*info));
-	if (len < BZIMAGE_SETUP_SECTS_OFFSET + sizeof(h)) {
+	if (len < BZIMAGE_SETUP_SECTS_OFFSET + sizeof(h) ||
+	    head_len < MIN(len, (size_t)BZIMAGE_HEAD_SIZE)) {
 		*why = "too small for a bzImage";
 		return -EINVAL;
 	}
@@ -72,6 +74,32 @@ int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info,
 	return 0;
 }
 
+int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info,
+		  const char **why)
+{
+	return bzimage_parse_head(img, len, len, info, why);
+}
+
+/* Copy @len bytes at @off of an image in memory (@data) or in file @fd. */
+static int image_copy(void *dst, const uint8_t *data, int fd, uint64_t off,
+		      size_t len, const char *what)
+{
+	size_t done = 0;
+
+	if (data) {
+		memcpy(dst, data + off, len);
+		return 0;
+	}
+	while (done < len) {
+		ssize_t n = pread(fd, (uint8_t *)dst + done, len - done, off + done);
+
+		if (n <= 0)
+			return vmm_error_errno(n < 0 ? errno : EIO, "reading %s", what);
+		done += n;
+	}
+	return 0;
+}
+
 static int linux_place_initrd(struct guest_mem *mem, struct linux_boot *boot,
 			      const struct bzimage_info *info, uint64_t kernel_end)
 {
@@ -92,9 +120,9 @@ static int linux_place_initrd(struct guest_mem *mem, struct linux_boot *boot,
 		vmm_error("--initrd: no RAM at 0x%llx", (unsigned long long)gpa);
 		return -ENOSPC;
 	}
-	memcpy(hva, boot->initrd, boot->initrd_len);
 	boot->initrd_gpa = gpa;
-	return 0;
+	return image_copy(hva, boot->initrd, boot->initrd_fd, 0, boot->initrd_len,
+			  "--initrd");
 }
 
 static void linux_fill_e820(struct guest_mem *mem, struct boot_params *zp)
@@ -112,16 +140,25 @@ static void linux_fill_e820(struct guest_mem *mem, struct boot_params *zp)
 
 int linux_load(struct guest_mem *mem, struct linux_boot *boot)
 {
+	uint8_t head_buf[BZIMAGE_HEAD_SIZE];
+	size_t hdr_len, head_len, cmdline_len = strlen(boot->cmdline);
+	const uint8_t *head = boot->kernel;
 	struct bzimage_info info;
 	struct boot_params *zp;
-	size_t hdr_len, cmdline_len = strlen(boot->cmdline);
 	uint64_t kernel_end;
 	const char *why;
 	void *kernel_hva;
 	char *cmdline;
 	int err;
 
-	err = bzimage_parse(boot->kernel, boot->kernel_len, &info, &why);
+	head_len = MIN(boot->kernel_len, sizeof(head_buf));
+	if (!head) {
+		err = image_copy(head_buf, NULL, boot->kernel_fd, 0, head_len, "--kernel");
+		if (err)
+			return err;
+		head = head_buf;
+	}
+	err = bzimage_parse_head(head, head_len, boot->kernel_len, &info, &why);
 	if (err) {
 		vmm_error("--kernel: %s", why);
 		return err;
@@ -138,7 +175,10 @@ int linux_load(struct guest_mem *mem, struct linux_boot *boot)
 			  (unsigned long long)kernel_end);
 		return -ENOSPC;
 	}
-	memcpy(kernel_hva, boot->kernel + info.setup_size, info.kernel_size);
+	err = image_copy(kernel_hva, boot->kernel, boot->kernel_fd, info.setup_size,
+			 info.kernel_size, "--kernel");
+	if (err)
+		return err;
 
 	zp = gpa_to_hva(mem, LAYOUT_ZERO_PAGE_GPA, sizeof(*zp));
 	cmdline = gpa_to_hva(mem, LAYOUT_CMDLINE_GPA, cmdline_len + 1);
@@ -148,9 +188,9 @@ int linux_load(struct guest_mem *mem, struct linux_boot *boot)
 	}
 	memset(zp, 0, sizeof(*zp));
 	/* Copy the setup header as the kernel's own length byte says. */
-	hdr_len = BZIMAGE_HEADER_OFFSET + boot->kernel[BZIMAGE_HEADER_END_OFFSET] -
+	hdr_len = BZIMAGE_HEADER_OFFSET + head[BZIMAGE_HEADER_END_OFFSET] -
 		  BZIMAGE_SETUP_SECTS_OFFSET;
-	memcpy(&zp->hdr, boot->kernel + BZIMAGE_SETUP_SECTS_OFFSET,
+	memcpy(&zp->hdr, head + BZIMAGE_SETUP_SECTS_OFFSET,
 	       MIN(hdr_len, sizeof(zp->hdr)));
 	zp->hdr.type_of_loader = BZIMAGE_LOADER_TYPE_UNKNOWN;
 	zp->hdr.loadflags |= CAN_USE_HEAP;
@@ -162,7 +202,7 @@ int linux_load(struct guest_mem *mem, struct linux_boot *boot)
 	if (info.protocol >= 0x020e)
 		zp->acpi_rsdp_addr = boot->rsdp_gpa;
 
-	if (boot->initrd) {
+	if (boot->initrd || boot->initrd_len) {
 		err = linux_place_initrd(mem, boot, &info, kernel_end);
 		if (err)
 			return err;

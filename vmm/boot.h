@@ -34,14 +34,29 @@ struct bzimage_info {
 	uint16_t xloadflags;
 };
 
-/* Validate a bzImage; on error, *why says what is wrong.  Pure. */
+/*
+ * Validate a bzImage of @len bytes from its first @head_len bytes (at
+ * least BZIMAGE_HEAD_SIZE, or the whole image if shorter); on error, *why
+ * says what is wrong.  Pure.
+ */
+#define BZIMAGE_HEAD_SIZE		0x400
+int bzimage_parse_head(const uint8_t *head, size_t head_len, size_t len,
+		       struct bzimage_info *info, const char **why);
+/* The same for a whole image in memory. */
 int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info,
 		  const char **why);
 
+/*
+ * The kernel and initrd come from memory or, when the pointer is NULL,
+ * from a file descriptor: read straight into guest RAM, they never occupy
+ * the VMM's own memory.  No initrd: a NULL pointer and initrd_len 0.
+ */
 struct linux_boot {
 	const uint8_t *kernel;
+	int kernel_fd;
 	size_t kernel_len;
-	const uint8_t *initrd;	/* NULL: none */
+	const uint8_t *initrd;
+	int initrd_fd;
 	size_t initrd_len;
 	const char *cmdline;
 	uint64_t rsdp_gpa;	/* 0: let the kernel scan for it */

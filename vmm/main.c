@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "acpi.h"
 #include "boot.h"
@@ -38,8 +39,12 @@ struct machine {
 	struct vm vm;
 	struct platform platform;
 	struct console console;
-	uint8_t *kernel, *initrd, *flat;
-	size_t kernel_len, initrd_len, flat_len;
+	/* Kernel and initrd are read straight into guest RAM from these. */
+	int kernel_fd, initrd_fd;
+	size_t kernel_len, initrd_len;
+	uint8_t *flat;
+	size_t flat_len;
+	uint64_t entry_gpa, zero_page_gpa;	/* bzImage */
 };
 
 static int load_files(struct machine *m)
@@ -48,35 +53,55 @@ static int load_files(struct machine *m)
 	int err = 0;
 
 	if (o->kernel)
-		err = read_file(o->kernel, "--kernel", &m->kernel, &m->kernel_len);
+		err = open_file(o->kernel, "--kernel", &m->kernel_fd, &m->kernel_len);
 	if (!err && o->initrd)
-		err = read_file(o->initrd, "--initrd", &m->initrd, &m->initrd_len);
+		err = open_file(o->initrd, "--initrd", &m->initrd_fd, &m->initrd_len);
 	if (!err && o->has_flat)
 		err = read_file(o->flat_path, "--flat", &m->flat, &m->flat_len);
 	return err;
 }
 
-static int boot_guest(struct machine *m)
+/* The guest image into RAM (no vCPU needed): flat binary, or bzImage + initrd. */
+static int load_guest(struct machine *m)
 {
-	struct vm *vm = &m->vm;
+	struct guest_mem *mem = &m->vm.mem;
 	struct linux_boot boot = {
-		.kernel = m->kernel, .kernel_len = m->kernel_len,
-		.initrd = m->initrd, .initrd_len = m->initrd_len,
+		.kernel_fd = m->kernel_fd, .kernel_len = m->kernel_len,
+		.initrd_fd = m->initrd_fd, .initrd_len = m->initrd_len,
 		.cmdline = m->opts.append ? m->opts.append : DEFAULT_CMDLINE,
 		.rsdp_gpa = LAYOUT_ACPI_GPA,
 	};
 	int err;
 
-	if (m->opts.has_flat) {
-		err = flat_load(&vm->mem, m->flat, m->flat_len, m->opts.flat_gpa);
-		return err ? err : x86_enter_real_mode(&vm->vcpus[0], m->opts.flat_gpa);
-	}
-	err = x86_build_boot_tables(&vm->mem);
+	if (m->opts.has_flat)
+		return flat_load(mem, m->flat, m->flat_len, m->opts.flat_gpa);
+	err = x86_build_boot_tables(mem);
 	if (!err)
-		err = linux_load(&vm->mem, &boot);
-	if (!err)
-		err = x86_enter_long_mode(&vm->vcpus[0], boot.entry_gpa, boot.zero_page_gpa);
+		err = linux_load(mem, &boot);
+	m->entry_gpa = boot.entry_gpa;
+	m->zero_page_gpa = boot.zero_page_gpa;
 	return err;
+}
+
+/* The boot vCPU's registers for the loaded image. */
+static int enter_guest(struct machine *m)
+{
+	struct vcpu *boot_vcpu = &m->vm.vcpus[0];
+
+	if (m->opts.has_flat)
+		return x86_enter_real_mode(boot_vcpu, m->opts.flat_gpa);
+	return x86_enter_long_mode(boot_vcpu, m->entry_gpa, m->zero_page_gpa);
+}
+
+static void close_files(struct machine *m)
+{
+	if (m->kernel_fd >= 0)
+		close(m->kernel_fd);
+	if (m->initrd_fd >= 0)
+		close(m->initrd_fd);
+	m->kernel_fd = m->initrd_fd = -1;
+	free(m->flat);
+	m->flat = NULL;
 }
 
 /* Wait for the run to end, turning SIGINT/SIGTERM/SIGHUP into a stop. */
@@ -97,38 +122,61 @@ static int run(struct machine *m, const sigset_t *signals)
 {
 	struct options *o = &m->opts;
 	struct vm *vm = &m->vm;
-	int i, err;
+	int i, err, created;
 
+	vmm_mark("start");
 	/* 1. Inputs first: a missing file fails before any device is touched. */
 	err = load_files(m);
+	if (!err)
+		err = vm_open(vm, o->device, o->irqchip);
 	if (err)
 		return err;
-	/* 2. The VM: device, irqchip (before vCPUs), RAM. */
-	err = vm_open(vm, o->device, o->irqchip);
+	vmm_mark("files+device");
+	/*
+	 * 2. The VM is created (irqchip and PIT before vCPUs) on a thread of
+	 * its own while this one allocates guest RAM and loads the image.
+	 */
+	err = vm_create_start(vm);
+	if (err)
+		return err;
+	err = guest_mem_init(&vm->mem, o->mem);
 	if (!err)
-		err = vm_setup_memory(vm, o->mem);
+		err = load_guest(m);
+	vmm_mark("ram+image");
+	/* The images are in guest RAM now: nothing of them stays. */
+	close_files(m);
+	created = vm_create_wait(vm);
+	if (created)
+		err = created;
+	vmm_mark("vm");
+	if (!err)
+		err = vm_add_memslots(vm);
 	/* 3. vCPUs, then their CPUID/FPU/LAPIC once the count is known. */
 	if (!err)
 		err = vm_create_vcpus(vm, o->cpus);
 	for (i = 0; !err && i < vm->nr_vcpus; i++)
 		err = x86_setup_vcpu(&vm->vcpus[i]);
+	vmm_mark("vcpus");
 	/* 4. Devices on the buses, then the ACPI tables that describe them. */
 	if (!err)
 		err = platform_init(&m->platform, vm, o, &m->console);
-	/* 5. The guest image and the boot vCPU's registers. */
+	vmm_mark("platform");
+	/* 5. The boot vCPU's registers. */
 	if (!err)
-		err = boot_guest(m);
+		err = enter_guest(m);
 	/* 6. Console on stdio, sandbox, and go. */
 	if (!err)
 		err = console_init(&m->console, vm, &m->platform.uart);
 	if (!err && !o->no_sandbox)
 		err = sandbox_enter();
+	vmm_mark("sandbox");
 	if (!err)
 		err = console_start(&m->console);
 	if (!err)
 		err = platform_start(&m->platform);
 	if (!err)
 		err = vm_start_vcpus(vm);
+	vmm_mark("threads");
 	if (err) {
 		vm_request_stop(vm, VM_EXIT_ERROR);
 		vm_wait(vm);
@@ -142,9 +190,7 @@ static void teardown(struct machine *m)
 	console_exit(&m->console);
 	platform_exit(&m->platform);
 	vm_close(&m->vm);
-	free(m->kernel);
-	free(m->initrd);
-	free(m->flat);
+	close_files(m);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -170,6 +216,7 @@ static int cmd_run(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	sigdelset(&signals, SIGPIPE);
 
+	m.kernel_fd = m.initrd_fd = -1;
 	m.vm.vm_fd = m.vm.kvm_fd = -1;
 	m.vm.stop_fd[0] = m.vm.stop_fd[1] = -1;
 	ret = run(&m, &signals);

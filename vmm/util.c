@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -47,6 +48,43 @@ void vmm_debug(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void vmm_mark(const char *step)
+{
+	static struct timespec last, last_cpu;
+	struct timespec now, cpu;
+
+	if (!vmm_verbose)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+	if (last.tv_sec)
+		vmm_debug("setup: %-12s %6ld us (cpu %ld us)", step,
+			  (now.tv_sec - last.tv_sec) * 1000000L +
+			  (now.tv_nsec - last.tv_nsec) / 1000,
+			  (cpu.tv_sec - last_cpu.tv_sec) * 1000000L +
+			  (cpu.tv_nsec - last_cpu.tv_nsec) / 1000);
+	last = now;
+	last_cpu = cpu;
+}
+
+int open_file(const char *path, const char *what, int *fdp, size_t *len)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vmm_error_errno(errno, "%s %s", what, path);
+	err = fstat(fd, &st) < 0 ? errno : S_ISREG(st.st_mode) ? 0 : EINVAL;
+	if (err) {
+		close(fd);
+		return vmm_error_errno(err, "%s %s", what, path);
+	}
+	*fdp = fd;
+	*len = st.st_size;
+	return 0;
 }
 
 int read_file(const char *path, const char *what, uint8_t **buf, size_t *len)

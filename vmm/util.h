@@ -30,8 +30,12 @@ int vmm_error_errno(int err, const char *fmt, ...)
 extern int vmm_verbose;
 void vmm_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* --verbose: "setup: <step> N us", the time since the previous mark. */
+void vmm_mark(const char *step);
 /* Read a whole file into a malloc()ed buffer; prints the error line. */
 int read_file(const char *path, const char *what, uint8_t **buf, size_t *len);
+/* Open a regular file for reading, with its size; prints the error line. */
+int open_file(const char *path, const char *what, int *fd, size_t *len);
 /* "256M", "2G", "4096K", "1048576": bytes; -EINVAL on junk or overflow. */
 int parse_size(const char *s, uint64_t *bytes);
 /* Unsigned number in any C base (0x.., 0.., decimal); -EINVAL on junk. */

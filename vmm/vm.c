@@ -117,11 +117,11 @@ static void kick_handler(int sig)
 int vm_open(struct vm *vm, const char *device_path, enum irqchip_mode mode)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
-	uint64_t addr = LAYOUT_IDENTITY_MAP_GPA;
-	int version, err;
+	int version;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->device_path = device_path;
+	vm->irqchip_mode = mode;
 	vm->vm_fd = -1;
 	vm->stop_fd[0] = vm->stop_fd[1] = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
@@ -145,9 +145,18 @@ int vm_open(struct vm *vm, const char *device_path, enum irqchip_mode mode)
 	if (vm->run_size < (int)sizeof(struct kvm_run))
 		return vmm_error_errno(vm->run_size < 0 ? errno : EINVAL,
 				       "KVM_GET_VCPU_MMAP_SIZE on %s", device_path);
+	return 0;
+}
+
+/* KVM_CREATE_VM and everything that must precede the vCPUs. */
+static int vm_create(struct vm *vm)
+{
+	uint64_t addr = LAYOUT_IDENTITY_MAP_GPA;
+	int err;
+
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
-		return vmm_error_errno(errno, "KVM_CREATE_VM on %s", device_path);
+		return vmm_error_errno(errno, "KVM_CREATE_VM on %s", vm->device_path);
 	if (pipe2(vm->stop_fd, O_CLOEXEC) < 0)
 		return vmm_error_errno(errno, "pipe");
 
@@ -162,18 +171,42 @@ int vm_open(struct vm *vm, const char *device_path, enum irqchip_mode mode)
 		return -EIO;
 	if (kvm_check_extension(vm, KVM_CAP_SET_TSS_ADDR) &&
 	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)LAYOUT_TSS_GPA) < 0)
-		return vmm_error_errno(errno, "KVM_SET_TSS_ADDR on %s", device_path);
+		return vmm_error_errno(errno, "KVM_SET_TSS_ADDR on %s", vm->device_path);
 
-	return vm_setup_irqchip(vm, mode);
+	return vm_setup_irqchip(vm, vm->irqchip_mode);
 }
 
-int vm_setup_memory(struct vm *vm, uint64_t ram_size)
+static void *vm_create_thread(void *arg)
+{
+	struct vm *vm = arg;
+
+	vm->create_err = vm_create(vm);
+	return NULL;
+}
+
+int vm_create_start(struct vm *vm)
+{
+	int err = pthread_create(&vm->create_thread, NULL, vm_create_thread, vm);
+
+	if (err)
+		return vmm_error_errno(err, "starting the VM creation thread");
+	vm->create_started = true;
+	return 0;
+}
+
+int vm_create_wait(struct vm *vm)
+{
+	if (!vm->create_started)
+		return -EINVAL;
+	pthread_join(vm->create_thread, NULL);
+	vm->create_started = false;
+	return vm->create_err;
+}
+
+int vm_add_memslots(struct vm *vm)
 {
 	int i, err;
 
-	err = guest_mem_init(&vm->mem, ram_size);
-	if (err)
-		return err;
 	for (i = 0; i < vm->mem.nr_ranges; i++) {
 		struct kvm_userspace_memory_region region = {
 			.slot = i,
@@ -277,6 +310,9 @@ bool vm_stopping(struct vm *vm)
 void vm_close(struct vm *vm)
 {
 	int i;
+
+	if (vm->create_started)
+		vm_create_wait(vm);
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		munmap(vm->vcpus[i].run, vm->run_size);

@@ -51,14 +51,23 @@ struct vcpu {
 struct vm {
 	/* Set by vm_open(), constant afterwards. */
 	const char *device_path;
+	enum irqchip_mode irqchip_mode;
 	int kvm_fd;
-	int vm_fd;
 	int run_size;			/* KVM_GET_VCPU_MMAP_SIZE */
+	/*
+	 * Set by the creation thread (vm_create_start()), read only after
+	 * vm_create_wait(): the thread touches nothing else of struct vm.
+	 */
+	int vm_fd;
 	struct kvm_cpuid2 *supported_cpuid;
 	bool irqchip_in_kernel;
 	bool has_tsc_deadline;
+	int create_err;
+	pthread_t create_thread;
+	bool create_started;
 
-	struct guest_mem mem;		/* vm_setup_memory() */
+	/* guest_mem_init() while the VM is created, then vm_add_memslots(). */
+	struct guest_mem mem;
 	struct bus pio_bus;		/* registered before the vCPUs start */
 	struct bus mmio_bus;
 	struct irq_line irqs[VM_NR_IRQS];
@@ -74,8 +83,18 @@ struct vm {
 	int stop_fd[2];			/* pipe: written once on stop, polled by I/O thread */
 };
 
+/* Open the device and check its API version. */
 int vm_open(struct vm *vm, const char *device_path, enum irqchip_mode mode);
-int vm_setup_memory(struct vm *vm, uint64_t ram_size);
+/*
+ * KVM_CREATE_VM, supported CPUID, irqchip and PIT on a thread of their own:
+ * kvm.ko's KVM_CREATE_VM waits ~10 ms for the kernel thread it starts per
+ * VM, time the caller spends loading the guest instead.  vm_create_wait()
+ * returns its result (the error line is printed already).
+ */
+int vm_create_start(struct vm *vm);
+int vm_create_wait(struct vm *vm);
+/* Register vm->mem (guest_mem_init()) as memslots. */
+int vm_add_memslots(struct vm *vm);
 int vm_create_vcpus(struct vm *vm, int nr_vcpus);
 int vm_start_vcpus(struct vm *vm);
 /* Waits for every vCPU thread; returns the exit status. */

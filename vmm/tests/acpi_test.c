@@ -86,6 +86,8 @@ static void test_fadt(void)
 	CHECK_EQ(u32_at(fadt + 56), PORT_ACPI_PM1A_EVT);
 	CHECK_EQ(u32_at(fadt + 64), PORT_ACPI_PM1A_CNT);
 	CHECK_EQ(fadt[89], 2);				/* PM1_CNT_LEN */
+	/* IAPC_BOOT_ARCH: legacy devices, no 8042 (Linux would probe it). */
+	CHECK_EQ(fadt[109] & 3, 1);
 	CHECK_EQ(u64_at(fadt + 140), u32_at(fadt + 40));	/* X_DSDT == DSDT */
 	CHECK_EQ(u64_at(fadt + 116 + 4), PORT_I8042_COMMAND);	/* RESET_REG */
 	CHECK_EQ(fadt[128], 0xfe);

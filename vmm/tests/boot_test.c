@@ -6,6 +6,8 @@
 #include <asm/bootparam.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "boot.h"
 #include "harness.h"
@@ -172,6 +174,47 @@ static void test_load_zero_page(void)
 	guest_mem_exit(&mem);
 }
 
+/* From file descriptors (what kvmx run does): the same result. */
+static void test_load_from_files(void)
+{
+	static const char initrd[] = "INITRD-FROM-A-FILE";
+	struct guest_mem mem;
+	struct boot_params *zp;
+	struct linux_boot boot = { .cmdline = "console=ttyS0" };
+	int kfd, ifd;
+
+	build_fake_bzimage();
+	kfd = memfd_create("bzimage", 0);
+	ifd = memfd_create("initrd", 0);
+	CHECK(kfd >= 0 && ifd >= 0);
+	CHECK_EQ(write(kfd, image, sizeof(image)), (ssize_t)sizeof(image));
+	CHECK_EQ(write(ifd, initrd, sizeof(initrd)), (ssize_t)sizeof(initrd));
+	boot.kernel_fd = kfd;
+	boot.kernel_len = sizeof(image);
+	boot.initrd_fd = ifd;
+	boot.initrd_len = sizeof(initrd);
+	CHECK_EQ(guest_mem_init(&mem, 64ULL << 20), 0);
+	CHECK_EQ(linux_load(&mem, &boot), 0);
+	CHECK(!memcmp(gpa_to_hva(&mem, LAYOUT_KERNEL_GPA, FAKE_KERNEL_SIZE),
+		      image + FAKE_SETUP_SIZE, FAKE_KERNEL_SIZE));
+	zp = gpa_to_hva(&mem, LAYOUT_ZERO_PAGE_GPA, sizeof(*zp));
+	CHECK_EQ(zp->hdr.header, BZIMAGE_MAGIC);
+	CHECK_EQ(zp->hdr.setup_sects, FAKE_SETUP_SECTS);
+	CHECK_EQ(zp->hdr.ramdisk_size, sizeof(initrd));
+	CHECK(!memcmp(gpa_to_hva(&mem, zp->hdr.ramdisk_image, sizeof(initrd)), initrd,
+		      sizeof(initrd)));
+	/* A file shorter than it claims to be: one error, no crash. */
+	boot.initrd_len = sizeof(initrd) + 4096;
+	CHECK_EQ(linux_load(&mem, &boot), -EIO);
+	/* A file that is not a bzImage, read through its descriptor. */
+	CHECK_EQ(ftruncate(kfd, 0x300), 0);
+	boot.kernel_len = 0x300;
+	CHECK_EQ(linux_load(&mem, &boot), -EINVAL);
+	guest_mem_exit(&mem);
+	close(kfd);
+	close(ifd);
+}
+
 static void test_load_initrd_respects_addr_max(void)
 {
 	static const uint8_t initrd[8192];
@@ -213,6 +256,7 @@ static void test_load_errors(void)
 	fake_header()->init_size = 16 << 20;
 	CHECK_EQ(guest_mem_init(&mem, 8ULL << 20), 0);
 	boot.initrd = NULL;
+	boot.initrd_len = 0;
 	CHECK_EQ(linux_load(&mem, &boot), -ENOSPC);
 	guest_mem_exit(&mem);
 }
@@ -282,6 +326,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_parse_rejects),
 	TEST_CASE(test_parse_too_short),
 	TEST_CASE(test_load_zero_page),
+	TEST_CASE(test_load_from_files),
 	TEST_CASE(test_load_initrd_respects_addr_max),
 	TEST_CASE(test_load_errors),
 	TEST_CASE(test_memory_map_above_4g),
