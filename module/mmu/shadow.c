@@ -54,6 +54,8 @@ MODULE_PARM_DESC(npt,
 #define SPT_PDPTE	_PAGE_PRESENT
 /* Tables kept across flushes before the tree is freed and rebuilt. */
 #define SPT_MAX_TABLES	256
+/* A tree never grows past this (8 MiB): a fault then starts afresh. */
+#define SPT_CAP_TABLES	2048
 
 /* #PF error code bits (Intel SDM "Page-Fault Exceptions"). */
 #define PFERR_PRESENT	BIT(0)
@@ -369,6 +371,10 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 	unsigned long hva, seq;
 	struct page *page;
 	int idx, r;
+
+	/* However the guest spreads its accesses, the tree stays bounded. */
+	if (READ_ONCE(xv->shadow->nr_tables) >= SPT_CAP_TABLES)
+		shadow_flush(xv, true);
 
 	idx = srcu_read_lock(&vm->srcu);
 	slot = kvmx_gfn_to_memslot(vm, gfn);
