@@ -11,7 +11,8 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 W ?= 1
 export KDIR
 
-.PHONY: all module vmm selftests unit check oracle install clean demo bench
+.PHONY: all module vmm selftests unit check oracle install clean demo bench \
+	bench-boot linux-boot-vmx
 
 all: module vmm selftests
 
@@ -46,6 +47,16 @@ oracle:
 # (Documentation/observability.rst).
 bench: module
 	$(MAKE) -C bench run
+
+# The VMM's boot against QEMU's microvm, on Debian's kvm and on kvmx.ko in
+# one SVM machine (Documentation/vmm.rst).
+bench-boot: module
+	KVMX_BENCH_MODULE=$(CURDIR)/kvmx.ko vmm/bench/boot.sh svm
+
+# Linux through the VMM in the Bochs VMX machine (slow: not in make check).
+# HV=ref (Debian's kvm-intel, default) or HV=kvmx.
+linux-boot-vmx:
+	vmm/tests/linux_boot.sh vmx --hv $(or $(HV),ref)
 
 install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
