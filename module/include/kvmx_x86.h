@@ -171,6 +171,11 @@ struct kvmx_x86_ops {
  * @platform_info: MSR_PLATFORM_INFO as userspace set it (0 by default)
  * @tsc_khz:     the guest TSC rate KVM_GET_TSC_KHZ reports (the host's)
  * @power_ctl:   MSR_IA32_POWER_CTL, stored only, as kvm does
+ * @system_time: MSR_KVM_SYSTEM_TIME(_NEW): the kvmclock page's address,
+ *               bit 0 enabling it
+ * @kvmclock_gen, @kvmclock_tsc_offset: the VM clock generation and TSC
+ *               offset the kvmclock page was last written for
+ * @kvmclock_version: the version last written to the kvmclock page
  * @msr_filter_gen: the VM's MSR filter generation the backend last followed
  * @mtrr:        MTRR MSRs (def type, fixed, variable base/mask pairs)
  * @mp_state:    KVM_MP_STATE_*
@@ -219,6 +224,10 @@ struct kvmx_x86_vcpu {
 	u64 platform_info;
 	u32 tsc_khz;
 	u64 power_ctl;
+	u64 system_time;
+	int kvmclock_gen;
+	s64 kvmclock_tsc_offset;
+	u32 kvmclock_version;
 	int msr_filter_gen;
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
@@ -257,7 +266,12 @@ struct kvmx_x86_vcpu {
  * struct kvmx_x86_vm - vendor-neutral x86 VM state
  * @platform_info_readable: KVM_CAP_MSR_PLATFORM_INFO (default on): the
  *                     guest may read MSR_PLATFORM_INFO; read locklessly
- * @clock_offset:      VM clock minus host boot time, in ns (x86/clock.c)
+ * @clock_offset:      VM clock minus its raw value (x86/clock.c)
+ * @master_tsc, @master_ns: host TSC and boot time when the VM was created:
+ *                     the VM clock's origin (constant)
+ * @tsc_mul, @tsc_shift: TSC cycles to ns, as pvclock scales them (constant)
+ * @clock_gen:         bumped by KVM_SET_CLOCK (vCPUs rewrite kvmclock)
+ * @wall_clock:        MSR_KVM_WALL_CLOCK(_NEW) as last written
  * @msr_filter:        KVM_X86_SET_MSR_FILTER's filter (NULL: none); written
  *                     under kvmx_vm.lock, read under RCU (x86/msr_filter.c)
  * @msr_filter_gen:    bumped by every filter change
@@ -274,6 +288,12 @@ struct kvmx_x86_vcpu {
 struct kvmx_x86_vm {
 	bool platform_info_readable;
 	atomic64_t clock_offset;
+	u64 master_tsc;
+	u64 master_ns;
+	u32 tsc_mul;
+	s8 tsc_shift;
+	atomic_t clock_gen;
+	u64 wall_clock;
 	struct kvmx_msr_filter __rcu *msr_filter;
 	atomic_t msr_filter_gen;
 	u64 user_msr_exits;
@@ -345,8 +365,13 @@ bool kvmx_msr_user_exit(struct kvmx_x86_vcpu *xv, u32 index, u64 data,
 int kvmx_complete_msr(struct kvmx_x86_vcpu *xv, bool write);
 void kvmx_msr_filter_sync(struct kvmx_x86_vcpu *xv);
 
-/* clock.c: TSC rate and VM clock ioctls */
+/* clock.c: TSC rate, VM clock, kvmclock */
 long kvmx_clock_check_extension(long ext);
+void kvmx_clock_vm_init(struct kvmx_vm *vm);
+void kvmx_kvmclock_sync(struct kvmx_x86_vcpu *xv);
+int kvmx_kvmclock_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data);
+int kvmx_kvmclock_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data,
+			  bool host);
 long kvmx_set_tsc_khz(struct kvmx_x86_vcpu *xv, unsigned long khz);
 long kvmx_get_clock(struct kvmx_vm *vm, struct kvm_clock_data __user *u);
 long kvmx_set_clock(struct kvmx_vm *vm, struct kvm_clock_data __user *u);

@@ -269,7 +269,7 @@ long kvmx_get_supported_cpuid(struct kvm_cpuid2 __user *u)
 			}
 		}
 	}
-	/* The hypervisor leaves: kvm's signature, no paravirtual features. */
+	/* The hypervisor leaves: kvm's signature; kvmclock (x86/clock.c). */
 	if (n + 2 > hdr.nent) {
 		r = -E2BIG;
 		goto out;
@@ -278,7 +278,11 @@ long kvmx_get_supported_cpuid(struct kvm_cpuid2 __user *u)
 		.function = KVM_CPUID_SIGNATURE, .eax = KVM_CPUID_FEATURES,
 		.ebx = 0x4b4d564b, .ecx = 0x564b4d56, .edx = 0x4d,	/* "KVMKVMKVM" */
 	};
-	ents[n++] = (struct kvm_cpuid_entry2) { .function = KVM_CPUID_FEATURES };
+	ents[n++] = (struct kvm_cpuid_entry2) {
+		.function = KVM_CPUID_FEATURES,
+		.eax = BIT(KVM_FEATURE_CLOCKSOURCE) | BIT(KVM_FEATURE_CLOCKSOURCE2) |
+		       BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT),
+	};
 	hdr.nent = n;
 	if (copy_to_user(u, &hdr, sizeof(hdr)) ||
 	    copy_to_user(u->entries, ents, n * sizeof(*ents)))

@@ -6,6 +6,7 @@
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/kvm_para.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 
@@ -25,6 +26,8 @@ static const u32 msrs_to_save[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_TSC, MSR_IA32_TSC_ADJUST, MSR_IA32_CR_PAT, MSR_IA32_MISC_ENABLE,
 	MSR_IA32_APICBASE, MSR_MTRRdefType, MSR_PLATFORM_INFO,
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 };
 
 /*
@@ -116,6 +119,9 @@ int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 	r = kvmx_x86->get_msr(xv, index, data);
 	if (r != -ENOENT)
 		return r ? 1 : 0;
+	r = kvmx_kvmclock_get_msr(xv, index, data);
+	if (r != -ENOENT)
+		return r;
 
 	switch (index) {
 	case MSR_EFER:
@@ -175,6 +181,9 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 	int i, r;
 
 	r = kvmx_irqchip_set_msr(xv, index, data);
+	if (r != -ENOENT)
+		return r;
+	r = kvmx_kvmclock_set_msr(xv, index, data, host);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {

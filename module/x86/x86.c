@@ -150,6 +150,7 @@ int kvmx_arch_vm_init(struct kvmx_vm *vm)
 	}
 	xvm->platform_info_readable = true;
 	vm->arch = xvm;
+	kvmx_clock_vm_init(vm);
 	kvmx_shadow_vm_init(vm);
 	r = kvmx_irqchip_vm_init(vm);
 	if (r) {
@@ -377,6 +378,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 			break;
 		if (kvmx_x86->msr_filter_changed)
 			kvmx_msr_filter_sync(xv);
+		kvmx_kvmclock_sync(xv);
 		cond_resched();
 		xv->ran = true;
 		r = kvmx_x86->run(xv);
