@@ -306,6 +306,26 @@ static int handle_nop(struct kvmx_vmx_vcpu *vmx)
 	return vmx_skip_insn(&vmx->x86);
 }
 
+/*
+ * The guest spins in a PAUSE loop (PAUSE-loop exiting): step over the PAUSE
+ * and go round the run loop, which enables interrupts and reschedules when
+ * the host wants this CPU, e.g. for the vCPU the guest is waiting for.
+ */
+static int handle_pause(struct kvmx_vmx_vcpu *vmx)
+{
+	return vmx_skip_insn(&vmx->x86);
+}
+
+/*
+ * A task switch through a task gate, a TSS descriptor or IRET with NT: kvm
+ * emulates it; kvmx has no task-switch emulation and reports it as kvm
+ * reports an instruction its emulator cannot handle.
+ */
+static int handle_task_switch(struct kvmx_vmx_vcpu *vmx)
+{
+	return kvmx_internal_error(&vmx->x86, KVM_INTERNAL_ERROR_EMULATION);
+}
+
 static int handle_ud(struct kvmx_vmx_vcpu *vmx)
 {
 	return inject(vmx, X86_TRAP_UD);
@@ -358,6 +378,7 @@ static int (*const vmx_exit_handlers[])(struct kvmx_vmx_vcpu *vmx) = {
 	[EXIT_REASON_SIPI_SIGNAL]		= handle_resume,
 	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_window,
 	[EXIT_REASON_NMI_WINDOW]		= handle_window,
+	[EXIT_REASON_TASK_SWITCH]		= handle_task_switch,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[VMX_EXIT_GETSEC]			= handle_ud,
 	[EXIT_REASON_HLT]			= handle_hlt,
@@ -382,6 +403,7 @@ static int (*const vmx_exit_handlers[])(struct kvmx_vmx_vcpu *vmx) = {
 	[EXIT_REASON_MSR_WRITE]			= handle_wrmsr,
 	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_ud,
 	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_ud,
+	[EXIT_REASON_PAUSE_INSTRUCTION]		= handle_pause,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_INVEPT]			= handle_ud,

@@ -239,6 +239,7 @@ static int setup_config(void)
 	if (adjust_ctls(SECONDARY_EXEC_ENABLE_EPT |
 			SECONDARY_EXEC_UNRESTRICTED_GUEST,
 			SECONDARY_EXEC_ENABLE_RDTSCP |
+			SECONDARY_EXEC_PAUSE_LOOP_EXITING |
 			(vpid ? SECONDARY_EXEC_ENABLE_VPID : 0),
 			MSR_IA32_VMX_PROCBASED_CTLS2, &c->proc2)) {
 		pr_err("VMX lacks EPT or unrestricted guest\n");
@@ -926,6 +927,10 @@ static void setup_vmcs(struct kvmx_vmx_vcpu *vmx)
 	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, vmx_cfg.nr_autoload);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write(EPT_POINTER, eptp);
+	if (vmx_cfg.proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING) {
+		vmcs_write(PLE_GAP, VMX_PLE_GAP);
+		vmcs_write(PLE_WINDOW, VMX_PLE_WINDOW);
+	}
 	if (vmx->vpid)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 

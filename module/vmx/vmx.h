@@ -94,6 +94,16 @@ enum vmx_autoload_msr {
 #define VMX_EXIT_GETSEC			11
 #define VMX_EXIT_RSM			17
 
+/*
+ * PAUSE-loop exiting ("PAUSE-Loop Exiting"): a guest at CPL 0 exits once it
+ * has executed PAUSE instructions no more than VMX_PLE_GAP TSC cycles apart
+ * for more than VMX_PLE_WINDOW cycles, i.e. it spins waiting for something,
+ * often another vCPU that needs this CPU to make progress (kvm_intel's
+ * default ple_gap and ple_window).
+ */
+#define VMX_PLE_GAP			128
+#define VMX_PLE_WINDOW			4096
+
 /* DR7 bit 10 reads as 1 ("Debug Control Register (DR7)"). */
 #define VMX_DR7_FIXED_1			0x400
 
