@@ -79,7 +79,6 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_XSAVE:
-	case KVM_CAP_XCRS:
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_NOP_IO_DELAY:
 	case KVM_CAP_VCPU_EVENTS:
@@ -90,6 +89,9 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_HLT:
 		return 1;
+	case KVM_CAP_XCRS:
+		/* XCR0 exists only where the host kernel uses XSAVE, as in kvm. */
+		return boot_cpu_has(X86_FEATURE_XSAVE);
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
 		return kvmx_msr_filter_offered();
