@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -325,6 +326,78 @@ static void test_killed_in_kvm_run(void)
 	vm_free(vm);
 }
 
+/*
+ * KVM_CAP_SYNC_REGS: each stage adds 1 to RBX.  Unknown bits in
+ * kvm_valid_regs or kvm_dirty_regs are EINVAL; a dirty set is loaded
+ * (and its bit cleared), a valid set is stored on return, a set neither
+ * dirty nor valid is left alone in kvm_run.
+ */
+extern const uint8_t sync_start[], sync_end[];
+asm(GUEST_SECTION
+    ".code64\n"
+    "sync_start:\n"
+    "1:	inc %rbx\n"
+    "	GUEST_SYNC 1\n"
+    "	jmp 1b\n"
+    "sync_end:\n"
+    GUEST_SECTION_END);
+
+static void test_sync_regs(void)
+{
+	const uint64_t all = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
+			     KVM_SYNC_X86_EVENTS;
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct kvm_run *run;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct ucall uc;
+
+	REQUIRE((kvm_check_cap(KVM_CAP_SYNC_REGS) & all) == (long)all,
+		"KVM_CAP_SYNC_REGS lacks regs, sregs or events");
+	vm = vm_create_default();
+	vcpu = vcpu_create(vm, 0);
+	run = vcpu->run;
+	vm_load_code(vm, sync_start, sync_end);
+	vcpu_setup_mode(vcpu, GUEST_MODE_LONG64, GUEST_CODE_GPA);
+
+	run->kvm_valid_regs = 1ULL << 10;
+	CHECK_IOCTL_ERR(ioctl(vcpu->fd, KVM_RUN, 0), EINVAL);
+	run->kvm_valid_regs = 0;
+	run->kvm_dirty_regs = all | 1ULL << 10;
+	CHECK_IOCTL_ERR(ioctl(vcpu->fd, KVM_RUN, 0), EINVAL);
+	run->kvm_dirty_regs = 0;
+
+	/* Stored on return, equal to what the ioctls read. */
+	run->kvm_valid_regs = all;
+	vcpu_expect_sync(vcpu, 1, &uc);
+	vcpu_get_regs(vcpu, &regs);
+	vcpu_get_sregs(vcpu, &sregs);
+	CHECK(!memcmp(&regs, &run->s.regs.regs, sizeof(regs)),
+	      "s.regs.regs differs from KVM_GET_REGS");
+	CHECK(!memcmp(&sregs, &run->s.regs.sregs, sizeof(sregs)),
+	      "s.regs.sregs differs from KVM_GET_SREGS");
+	CHECK_EQ(run->s.regs.regs.rbx, 1);
+
+	/* Loaded when dirty, the bit cleared. */
+	run->s.regs.regs.rbx = 0x1000;
+	run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
+			      KVM_SYNC_X86_EVENTS;
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_EQ(run->kvm_dirty_regs, 0);
+	CHECK_EQ(run->s.regs.regs.rbx, 0x1001);
+
+	/* Neither dirty nor valid: kvm_run keeps what userspace left. */
+	run->kvm_valid_regs = 0;
+	run->s.regs.regs.rbx = 0xaaaa;
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_EQ(run->s.regs.regs.rbx, 0xaaaa);
+	vcpu_get_regs(vcpu, &regs);
+	CHECK_EQ(regs.rbx, 0x1002);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_immediate_exit),
 	TEST_CASE(test_signal_interrupts_run),
@@ -332,6 +405,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_run_arg_must_be_zero),
 	TEST_CASE(test_other_process_gets_eio),
 	TEST_CASE(test_killed_in_kvm_run),
+	TEST_CASE(test_sync_regs),
 };
 
 int main(int argc, char **argv)

@@ -343,6 +343,10 @@ long kvmx_get_msr_feature(struct kvm_msrs __user *u);
 void kvmx_vcpu_reset(struct kvmx_x86_vcpu *xv);
 bool kvmx_cr4_valid(u64 cr4);
 bool kvmx_apic_base_valid(struct kvmx_x86_vcpu *xv, u64 data, bool host);
+void kvmx_get_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs *out);
+void kvmx_set_regs(struct kvmx_x86_vcpu *xv, const struct kvm_regs *r);
+void kvmx_get_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs *out);
+int kvmx_set_sregs(struct kvmx_x86_vcpu *xv, const struct kvm_sregs *s);
 long kvmx_regs_ioctl(struct kvmx_x86_vcpu *xv, unsigned int ioctl,
 		     void __user *argp);
 
@@ -401,6 +405,8 @@ void kvmx_post_run_save(struct kvmx_x86_vcpu *xv);
 long kvmx_interrupt_ioctl(struct kvmx_x86_vcpu *xv,
 			  struct kvm_interrupt __user *u);
 long kvmx_nmi_ioctl(struct kvmx_x86_vcpu *xv);
+void kvmx_get_events(struct kvmx_x86_vcpu *xv, struct kvm_vcpu_events *out);
+int kvmx_set_events(struct kvmx_x86_vcpu *xv, const struct kvm_vcpu_events *ev);
 long kvmx_get_vcpu_events(struct kvmx_x86_vcpu *xv,
 			  struct kvm_vcpu_events __user *u);
 long kvmx_set_vcpu_events(struct kvmx_x86_vcpu *xv,

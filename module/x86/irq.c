@@ -155,8 +155,7 @@ long kvmx_nmi_ioctl(struct kvmx_x86_vcpu *xv)
 	return 0;
 }
 
-long kvmx_get_vcpu_events(struct kvmx_x86_vcpu *xv,
-			  struct kvm_vcpu_events __user *u)
+void kvmx_get_events(struct kvmx_x86_vcpu *xv, struct kvm_vcpu_events *out)
 {
 	struct kvm_vcpu_events ev = {};
 	u32 shadow = kvmx_x86->get_interrupt_shadow(xv);
@@ -173,16 +172,22 @@ long kvmx_get_vcpu_events(struct kvmx_x86_vcpu *xv,
 	ev.nmi.masked = kvmx_x86->get_nmi_mask(xv);
 	ev.triple_fault.pending = xv->triple_fault;
 	ev.flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM;
-	return copy_to_user(u, &ev, sizeof(ev)) ? -EFAULT : 0;
+	*out = ev;
 }
 
-long kvmx_set_vcpu_events(struct kvmx_x86_vcpu *xv,
+long kvmx_get_vcpu_events(struct kvmx_x86_vcpu *xv,
 			  struct kvm_vcpu_events __user *u)
 {
 	struct kvm_vcpu_events ev;
 
-	if (copy_from_user(&ev, u, sizeof(ev)))
-		return -EFAULT;
+	kvmx_get_events(xv, &ev);
+	return copy_to_user(u, &ev, sizeof(ev)) ? -EFAULT : 0;
+}
+
+int kvmx_set_events(struct kvmx_x86_vcpu *xv, const struct kvm_vcpu_events *evp)
+{
+	struct kvm_vcpu_events ev = *evp;
+
 	if (ev.flags & ~(KVM_VCPUEVENT_VALID_NMI_PENDING |
 			 KVM_VCPUEVENT_VALID_SIPI_VECTOR |
 			 KVM_VCPUEVENT_VALID_SHADOW |
@@ -212,4 +217,14 @@ long kvmx_set_vcpu_events(struct kvmx_x86_vcpu *xv,
 	xv->nmi_injected = ev.nmi.injected;
 	kvmx_x86->set_nmi_mask(xv, ev.nmi.masked);
 	return 0;
+}
+
+long kvmx_set_vcpu_events(struct kvmx_x86_vcpu *xv,
+			  struct kvm_vcpu_events __user *u)
+{
+	struct kvm_vcpu_events ev;
+
+	if (copy_from_user(&ev, u, sizeof(ev)))
+		return -EFAULT;
+	return kvmx_set_events(xv, &ev);
 }

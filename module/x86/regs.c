@@ -97,7 +97,7 @@ bool kvmx_apic_base_valid(struct kvmx_x86_vcpu *xv, u64 data, bool host)
 	return true;
 }
 
-static long get_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs __user *u)
+void kvmx_get_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs *out)
 {
 	struct kvm_regs r = {
 		.rax = xv->regs[KVMX_RAX], .rbx = xv->regs[KVMX_RBX],
@@ -111,15 +111,21 @@ static long get_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs __user *u)
 		.rip = xv->rip, .rflags = kvmx_get_rflags_user(xv),
 	};
 
-	return copy_to_user(u, &r, sizeof(r)) ? -EFAULT : 0;
+	*out = r;
 }
 
-static long set_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs __user *u)
+static long get_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs __user *u)
 {
 	struct kvm_regs r;
 
-	if (copy_from_user(&r, u, sizeof(r)))
-		return -EFAULT;
+	kvmx_get_regs(xv, &r);
+	return copy_to_user(u, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+void kvmx_set_regs(struct kvmx_x86_vcpu *xv, const struct kvm_regs *rp)
+{
+	struct kvm_regs r = *rp;
+
 	xv->regs[KVMX_RAX] = r.rax; xv->regs[KVMX_RBX] = r.rbx;
 	xv->regs[KVMX_RCX] = r.rcx; xv->regs[KVMX_RDX] = r.rdx;
 	xv->regs[KVMX_RSI] = r.rsi; xv->regs[KVMX_RDI] = r.rdi;
@@ -134,10 +140,19 @@ static long set_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs __user *u)
 	xv->rip = r.rip;
 	/* Bit 1 of RFLAGS always reads as one. */
 	kvmx_set_rflags_user(xv, r.rflags | X86_EFLAGS_FIXED);
+}
+
+static long set_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs __user *u)
+{
+	struct kvm_regs r;
+
+	if (copy_from_user(&r, u, sizeof(r)))
+		return -EFAULT;
+	kvmx_set_regs(xv, &r);
 	return 0;
 }
 
-static long get_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)
+void kvmx_get_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs *out)
 {
 	struct kvm_sregs s = {};
 
@@ -158,6 +173,14 @@ static long get_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)
 	s.cr8 = kvmx_x86->get_cr(xv, 8);
 	s.efer = xv->efer;
 	s.apic_base = xv->apic_base;
+	*out = s;
+}
+
+static long get_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)
+{
+	struct kvm_sregs s;
+
+	kvmx_get_sregs(xv, &s);
 	return copy_to_user(u, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
@@ -210,12 +233,10 @@ static bool sregs_valid(const struct kvm_sregs *s)
 	return kvmx_cr4_valid(s->cr4);
 }
 
-static long set_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)
+int kvmx_set_sregs(struct kvmx_x86_vcpu *xv, const struct kvm_sregs *sp)
 {
-	struct kvm_sregs s;
+	struct kvm_sregs s = *sp;
 
-	if (copy_from_user(&s, u, sizeof(s)))
-		return -EFAULT;
 	if (!sregs_valid(&s))
 		return -EINVAL;
 	if (!kvmx_apic_base_valid(xv, s.apic_base, true))
@@ -240,6 +261,15 @@ static long set_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)
 	kvmx_x86->set_dtable(xv, &s.gdt, false);
 	kvmx_x86->set_dtable(xv, &s.idt, true);
 	return 0;
+}
+
+static long set_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)
+{
+	struct kvm_sregs s;
+
+	if (copy_from_user(&s, u, sizeof(s)))
+		return -EFAULT;
+	return kvmx_set_sregs(xv, &s);
 }
 
 /* KVM_GET/SET_FPU view the legacy FXSAVE part of the XSAVE buffer. */

@@ -95,6 +95,8 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
 		return kvmx_msr_filter_offered();
+	case KVM_CAP_SYNC_REGS:
+		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_SET_GUEST_DEBUG:
 		return !!kvmx_x86->update_exception_intercepts;
 	default:
@@ -345,6 +347,44 @@ long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 }
 
 /*
+ * KVM_CAP_SYNC_REGS: load the register sets userspace marked dirty in
+ * kvm_run.s.regs (each bit cleared once loaded) ...
+ */
+static int sync_regs_in(struct kvmx_x86_vcpu *xv, struct kvm_run *run)
+{
+	struct kvm_sync_regs *s = &run->s.regs;
+
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_REGS) {
+		kvmx_set_regs(xv, &s->regs);
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_REGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_SREGS) {
+		if (kvmx_set_sregs(xv, &s->sregs))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_SREGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_EVENTS) {
+		if (kvmx_set_events(xv, &s->events))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
+	}
+	return 0;
+}
+
+/* ... and store the sets it asked for when KVM_RUN returns. */
+static void sync_regs_out(struct kvmx_x86_vcpu *xv, struct kvm_run *run)
+{
+	struct kvm_sync_regs *s = &run->s.regs;
+
+	if (run->kvm_valid_regs & KVM_SYNC_X86_REGS)
+		kvmx_get_regs(xv, &s->regs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_SREGS)
+		kvmx_get_sregs(xv, &s->sregs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_EVENTS)
+		kvmx_get_events(xv, &s->events);
+}
+
+/*
  * KVM_RUN: finish what the last exit to userspace left open, then enter the
  * guest until an exit needs userspace, a signal arrives, or an error occurs.
  */
@@ -353,6 +393,15 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 	struct kvmx_x86_vcpu *xv = to_x86(vcpu);
 	struct kvm_run *run = vcpu->run;
 	int r;
+
+	if ((run->kvm_valid_regs | run->kvm_dirty_regs) &
+	    ~(u64)KVM_SYNC_X86_VALID_FIELDS)
+		return -EINVAL;
+	if (run->kvm_dirty_regs) {
+		r = sync_regs_in(xv, run);
+		if (r)
+			goto out;
+	}
 
 	r = kvmx_complete_userspace_io(xv);
 	if (r <= 0)
@@ -396,5 +445,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 out:
 	kvmx_stat_run_done(xv, r);
 	kvmx_post_run_save(xv);
+	if (run->kvm_valid_regs)
+		sync_regs_out(xv, run);
 	return r;
 }
