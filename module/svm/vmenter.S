@@ -69,18 +69,20 @@ SYM_FUNC_START(kvmx_svm_vmrun)
 	mov	REG_R14(%rax), %r14
 	mov	REG_R15(%rax), %r15
 
+	mov	(%rsp), %rax
+	vmload	%rax
 	/*
 	 * GIF is clear, so STI lets no interrupt in here; it makes the host
 	 * IF that VMRUN saves 1, so physical interrupts arriving in the guest
 	 * cause #VMEXIT(INTR) instead of waiting for the guest to exit.
-	 * Keep VMRUN out of the STI's interrupt shadow: QEMU's TCG carries
-	 * that shadow into the guest, where it swallows the shadow of a
-	 * guest STI that is the first instruction run ("sti; hlt" then took
-	 * a pending interrupt before the HLT).
+	 * The NOP keeps VMRUN out of the STI's interrupt shadow: QEMU's TCG
+	 * carries that shadow into the guest, where it swallows the shadow of
+	 * a guest STI that is the first instruction run ("sti; hlt" then took
+	 * a pending interrupt before the HLT).  STI before the VMLOAD instead
+	 * wedged the QEMU machine in the 6.1 xapic_state_test.
 	 */
 	sti
-	mov	(%rsp), %rax
-	vmload	%rax
+	nop
 	vmrun	%rax
 	cli
 	vmsave	%rax
