@@ -110,11 +110,18 @@ bool kvmx_shadow_requested(void)
 
 int kvmx_shadow_check_backend(void)
 {
-	if (kvmx_shadow_requested() && !kvmx_x86->shadow_paging) {
+	if (!kvmx_shadow_requested())
+		return 0;
+	if (!kvmx_x86->shadow_paging) {
 		pr_err("tdp=N: %s cannot use shadow paging yet\n",
 		       kvmx_x86->name);
 		return -EOPNOTSUPP;
 	}
+	/* sysfs shows what is in force (the KVM selftests read npt). */
+	tdp = false;
+	if (kvmx_x86 == &kvmx_svm_ops)
+		npt = false;
+	pr_info("shadow paging for every VM (tdp=N)\n");
 	return 0;
 }
 
@@ -564,7 +571,7 @@ int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv)
 		flush_range(xv, la);
 	else
 		shadow_flush(xv, false);
-	return kvmx_x86->skip_insn(xv);
+	return kvmx_skip_insn(xv);
 }
 
 /* Host-side changes, for every vCPU of @vm. */

@@ -195,5 +195,5 @@ int kvmx_shadow_cr_access(struct kvmx_x86_vcpu *xv)
 	default:
 		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
 	}
-	return kvmx_x86->skip_insn(xv);
+	return kvmx_skip_insn(xv);
 }
