@@ -11,7 +11,10 @@
  * guest's entry); and #PF reports the right error code and CR2 for a
  * not-present page, a write to a read-only page, an instruction fetch
  * from a no-execute page, a reserved bit, and user-mode accesses to a
- * supervisor page and to a read-only user page.
+ * supervisor page and to a read-only user page.  A large guest page (2 MiB,
+ * or 4 MiB in 32-bit paging) remapped and invalidated by INVLPG at its
+ * start must be seen anew at another offset (a shadow MMU that maps it
+ * piecewise must drop every piece).
  *
  * The modes: 4-level (long mode), 32-bit with 4 KiB pages, PAE, and
  * paging off (where a linear address is its physical address: an access
@@ -53,6 +56,16 @@
 #define VAR_NX		0xc10c		/* 1: test the NX fetch (PAE + NXE) */
 #define VAR_ESP		0xc110
 #define VAR_CONT	0xc114
+#define VAR_LVA		0xc118		/* a large page's VA */
+#define VAR_LOFF	0xc11c		/* offset of a second 4 KiB piece */
+#define VAR_PDE_ADDR	0xc120		/* the GPA of its PDE */
+#define VAR_PDE_NEW	0xc124		/* the PDE's new low 32 bits */
+
+/* Large guest pages: memslot 1, 8 MiB at GUEST_EXTRA_GPA. */
+#define LARGE_SLOT	1
+#define LARGE_GPA	GUEST_EXTRA_GPA
+#define LARGE_SIZE	0x800000
+#define PDE_LARGE	(PTE_PRESENT | PTE_WRITE | PTE_LARGE)
 
 /* User-mode segments (64-bit case), after the TSS in the GDT. */
 #define SEL_USER_DATA	0x43		/* index 8, RPL 3 */
@@ -122,6 +135,15 @@ asm(GUEST_SECTION
     "	GUEST_CHECK_EQ64 %rax, " GUEST_XSTR(PML4_B_GPA) ", 6\n"
     "	mov $" GUEST_XSTR(GUEST_PML4_GPA) ", %rax\n"
     "	mov %rax, %cr3\n"
+    /* A 2 MiB page at VA_X + 2 MiB: remapped, INVLPG (SIB form) at its start. */
+    "	mov 0x40201000, %rsi\n"
+    "	GUEST_CHECK_EQ64 %rsi, 0xb1, 7\n"
+    "	mov 0x40200000, %rsi\n"
+    "	movq $" GUEST_XSTR(LARGE_GPA) " + 0x200083, " GUEST_XSTR(PD_X_GPA) " + 8\n"
+    "	mov $0x100000, %rcx\n"
+    "	invlpg 0x100000(%rbx,%rcx,1)\n"
+    "	mov 0x40201000, %rsi\n"
+    "	GUEST_CHECK_EQ64 %rsi, 0xb2, 8\n"
     /* Not present: read, then write. */
     "	PREP 1f\n"
     "	mov 0x40001000, %rax\n"
@@ -235,6 +257,20 @@ asm(GUEST_SECTION
     "	mov %eax, %cr3\n"
     "	mov (%ebx), %esi\n"
     "	GUEST_CHECK_EQ %esi, 0x3333, 4\n"
+    /* A large page, remapped, INVLPG at its start, read at VAR_LOFF. */
+    "	push %ebx\n"
+    "	mov " GUEST_XSTR(VAR_LVA) ", %ebx\n"
+    "	mov " GUEST_XSTR(VAR_LOFF) ", %ecx\n"
+    "	mov (%ebx,%ecx,1), %esi\n"
+    "	GUEST_CHECK_EQ %esi, 0xb1, 7\n"
+    "	mov (%ebx), %esi\n"
+    "	mov " GUEST_XSTR(VAR_PDE_ADDR) ", %eax\n"
+    "	mov " GUEST_XSTR(VAR_PDE_NEW) ", %edx\n"
+    "	mov %edx, (%eax)\n"
+    "	invlpg (%ebx)\n"
+    "	mov (%ebx,%ecx,1), %esi\n"
+    "	GUEST_CHECK_EQ %esi, 0xb2, 8\n"
+    "	pop %ebx\n"
     "	PREP32 1f\n"
     "	mov 0x40001000, %eax\n"
     "1:	EXPECT_PF32 0, 0x40001000, 10\n"
@@ -282,6 +318,18 @@ static void fill_pages(struct kvm_vm *vm)
 	*(uint64_t *)gpa(vm, PAGEB_GPA) = 0x4444;
 }
 
+/*
+ * Back LARGE_GPA with memory; the old large page holds 0xb1 at @old_off,
+ * the new one 0xb2 at @new_off.
+ */
+static void fill_large(struct kvm_vm *vm, uint64_t old_off, uint64_t new_off)
+{
+	uint8_t *mem = vm_add_memslot(vm, LARGE_SLOT, LARGE_GPA, LARGE_SIZE, 0);
+
+	*(uint64_t *)(mem + old_off) = 0xb1;
+	*(uint64_t *)(mem + new_off) = 0xb2;
+}
+
 /* Page-table entries of the test region, 8-byte (4-level, PAE) format. */
 static void fill_pt64(uint64_t *pt, bool nx)
 {
@@ -324,6 +372,7 @@ static void test_long_mode(void)
 	struct kvm_sregs sregs;
 
 	fill_pages(vm);
+	fill_large(vm, 0x1000, 0x201000);
 	vm_load_code(vm, pg64_start, pg64_end);
 	vm_set_idt_gate64(vm, X86_VEC_PF,
 			  GUEST_CODE_ADDR(pg64_pf, pg64_start));
@@ -332,6 +381,7 @@ static void test_long_mode(void)
 	pml4[0] |= PTE_USER;
 	pdpt[1] = PD_X_GPA | PTE_PRESENT | PTE_WRITE | PTE_USER;
 	*(uint64_t *)gpa(vm, PD_X_GPA) = PT_X_GPA | PTE_PRESENT | PTE_WRITE | PTE_USER;
+	((uint64_t *)gpa(vm, PD_X_GPA))[1] = LARGE_GPA | PDE_LARGE;
 	fill_pt64(pt, true);
 	/* B: the same code and data, but VA_X + 0 maps PAGEB. */
 	memcpy(gpa(vm, PDPT_B_GPA), pdpt, 4096);
@@ -375,7 +425,7 @@ static void run_guest32(bool pae)
 	uint64_t *pt64 = gpa(vm, PT_X_GPA);
 	struct kvm_sregs sregs;
 	struct kvm_run *run = vcpu->run;
-	uint32_t cr3_a, cr3_b, cr4;
+	uint32_t cr3_a, cr3_b, cr4, lva, loff, pde_addr, pde_new;
 	uint64_t pte;
 
 	fill_pages(vm);
@@ -390,6 +440,13 @@ static void run_guest32(bool pae)
 		pdpt[0] = PAE_PD0_GPA | PTE_PRESENT;
 		pdpt[1] = PD_X_GPA | PTE_PRESENT;
 		*(uint64_t *)gpa(vm, PD_X_GPA) = PT_X_GPA | PTE_PRESENT | PTE_WRITE;
+		/* 2 MiB page at VA_X + 2 MiB. */
+		((uint64_t *)gpa(vm, PD_X_GPA))[1] = LARGE_GPA | PDE_LARGE;
+		fill_large(vm, 0x1000, 0x201000);
+		lva = VA_X + 0x200000;
+		loff = 0x1000;
+		pde_addr = PD_X_GPA + 8;
+		pde_new = (LARGE_GPA + 0x200000) | PDE_LARGE;
 		fill_pt64(pt64, true);
 		/* B: a second PDPT 32 bytes on. */
 		pdpt[4] = PAE_PD0_GPA | PTE_PRESENT;
@@ -410,6 +467,14 @@ static void run_guest32(bool pae)
 		memcpy(pd32b, pd32, 4096);
 		pd32b[VA_X >> 22] = PT_B_GPA | PTE_PRESENT | PTE_WRITE;
 		*(uint32_t *)gpa(vm, PT_B_GPA) = PAGEB_GPA | PTE_PRESENT | PTE_WRITE;
+		/* 4 MiB page at VA_X + 4 MiB (in both address spaces). */
+		pd32[(VA_X >> 22) + 1] = LARGE_GPA | PDE_LARGE;
+		pd32b[(VA_X >> 22) + 1] = LARGE_GPA | PDE_LARGE;
+		fill_large(vm, 0x200000, 0x600000);
+		lva = VA_X + 0x400000;
+		loff = 0x200000;
+		pde_addr = GUEST_PD32_GPA + 4 * ((VA_X >> 22) + 1);
+		pde_new = (LARGE_GPA + 0x400000) | PDE_LARGE;
 		cr3_a = GUEST_PD32_GPA;
 		cr3_b = PD32_B_GPA;
 		cr4 = X86_CR4_PSE;
@@ -418,6 +483,10 @@ static void run_guest32(bool pae)
 	*(uint32_t *)gpa(vm, VAR_CR3_B) = cr3_b;
 	*(uint32_t *)gpa(vm, VAR_CR4) = cr4;
 	*(uint32_t *)gpa(vm, VAR_NX) = pae;
+	*(uint32_t *)gpa(vm, VAR_LVA) = lva;
+	*(uint32_t *)gpa(vm, VAR_LOFF) = loff;
+	*(uint32_t *)gpa(vm, VAR_PDE_ADDR) = pde_addr;
+	*(uint32_t *)gpa(vm, VAR_PDE_NEW) = pde_new;
 
 	vcpu_setup_mode(vcpu, GUEST_MODE_PROT32, GUEST_CODE_GPA);
 	if (pae) {
