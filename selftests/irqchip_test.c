@@ -14,7 +14,8 @@
  * the in-kernel PIT programmed by the guest interrupts it periodically;
  * HLT no longer exits to user space: the vCPU sleeps (KVM_RUN returns EINTR
  * on a signal, MP state HALTED) until user space makes it RUNNABLE again.
- * The local APIC timer ticks in periodic mode; an irqfd raises a GSI
+ * The local APIC timer ticks in periodic mode, fires once in one-shot mode
+ * (TMCCT then 0) and at the deadline in TSC-deadline mode (the MSR then 0); an irqfd raises a GSI
  * through the IOAPIC (and needs the irqchip: EINVAL without); a resampling
  * irqfd holds a level-triggered pin until the guest's EOI, which signals
  * its resamplefd; a guest OUT matching an ioeventfd signals it without an
@@ -24,6 +25,7 @@
  * ExtINTs through KVM_INTERRUPT.
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -370,6 +372,66 @@ asm(GUEST_SECTION
     "split_end:\n"
     GUEST_SECTION_END);
 
+/*
+ * Flat protected mode, the APIC timer's other modes (vector 0x41, the
+ * handler counts in EBX): one-shot for 1,000,000 bus clocks, HLT until it
+ * fired, then TMCCT must read 0 and no second tick may follow (guest
+ * failures 1 and 2); TSC deadline 2,000,000 TSC cycles ahead through
+ * IA32_TSC_DEADLINE, HLT until it fired, then the MSR must read 0
+ * (failure 3).  SYNC 1 reports the count.
+ */
+extern const uint8_t tmodes_start[], tmodes_end[], tmodes_handler[];
+asm(GUEST_SECTION
+    ".code32\n"
+    "tmodes_start:\n"
+    "	mov $0xff, %al\n"
+    "	out %al, $0x21\n"
+    "	out %al, $0xa1\n"
+    "	movl $0x1ff, 0xfee000f0\n"		/* SVR: APIC enabled */
+    "	movl $0xb, 0xfee003e0\n"		/* TDCR: divide by 1 */
+    "	movl $0x41, 0xfee00320\n"		/* LVTT: one-shot, 0x41 */
+    "	xor %ebx, %ebx\n"
+    "	movl $1000000, 0xfee00380\n"		/* TMICT */
+    "1:	cmp $1, %ebx\n"
+    "	jae 2f\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	jmp 1b\n"
+    "2:	mov 0xfee00390, %ecx\n"		/* TMCCT */
+    "	GUEST_CHECK_EQ %ecx, 0, 1\n"
+    "	sti\n"
+    "	mov $200000, %ecx\n"
+    "3:	pause\n"
+    "	loop 3b\n"
+    "	cli\n"
+    "	GUEST_CHECK_EQ %ebx, 1, 2\n"
+    "	movl $0x40041, 0xfee00320\n"		/* LVTT: TSC deadline, 0x41 */
+    "	rdtsc\n"
+    "	add $2000000, %eax\n"
+    "	adc $0, %edx\n"
+    "	mov $0x6e0, %ecx\n"			/* IA32_TSC_DEADLINE */
+    "	wrmsr\n"
+    "4:	cmp $2, %ebx\n"
+    "	jae 5f\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	jmp 4b\n"
+    "5:	mov $0x6e0, %ecx\n"
+    "	rdmsr\n"
+    "	or %edx, %eax\n"
+    "	GUEST_CHECK_EQ %eax, 0, 3\n"
+    "	mov %ebx, %esi\n"
+    "	GUEST_SYNC 1\n"
+    "	GUEST_DONE\n"
+    "tmodes_handler:\n"
+    "	inc %ebx\n"
+    "	movl $0, 0xfee000b0\n"
+    "	iret\n"
+    "tmodes_end:\n"
+    GUEST_SECTION_END);
+
 /* Real mode: OUT 0x42 to IOEVENTFD_PORT (an ioeventfd), then SYNC 1. */
 #define IOEVENTFD_PORT		0x510
 extern const uint8_t ioev_start[], ioev_end[];
@@ -600,6 +662,36 @@ static void test_lapic_timer_periodic(void)
 	/* A tick can land between the loop's last CMP and its CLI: >=. */
 	CHECK((uc.args[1] & 0xffffffff) >= TIMER_TICKS, "APIC timer ticks: got %llu, want >= %d",
 	      (unsigned long long)(uc.args[1] & 0xffffffff), TIMER_TICKS);
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/* One-shot and TSC-deadline APIC timer (the guest gets CPUID's TSC-deadline bit). */
+static void test_lapic_timer_oneshot_and_deadline(void)
+{
+	struct kvm_cpuid2 *cpuid;
+	struct kvm_cpuid_entry2 *leaf1;
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct ucall uc;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP) && kvm_check_cap(KVM_CAP_TSC_DEADLINE_TIMER),
+		"no KVM_CAP_IRQCHIP or KVM_CAP_TSC_DEADLINE_TIMER");
+	vm = vm_with_irqchip();
+	vcpu = __vcpu_create(vm, 0, false);
+	/* As with kvm, offering TSC deadline in CPUID is userspace's call. */
+	cpuid = kvm_get_supported_cpuid(vm->kvm_fd);
+	leaf1 = cpuid_find(cpuid, 1, 0);
+	CHECK(leaf1, "no CPUID leaf 1");
+	leaf1->ecx |= 1u << 24;
+	CHECK_IOCTL_OK(ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid));
+	free(cpuid);
+	vm_load_code(vm, tmodes_start, tmodes_end);
+	vm_set_idt_gate32(vm, TIMER_VECTOR, GUEST_CODE_ADDR(tmodes_handler, tmodes_start));
+	vcpu_setup_mode(vcpu, GUEST_MODE_PROT32, GUEST_CODE_GPA);
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_EQ(uc.args[1] & 0xffffffff, 2);
 	vcpu_expect_done(vcpu);
 	vcpu_free(vcpu);
 	vm_free(vm);
@@ -1015,6 +1107,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_ioapic_irq_to_guest),
 	TEST_CASE(test_pit_ticks),
 	TEST_CASE(test_lapic_timer_periodic),
+	TEST_CASE(test_lapic_timer_oneshot_and_deadline),
 	TEST_CASE(test_sti_hlt_shadow),
 	TEST_CASE(test_irqfd_to_guest),
 	TEST_CASE(test_msi_route_to_guest),

@@ -10,7 +10,9 @@
  * With the in-kernel irqchip: an AP starts UNINITIALIZED and its KVM_RUN
  * sleeps until the BSP sends INIT and a start-up IPI through its local
  * APIC; the AP then runs in real mode at vector * 4 KiB, and the BSP takes a
- * fixed self-IPI through the ICR shorthand.
+ * fixed self-IPI through the ICR shorthand.  Logical (flat, cluster) and
+ * lowest-priority destinations; an IPI token passed around four vCPUs that
+ * sleep in HLT between turns.
  */
 #include <pthread.h>
 #include <sys/ioctl.h>
@@ -426,11 +428,144 @@ static void test_logical_cluster(void)
 	lp_check(&v, want);
 }
 
+/*
+ * IPI ping-pong around a ring of PP_VCPUS vCPUs, each on its own thread:
+ * vCPU 0 sends a fixed IPI (vector 0x60, physical destination) to APIC 1,
+ * which, woken from HLT by it, sends one to APIC 2, and so on back to 0,
+ * PP_ROUNDS times.  Every wait is "sti; hlt" with the IPI possibly already
+ * pending, so a lost wake-up hangs the ring.  Each vCPU first enables its
+ * APIC and stops (SYNC 1: an IPI to a disabled APIC is dropped), then
+ * reports the IPIs it took (SYNC 2), which must be PP_ROUNDS.
+ */
+#define PP_VCPUS	4
+#define PP_ROUNDS	50
+#define PP_VECTOR	0x60
+extern const uint8_t pp_start[], pp_end[], pp_handler[];
+asm(GUEST_SECTION
+    ".code32\n"
+    "pp_start:\n"
+    "	movl $0x1ff, 0xfee000f0\n"		/* SVR: APIC enabled */
+    "	GUEST_SYNC 1\n"			/* every APIC is on before IPIs */
+    "	xor %ebx, %ebx\n"			/* IPIs taken */
+    "	xor %esi, %esi\n"			/* round */
+    "	mov 0xfee00020, %eax\n"
+    "	shr $24, %eax\n"			/* my APIC ID */
+    "	lea 1(%eax), %ebp\n"
+    "	cmp $" GUEST_XSTR(PP_VCPUS) ", %ebp\n"
+    "	jb 1f\n"
+    "	xor %ebp, %ebp\n"
+    "1:	shl $24, %ebp\n"			/* ICR2: the next APIC */
+    "	test %eax, %eax\n"
+    "	jnz 4f\n"
+    /* vCPU 0: send, then wait for the token to come back. */
+    "2:	inc %esi\n"
+    "	mov %ebp, 0xfee00310\n"
+    "	movl $0x4060, 0xfee00300\n"		/* fixed, assert, vector 0x60 */
+    "3:	cmp %esi, %ebx\n"
+    "	jae 6f\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	jmp 3b\n"
+    "6:	cmp $" GUEST_XSTR(PP_ROUNDS) ", %esi\n"
+    "	jb 2b\n"
+    "	jmp 8f\n"
+    /* The others: wait for the token, pass it on. */
+    "4:	inc %esi\n"
+    "5:	cmp %esi, %ebx\n"
+    "	jae 7f\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	jmp 5b\n"
+    "7:	mov %ebp, 0xfee00310\n"
+    "	movl $0x4060, 0xfee00300\n"
+    "	cmp $" GUEST_XSTR(PP_ROUNDS) ", %esi\n"
+    "	jb 4b\n"
+    "8:	mov %ebx, %esi\n"
+    "	GUEST_SYNC 2\n"
+    "	GUEST_DONE\n"
+    "pp_handler:\n"
+    "	inc %ebx\n"
+    "	movl $0, 0xfee000b0\n"			/* EOI */
+    "	iret\n"
+    "pp_end:\n"
+    GUEST_SECTION_END);
+
+struct pp_thread {
+	struct kvm_vcpu *vcpu;
+	int result;		/* 0 = ok, else the step that went wrong */
+	uint32_t taken;
+};
+
+/* Runs on its own thread (no CHECK there). */
+static void *pp_thread_fn(void *arg)
+{
+	struct pp_thread *t = arg;
+	struct kvm_regs regs;
+
+	t->result = 1;
+	if (__vcpu_run(t->vcpu) || !vcpu_is_ucall_exit(t->vcpu) ||
+	    ioctl(t->vcpu->fd, KVM_GET_REGS, &regs) ||
+	    (uint32_t)regs.rax != UCALL_SYNC || regs.rdi != 2)
+		return NULL;
+	t->taken = regs.rsi;
+	t->result = 2;
+	if (__vcpu_run(t->vcpu) || !vcpu_is_ucall_exit(t->vcpu) ||
+	    ioctl(t->vcpu->fd, KVM_GET_REGS, &regs) ||
+	    (uint32_t)regs.rax != UCALL_DONE)
+		return NULL;
+	t->result = 0;
+	return NULL;
+}
+
+static void test_ipi_ping_pong(void)
+{
+	struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct pp_thread t[PP_VCPUS];
+	pthread_t tids[PP_VCPUS];
+	struct kvm_regs regs;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	int i;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP), "no KVM_CAP_IRQCHIP");
+	vm = vm_create_default();
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	vm_load_code(vm, pp_start, pp_end);
+	vm_set_idt_gate32(vm, PP_VECTOR, GUEST_CODE_ADDR(pp_handler, pp_start));
+	for (i = 0; i < PP_VCPUS; i++) {
+		t[i].vcpu = vcpu_create(vm, i);
+		t[i].result = -1;
+		t[i].taken = 0;
+		vcpu_setup_mode(t[i].vcpu, GUEST_MODE_PROT32, GUEST_CODE_GPA);
+		vcpu_get_regs(t[i].vcpu, &regs);
+		regs.rsp = GUEST_STACK_TOP - i * LP_STACK;
+		vcpu_set_regs(t[i].vcpu, &regs);
+		if (i)
+			CHECK_IOCTL_OK(ioctl(t[i].vcpu->fd, KVM_SET_MP_STATE, &runnable));
+		vcpu_expect_sync(t[i].vcpu, 1, &uc);
+	}
+	for (i = 0; i < PP_VCPUS; i++)
+		CHECK(!pthread_create(&tids[i], NULL, pp_thread_fn, &t[i]),
+		      "pthread_create");
+	for (i = 0; i < PP_VCPUS; i++)
+		pthread_join(tids[i], NULL);
+	for (i = 0; i < PP_VCPUS; i++) {
+		CHECK(t[i].result == 0, "vCPU %d: step %d failed", i, t[i].result);
+		CHECK_EQ(t[i].taken, PP_ROUNDS);
+	}
+	for (i = 0; i < PP_VCPUS; i++)
+		vcpu_free(t[i].vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_parallel_vcpus),
 	TEST_CASE(test_init_sipi_and_ipi),
 	TEST_CASE(test_logical_flat_and_lowest_priority),
 	TEST_CASE(test_logical_cluster),
+	TEST_CASE(test_ipi_ping_pong),
 };
 
 int main(int argc, char **argv)
