@@ -7,9 +7,11 @@
  * it maps a different page at the same address (mmap MAP_FIXED) the guest
  * reads that page's content and its writes land there.  Checked between
  * guest accesses, and while the guest keeps reading in a loop (another
- * host thread changes the mapping under the running vCPU).  The guest runs
- * in long mode, so under shadow paging (npt=0) the shadow entries are
- * dropped as well as the nested ones.
+ * host thread changes the mapping under the running vCPU; the loops PAUSE,
+ * so that with PAUSE-loop exiting that thread also runs on a host with a
+ * single CPU that does not preempt the guest, like the Bochs VMX machine).
+ * The guest runs in long mode, so under shadow paging (npt=0) the shadow
+ * entries are dropped as well as the nested ones.
  */
 #include <pthread.h>
 #include <string.h>
@@ -44,12 +46,14 @@ asm(GUEST_SECTION
     /* Stage 6: spin until page 2 reads zero (dropped while running). */
     "	mov 0x2000(%rbx), %rsi\n"
     "	GUEST_SYNC 6\n"
-    "1:	mov 0x2000(%rbx), %rsi\n"
+    "1:	pause\n"
+    "	mov 0x2000(%rbx), %rsi\n"
     "	test %rsi, %rsi\n"
     "	jnz 1b\n"
     "	GUEST_SYNC 7\n"
     /* Stage 8: spin until page 3 reads the replacement's 0xeeee. */
-    "1:	mov 0x3000(%rbx), %rsi\n"
+    "1:	pause\n"
+    "	mov 0x3000(%rbx), %rsi\n"
     "	cmp $0xeeee, %rsi\n"
     "	jne 1b\n"
     "	GUEST_SYNC 8\n"
