@@ -50,6 +50,8 @@ bool kvmx_shadow_requested(void);
 int kvmx_shadow_check_backend(void);
 
 void kvmx_shadow_vm_init(struct kvmx_vm *vm);
+/* KVM_ENABLE_CAP(KVMX_CAP_SHADOW_PAGING): 0 or -EINVAL. */
+int kvmx_shadow_enable_cap(struct kvmx_vm *vm, u64 on);
 int kvmx_shadow_vcpu_init(struct kvmx_x86_vcpu *xv);
 void kvmx_shadow_vcpu_destroy(struct kvmx_x86_vcpu *xv);
 

@@ -133,6 +133,22 @@ void kvmx_shadow_vm_init(struct kvmx_vm *vm)
 	INIT_LIST_HEAD(&s->vcpus);
 }
 
+int kvmx_shadow_enable_cap(struct kvmx_vm *vm, u64 on)
+{
+	int r = 0;
+
+	if (on > 1 || (on && !kvmx_x86->shadow_paging))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	/* A vCPU's paging is set up when it is created: too late then. */
+	if (vm->nr_vcpus)
+		r = -EINVAL;
+	else
+		to_x86_vm(vm)->shadow.enabled = on;
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 int kvmx_shadow_vcpu_init(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_vm *vm = xv->vcpu->vm;

@@ -11,6 +11,7 @@
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <linux/kvmx.h>
 
 #include "kvmx_arch.h"
 #include "kvmx_compat.h"
@@ -99,6 +100,8 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_SET_GUEST_DEBUG:
 		return !!kvmx_x86->update_exception_intercepts;
+	case KVMX_CAP_SHADOW_PAGING:
+		return kvmx_x86->shadow_paging;
 	default:
 		r = kvmx_clock_check_extension(ext);
 		return r != -ENOENT ? r : kvmx_irqchip_check_extension(ext);
@@ -134,6 +137,8 @@ long kvmx_arch_vm_enable_cap(struct kvmx_vm *vm, const struct kvm_enable_cap *ca
 		return kvmx_irqchip_enable_split(vm, cap->args[0]);
 	case KVM_CAP_X86_USER_SPACE_MSR:
 		return kvmx_msr_enable_user_exits(vm, cap->args[0]);
+	case KVMX_CAP_SHADOW_PAGING:
+		return kvmx_shadow_enable_cap(vm, cap->args[0]);
 	default:
 		return -EINVAL;
 	}
