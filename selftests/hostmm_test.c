@@ -11,12 +11,16 @@
  * so that with PAUSE-loop exiting that thread also runs on a host with a
  * single CPU that does not preempt the guest, like the Bochs VMX machine).
  * The guest runs in long mode, so under shadow paging (npt=0) the shadow
- * entries are dropped as well as the nested ones.
+ * entries are dropped as well as the nested ones; on kvmx the case runs
+ * once more in a VM that asks for shadow paging itself
+ * (KVMX_CAP_SHADOW_PAGING).
  */
 #include <pthread.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/kvmx.h>
 
 #include "guest_asm.h"
 #include "kvm_util.h"
@@ -112,14 +116,22 @@ static uint64_t sync_value(struct kvm_vcpu *vcpu, uint64_t stage)
 	return uc.args[1];
 }
 
-static void test_follows_host(void)
+static void follows_host(bool shadow_cap)
 {
 	struct kvm_vm *vm = vm_create_default();
-	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
-	uint8_t *buf = vm_add_memslot(vm, BUF_SLOT, BUF_GPA, BUF_SIZE, 0);
+	struct kvm_enable_cap cap = {
+		.cap = KVMX_CAP_SHADOW_PAGING, .args = { 1 },
+	};
+	struct kvm_vcpu *vcpu;
+	uint8_t *buf;
 	uint64_t v;
 	struct change c;
 	int i;
+
+	if (shadow_cap)
+		CHECK_IOCTL_OK(ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	vcpu = vcpu_create(vm, 0);
+	buf = vm_add_memslot(vm, BUF_SLOT, BUF_GPA, BUF_SIZE, 0);
 
 	for (i = 0; i < BUF_PAGES; i++) {
 		v = 0xaaaa + i * 0x1111;
@@ -152,8 +164,21 @@ static void test_follows_host(void)
 	vm_free(vm);
 }
 
+static void test_follows_host(void)
+{
+	follows_host(false);
+}
+
+static void test_follows_host_shadow_cap(void)
+{
+	REQUIRE(kvm_check_cap(KVMX_CAP_SHADOW_PAGING) > 0,
+		"no KVMX_CAP_SHADOW_PAGING (a kvmx capability)");
+	follows_host(true);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_follows_host),
+	TEST_CASE(test_follows_host_shadow_cap),
 };
 
 int main(int argc, char **argv)

@@ -20,9 +20,14 @@
  * paging off (where a linear address is its physical address: an access
  * at 1 GiB, outside guest memory, exits as MMIO at that address).  The
  * 32-bit guest starts with paging off and turns it on itself.
+ *
+ * On kvmx the cases run once more in VMs that ask for shadow paging
+ * themselves (KVMX_CAP_SHADOW_PAGING), whatever the module loaded with,
+ * and the capability's rules are checked; elsewhere those cases skip.
  */
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/kvmx.h>
 
 #include "guest_asm.h"
 #include "kvm_util.h"
@@ -304,6 +309,21 @@ asm(GUEST_SECTION
     "pg32_end:\n"
     GUEST_SECTION_END);
 
+/* Set while the *_shadow_cap case runs the others. */
+static bool shadow_cap;
+
+static struct kvm_vm *paging_vm(void)
+{
+	struct kvm_vm *vm = vm_create_default();
+	struct kvm_enable_cap cap = {
+		.cap = KVMX_CAP_SHADOW_PAGING, .args = { 1 },
+	};
+
+	if (shadow_cap)
+		CHECK_IOCTL_OK(ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	return vm;
+}
+
 static void *gpa(struct kvm_vm *vm, uint64_t addr)
 {
 	return vm_gpa_to_hva(vm, addr);
@@ -365,7 +385,7 @@ static void check_ad(uint64_t pte, bool accessed, bool dirty, const char *what)
 
 static void test_long_mode(void)
 {
-	struct kvm_vm *vm = vm_create_default();
+	struct kvm_vm *vm = paging_vm();
 	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
 	uint64_t *pml4 = gpa(vm, GUEST_PML4_GPA), *pdpt = gpa(vm, GUEST_PDPT_GPA);
 	uint64_t *pt = gpa(vm, PT_X_GPA), *gdt = gpa(vm, GUEST_GDT_GPA);
@@ -419,7 +439,7 @@ static void test_long_mode(void)
  */
 static void run_guest32(bool pae)
 {
-	struct kvm_vm *vm = vm_create_default();
+	struct kvm_vm *vm = paging_vm();
 	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
 	uint32_t *pt32 = gpa(vm, PT_X_GPA);
 	uint64_t *pt64 = gpa(vm, PT_X_GPA);
@@ -526,10 +546,47 @@ static void test_pae(void)
 	run_guest32(true);
 }
 
+/* Every case again, in VMs that ask kvmx for shadow paging. */
+static void test_shadow_cap(void)
+{
+	REQUIRE(kvm_check_cap(KVMX_CAP_SHADOW_PAGING) > 0,
+		"no KVMX_CAP_SHADOW_PAGING (a kvmx capability)");
+	shadow_cap = true;
+	test_long_mode();
+	test_paged32();
+	test_pae();
+	shadow_cap = false;
+}
+
+/* Only 0 or 1, and only before the first vCPU. */
+static void test_shadow_cap_rules(void)
+{
+	struct kvm_enable_cap cap = { .cap = KVMX_CAP_SHADOW_PAGING };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	REQUIRE(kvm_check_cap(KVMX_CAP_SHADOW_PAGING) > 0,
+		"no KVMX_CAP_SHADOW_PAGING (a kvmx capability)");
+	vm = vm_create_default();
+	cap.args[0] = 2;
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_ENABLE_CAP, &cap), EINVAL);
+	cap.args[0] = 1;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	cap.args[0] = 0;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	vcpu = vcpu_create(vm, 0);
+	cap.args[0] = 1;
+	CHECK_IOCTL_ERR(ioctl(vm->fd, KVM_ENABLE_CAP, &cap), EINVAL);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_long_mode),
 	TEST_CASE(test_paged32),
 	TEST_CASE(test_pae),
+	TEST_CASE(test_shadow_cap),
+	TEST_CASE(test_shadow_cap_rules),
 };
 
 int main(int argc, char **argv)
