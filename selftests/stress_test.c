@@ -53,9 +53,12 @@
 
 /*
  * Flat protected mode: mask the PICs, enable the local APIC, its timer
- * periodic (vector 0x41) every 200 us; the BSP (ESI = 1) also starts PIT
- * channel 0 in mode 2.  Halt until TIMER_TICKS ticks were counted in EBX,
- * then OUT to STRESS_PORT (the ioeventfd) and DONE, timers left running.
+ * periodic (vector 0x41) every 1 ms; the BSP (ESI = 1) also starts PIT
+ * channel 0 in mode 2 at 100 Hz.  Halt until TIMER_TICKS ticks were
+ * counted in EBX, then OUT to STRESS_PORT (the ioeventfd) and DONE, timers
+ * left running.  (Four 200 us timers starved the emulated machine's own
+ * hrtimers once under a loaded host: "hrtimer: interrupt took ...", then
+ * a silent console.)
  */
 extern const uint8_t stress_start[], stress_end[], stress_handler[];
 asm(GUEST_SECTION
@@ -68,14 +71,14 @@ asm(GUEST_SECTION
     "	movl $0xb, 0xfee003e0\n"		/* TDCR: divide by 1 */
     "	movl $0x20041, 0xfee00320\n"		/* LVTT: periodic, 0x41 */
     "	xor %ebx, %ebx\n"
-    "	movl $200000, 0xfee00380\n"		/* TMICT: 200 us */
+    "	movl $1000000, 0xfee00380\n"		/* TMICT: 1 ms */
     "	test %esi, %esi\n"
     "	jz 1f\n"
     "	mov $0x34, %al\n"			/* PIT channel 0, mode 2 */
     "	out %al, $0x43\n"
-    "	mov $0xa9, %al\n"
+    "	mov $0x9c, %al\n"			/* count 11932: 100 Hz */
     "	out %al, $0x40\n"
-    "	mov $0x04, %al\n"
+    "	mov $0x2e, %al\n"
     "	out %al, $0x40\n"
     "1:	sti\n"
     "2:	hlt\n"
