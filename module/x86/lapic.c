@@ -288,6 +288,16 @@ static bool is_destination(struct kvmx_lapic *apic, struct kvmx_lapic *src,
 	}
 }
 
+/* Can @apic take part in a lowest-priority delivery of @irq? */
+static bool lowest_priority_candidate(struct kvmx_lapic *apic,
+				      struct kvmx_lapic *src,
+				      const struct kvmx_apic_irq *irq,
+				      bool from_x2apic)
+{
+	return apic && hw_enabled(apic) && sw_enabled(apic) &&
+	       is_destination(apic, src, irq, from_x2apic);
+}
+
 /*
  * Lowest priority: of the destinations that are enabled, kvm (6.1, its
  * default vector_hashing=Y) picks number (vector mod their count), in
@@ -302,19 +312,17 @@ static struct kvmx_lapic *lowest_priority_dest(struct kvmx_vm *vm, int n,
 	struct kvmx_lapic *apic;
 	int i, count = 0, pick;
 
-	for (i = 0; i < n; i++) {
-		apic = to_x86(vm->vcpus[i])->apic;
-		if (apic && hw_enabled(apic) && sw_enabled(apic) &&
-		    is_destination(apic, src, irq, from_x2apic))
+	for (i = 0; i < n; i++)
+		if (lowest_priority_candidate(to_x86(vm->vcpus[i])->apic, src,
+					      irq, from_x2apic))
 			count++;
-	}
 	if (!count)
 		return NULL;
 	pick = irq->vector % count;
 	for (i = 0; i < n; i++) {
 		apic = to_x86(vm->vcpus[i])->apic;
-		if (apic && hw_enabled(apic) && sw_enabled(apic) &&
-		    is_destination(apic, src, irq, from_x2apic) && !pick--)
+		if (lowest_priority_candidate(apic, src, irq, from_x2apic) &&
+		    !pick--)
 			return apic;
 	}
 	return NULL;
