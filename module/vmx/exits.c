@@ -145,40 +145,26 @@ static int handle_cr(struct kvmx_vmx_vcpu *vmx)
 	}
 	if (bad)
 		return inject(vmx, X86_TRAP_GP);
-	return vmx_skip_insn(xv);
+	return kvmx_skip_insn(xv);
 }
 
-/* MOV DR: the registers are kept for the guest to read back. */
+/*
+ * MOV DR.  Unless userspace debugs the guest, the first access hands the
+ * guest its debug registers until the next exit (module/x86/debug.c): MOV
+ * DR exiting goes off for the next entry and the MOV runs again, in
+ * hardware, as do the accesses after it.  Otherwise it is emulated.
+ */
 static int handle_dr(struct kvmx_vmx_vcpu *vmx)
 {
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
-	struct vmx_guest *g = &vmx->guest;
-	u64 q = vmx->exit.qual, val;
-	unsigned int dr = VMX_DR_QUAL_DR(q), gpr = VMX_DR_QUAL_GPR(q);
+	u64 q = vmx->exit.qual;
 
-	if (q & VMX_DR_QUAL_FROM) {
-		if (dr < 4)
-			val = g->dr[dr];
-		else if (dr == 4 || dr == 6)
-			val = g->dr6;
-		else
-			val = g->dr7;
-		xv->regs[gpr] = val;
-		return vmx_skip_insn(xv);
+	if (!xv->guest_debug) {
+		xv->dr_passthrough = true;
+		return 1;
 	}
-	val = gpr_value(vmx, gpr);
-	if (dr < 4) {
-		g->dr[dr] = val;
-	} else if (dr == 4 || dr == 6) {
-		if (val >> 32)
-			return inject(vmx, X86_TRAP_GP);
-		g->dr6 = val | DR6_RESERVED;
-	} else {
-		if (val >> 32)
-			return inject(vmx, X86_TRAP_GP);
-		g->dr7 = val | VMX_DR7_FIXED_1;
-	}
-	return vmx_skip_insn(xv);
+	return kvmx_handle_dr_access(xv, VMX_DR_QUAL_DR(q),
+				     !(q & VMX_DR_QUAL_FROM));
 }
 
 static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
@@ -188,10 +174,16 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return 1;	/* already passed to the host: vmx_handle_nmi_irqoff */
+	/*
+	 * A #DB exit leaves DR6 alone; the qualification holds the bits the
+	 * exception would have set (B0-B3, BD, BS).
+	 */
 	if (vector == X86_TRAP_DB)
-		/* The qualification holds the DR6 bits of the debug exception. */
-		vmx->guest.dr6 = (vmx->guest.dr6 & ~0xfULL) |
-				 (vmx->exit.qual & 0x600f);
+		return kvmx_handle_db(&vmx->x86, DR6_RESERVED |
+				      (vmx->exit.qual & VMX_DB_QUAL_DR6_BITS));
+	/* Intercepted only while userspace plants software breakpoints. */
+	if (vector == X86_TRAP_BP)
+		return kvmx_debug_exit(&vmx->x86, X86_TRAP_BP, vmx->x86.dr6);
 	kvmx_queue_exception(&vmx->x86, vector,
 			     info & INTR_INFO_DELIVER_CODE_MASK,
 			     vmx->exit.intr_error);
@@ -282,7 +274,7 @@ static int handle_invlpg(struct kvmx_vmx_vcpu *vmx)
 {
 	/* Only if the CPU forces INVLPG exiting: drop this VPID's entries. */
 	vmx->flush_tlb = true;
-	return vmx_skip_insn(&vmx->x86);
+	return kvmx_skip_insn(&vmx->x86);
 }
 
 /* The window opened: the run loop injects (or exits to userspace). */
@@ -303,7 +295,7 @@ static int handle_resume(struct kvmx_vmx_vcpu *vmx)
 
 static int handle_nop(struct kvmx_vmx_vcpu *vmx)
 {
-	return vmx_skip_insn(&vmx->x86);
+	return kvmx_skip_insn(&vmx->x86);
 }
 
 /*
@@ -313,7 +305,7 @@ static int handle_nop(struct kvmx_vmx_vcpu *vmx)
  */
 static int handle_pause(struct kvmx_vmx_vcpu *vmx)
 {
-	return vmx_skip_insn(&vmx->x86);
+	return kvmx_skip_insn(&vmx->x86);
 }
 
 /*

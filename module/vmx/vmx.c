@@ -212,13 +212,14 @@ static int setup_config(void)
 			true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
 				  : MSR_IA32_VMX_PROCBASED_CTLS, &c->proc) ||
 	    adjust_ctls(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_LOAD_IA32_EFER |
-			VM_EXIT_LOAD_IA32_PAT, 0,
+			VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_DEBUG_CONTROLS, 0,
 			true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS
 				  : MSR_IA32_VMX_EXIT_CTLS, &c->exit) ||
-	    adjust_ctls(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT, 0,
+	    adjust_ctls(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT |
+			VM_ENTRY_LOAD_DEBUG_CONTROLS, 0,
 			true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS
 				  : MSR_IA32_VMX_ENTRY_CTLS, &c->entry)) {
-		pr_err("VMX lacks a required control (interrupt/NMI exiting, virtual NMIs, MSR bitmaps, EFER/PAT switching)\n");
+		pr_err("VMX lacks a required control (interrupt/NMI exiting, virtual NMIs, MSR bitmaps, EFER/PAT/debug-control switching)\n");
 		return -EOPNOTSUPP;
 	}
 	/* The windows are opened per entry, when an event must wait. */
@@ -453,8 +454,9 @@ static void vpid_free(u16 id)
 	spin_unlock(&vpid_lock);
 }
 
-/* Clear the read and write intercept bits of @msr in @bitmap. */
-static void msr_bitmap_allow(u8 *bitmap, u32 msr)
+/* Set or clear the read and write intercept bits of @msr in @bitmap. */
+static void msr_bitmap_set(u8 *bitmap, u32 msr, bool read_exits,
+			   bool write_exits)
 {
 	u32 read, write;
 
@@ -468,8 +470,14 @@ static void msr_bitmap_allow(u8 *bitmap, u32 msr)
 	} else {
 		return;
 	}
-	bitmap[read + msr / 8] &= ~BIT(msr % 8);
-	bitmap[write + msr / 8] &= ~BIT(msr % 8);
+	if (read_exits)
+		bitmap[read + msr / 8] |= BIT(msr % 8);
+	else
+		bitmap[read + msr / 8] &= ~BIT(msr % 8);
+	if (write_exits)
+		bitmap[write + msr / 8] |= BIT(msr % 8);
+	else
+		bitmap[write + msr / 8] &= ~BIT(msr % 8);
 }
 
 /*
@@ -482,6 +490,18 @@ static const u32 passthrough_msrs[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_TSC_AUX,
 };
+
+/* The MSR filter may deny what passthrough_msrs lets through: intercept. */
+static void vmx_msr_filter_changed(struct kvmx_x86_vcpu *xv)
+{
+	u8 *bitmap = to_vmx(xv)->msr_bitmap;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+		msr_bitmap_set(bitmap, passthrough_msrs[i],
+			       !kvmx_msr_allowed(xv, passthrough_msrs[i], false),
+			       !kvmx_msr_allowed(xv, passthrough_msrs[i], true));
+}
 
 static const u32 autoload_msrs[VMX_NR_AUTOLOAD] = {
 	[VMX_AUTO_STAR]		  = MSR_STAR,
@@ -522,7 +542,7 @@ static int vmx_vcpu_create(struct kvmx_x86_vcpu *xv)
 	vmx->vmcs_pa = __pa(vmx->vmcs);
 	memset(vmx->msr_bitmap, 0xff, PAGE_SIZE);
 	for (i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
-		msr_bitmap_allow(vmx->msr_bitmap, passthrough_msrs[i]);
+		msr_bitmap_set(vmx->msr_bitmap, passthrough_msrs[i], false, false);
 	/* Both MSR areas share the page: guest first, host after it. */
 	vmx->host_msrs = vmx->guest_msrs + VMX_NR_AUTOLOAD;
 	for (i = 0; i < VMX_NR_AUTOLOAD; i++) {
@@ -535,8 +555,7 @@ static int vmx_vcpu_create(struct kvmx_x86_vcpu *xv)
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	vmx->vpid = vpid_alloc();
 	vmx->guest.pat = 0x0007040600070406ULL;
-	vmx->guest.dr6 = DR6_RESERVED;
-	vmx->guest.dr7 = VMX_DR7_FIXED_1;
+	vmx->exc_bitmap = VMX_EXCEPTION_BITMAP;
 	vmx->guest.dirty = true;
 	vmx->l1d_flush = true;
 	/* The guest's TSC starts near zero, as with kvm. */
@@ -911,8 +930,8 @@ static void setup_vmcs(struct kvmx_vmx_vcpu *vmx)
 	vmcs_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
 	vmx->entry_ctls = vmx_cfg.entry;
 	vmcs_write(VM_ENTRY_CONTROLS, vmx->entry_ctls);
-	/* #DB and #AC could otherwise loop in the CPU (as with SVM). */
-	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC));
+	vmcs_write(EXCEPTION_BITMAP, vmx->exc_bitmap);
+	vmx->exc_bitmap_hw = vmx->exc_bitmap;
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -937,7 +956,6 @@ static void setup_vmcs(struct kvmx_vmx_vcpu *vmx)
 	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
-	/* Guest breakpoints are not loaded (TODO): DR7 stays disarmed. */
 	vmcs_write(GUEST_DR7, VMX_DR7_FIXED_1);
 
 	vmcs_write(HOST_CS_SELECTOR, __KERNEL_CS);
@@ -1174,16 +1192,65 @@ static void vmx_requeue_event(struct kvmx_vmx_vcpu *vmx)
 	}
 }
 
-/* Write what kvmx_inject_pending_event() decided for this entry. */
+/*
+ * Write what kvmx_inject_pending_event() decided for this entry, and the
+ * intercepts that follow the debug state: MOV DR exits unless the guest
+ * owns its debug registers until the next exit, #BP while userspace plants
+ * software breakpoints.
+ */
 static void write_event_state(struct kvmx_vmx_vcpu *vmx)
 {
+	u32 proc = vmx->want_proc_ctls;
+
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vmx->entry_info);
 	if (vmx->entry_info & INTR_INFO_DELIVER_CODE_MASK)
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmx->entry_error);
-	if (vmx->want_proc_ctls != vmx->proc_ctls) {
-		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->want_proc_ctls);
-		vmx->proc_ctls = vmx->want_proc_ctls;
+	if (vmx->x86.dr_passthrough)
+		proc &= ~CPU_BASED_MOV_DR_EXITING;
+	if (proc != vmx->proc_ctls) {
+		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, proc);
+		vmx->proc_ctls = proc;
 	}
+	if (vmx->exc_bitmap != vmx->exc_bitmap_hw) {
+		vmcs_write(EXCEPTION_BITMAP, vmx->exc_bitmap);
+		vmx->exc_bitmap_hw = vmx->exc_bitmap;
+	}
+}
+
+static void vmx_update_exception_intercepts(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
+
+	vmx->exc_bitmap = VMX_EXCEPTION_BITMAP;
+	if (xv->guest_debug & KVM_GUESTDBG_USE_SW_BP)
+		vmx->exc_bitmap |= BIT(X86_TRAP_BP);
+}
+
+/*
+ * The debug registers around the world switch (module/x86/debug.c), with
+ * interrupts disabled: DR7 through the guest state (the debug-controls
+ * entry and exit controls), DR0-DR3 and, while the guest owns them, DR6 in
+ * hardware (VMX does not switch DR6).
+ */
+static void load_guest_debug(struct kvmx_vmx_vcpu *vmx)
+{
+	struct kvmx_x86_vcpu *xv = &vmx->x86;
+
+	vmcs_write(GUEST_DR7, kvmx_dr7_for_entry(xv));
+	if (xv->dr_passthrough)
+		set_debugreg(kvmx_dr6_for_entry(xv), 6);
+	kvmx_load_guest_debug(xv, true);
+}
+
+static void save_guest_debug(struct kvmx_vmx_vcpu *vmx)
+{
+	struct kvmx_x86_vcpu *xv = &vmx->x86;
+
+	if (xv->dr_passthrough) {
+		xv->dr7 = vmcs_read(GUEST_DR7);
+		get_debugreg(xv->dr6, 6);
+	}
+	kvmx_load_guest_debug(xv, false);
 }
 
 /* Host segment and descriptor state a VM exit does not restore. */
@@ -1226,11 +1293,12 @@ static void restore_host_segs(const struct vmx_host_segs *h)
 	/* The exit also sets the GDT limit to 0xffff: reload the real one. */
 	load_fixmap_gdt(raw_smp_processor_id());
 	invalidate_tss_limit();
-	/* DEBUGCTL is cleared and DR7 disarmed by the exit. */
+	/*
+	 * DEBUGCTL is cleared by the exit; DR7, which the exit disarms, is
+	 * kvmx_load_guest_debug()'s.
+	 */
 	if (h->debugctl)
 		update_debugctlmsr(h->debugctl);
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
 }
 
 /* Host CR3/CR4 change with the task and with PCID/TLB state: check each time. */
@@ -1289,6 +1357,7 @@ static int vmx_run(struct kvmx_x86_vcpu *xv)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	kvmx_load_guest_xcr0(xv, true);
+	load_guest_debug(vmx);
 	save_host_segs(vmx, &host);
 	vmx_l1d_flush(vmx);
 
@@ -1296,6 +1365,7 @@ static int vmx_run(struct kvmx_x86_vcpu *xv)
 	fail = kvmx_vmx_vmenter(xv->regs, &vmx->regs_cr2, vmx->launched);
 
 	restore_host_segs(&host);
+	save_guest_debug(vmx);
 	kvmx_load_guest_xcr0(xv, false);
 	if (fail) {
 		vmx->exit.reason = 0;
@@ -1356,6 +1426,8 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.enable_window		= vmx_enable_window,
 	.get_interrupt_shadow	= vmx_get_interrupt_shadow,
 	.set_interrupt_shadow	= vmx_set_interrupt_shadow,
+	.update_exception_intercepts = vmx_update_exception_intercepts,
+	.msr_filter_changed	= vmx_msr_filter_changed,
 	.get_nmi_mask		= vmx_get_nmi_mask,
 	.set_nmi_mask		= vmx_set_nmi_mask,
 };

@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/types.h>
 #include <asm/debugreg.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 
 #include "kvmx_x86.h"
@@ -66,6 +67,16 @@ enum vmx_autoload_msr {
 #define VMX_CR_TYPE_MOV_FROM		1
 #define VMX_CR_TYPE_CLTS		2
 #define VMX_CR_TYPE_LMSW		3
+
+/*
+ * Exceptions that always exit: #DB and #AC could otherwise loop in the
+ * CPU (as with SVM), and #DB also serves debug.c's single-stepping and
+ * breakpoints.
+ */
+#define VMX_EXCEPTION_BITMAP		(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC))
+
+/* Exit qualification of #DB: the DR6 bits B0-B3, BD and BS. */
+#define VMX_DB_QUAL_DR6_BITS		0x600fULL
 
 /* Exit qualification of MOV DR. */
 #define VMX_DR_QUAL_DR(q)		((q) & 7)
@@ -150,8 +161,6 @@ struct vmx_seg {
  * @rflags:    guest RFLAGS
  * @intr_state: guest interruptibility state
  * @pdptr:     PAE page-directory pointers, used when PAE paging is on
- * @dr:        DR0-DR3, @dr6 and @dr7 as the guest wrote them (MOV DR exits;
- *             TODO: hardware breakpoints for the guest are not loaded)
  * @sysenter_cs/@sysenter_esp/@sysenter_eip: the SYSENTER MSRs
  * @pat:       IA32_PAT
  * @dirty:     set by every op that changes a field; cleared when written
@@ -168,7 +177,6 @@ struct vmx_guest {
 	u64 rflags;
 	u32 intr_state;
 	u64 pdptr[4];
-	u64 dr[4], dr6, dr7;
 	u64 sysenter_cs, sysenter_esp, sysenter_eip;
 	u64 pat;
 	bool dirty;
@@ -224,6 +232,8 @@ struct vmx_exit {
  * @entry_ctls:   VM-entry controls as last written (IA-32e mode varies)
  * @proc_ctls:    primary processor-based controls as last written
  * @want_proc_ctls: the same with the interrupt/NMI windows this entry needs
+ * @exc_bitmap:   the exception bitmap this vCPU wants (#BP while userspace
+ *                plants software breakpoints); @exc_bitmap_hw as written
  * @entry_info:   VM-entry interruption information of the next entry
  *                (from the inject_event op), @entry_error its error code
  * @host_cr3/@host_cr4: as last written to the VMCS (they can change)
@@ -249,6 +259,7 @@ struct kvmx_vmx_vcpu {
 	struct vmx_exit exit;
 	u32 entry_ctls;
 	u32 proc_ctls, want_proc_ctls;
+	u32 exc_bitmap, exc_bitmap_hw;
 	u32 entry_info, entry_error;
 	u64 host_cr3, host_cr4;
 	u64 regs_cr2;
