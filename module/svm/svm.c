@@ -1031,7 +1031,8 @@ static int svm_run(struct kvmx_x86_vcpu *xv)
 
 	kvmx_trace_entry(xv);
 	asm volatile("clgi" ::: "memory");
-	kvmx_svm_vmrun(svm->vmcb_pa, xv->regs, page_to_phys(sc->host_save));
+	kvmx_svm_vmrun(svm->vmcb_pa, xv->regs, page_to_phys(sc->host_save),
+		       vmcb->control.int_state & SVMX_INT_STATE_SHADOW);
 	asm volatile("stgi" ::: "memory");
 
 	if (xv->dr_passthrough) {

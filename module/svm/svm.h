@@ -277,6 +277,6 @@ static inline struct kvmx_svm_vcpu *to_svm(struct kvmx_x86_vcpu *xv)
 }
 
 /* vmenter.S */
-void kvmx_svm_vmrun(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
+void kvmx_svm_vmrun(u64 vmcb_pa, u64 *regs, u64 host_save_pa, u64 shadow);
 
 #endif

@@ -27,6 +27,8 @@
  * @vmcb_pa:      (%rdi) physical address of the guest VMCB
  * @regs:         (%rsi) GPR array; RAX and RSP live in the VMCB instead
  * @host_save_pa: (%rdx) this CPU's page for the host's VMSAVE state
+ * @shadow:       (%rcx) the guest is in an interrupt shadow (VMCB
+ *                int_state): see the STI below
  *
  * Called with interrupts disabled and GIF clear; returns the same way.
  * VMRUN itself saves and
@@ -45,6 +47,7 @@ SYM_FUNC_START(kvmx_svm_vmrun)
 	push	%r13
 	push	%r12
 	push	%rbx
+	push	%rcx		/* 24(%rsp): shadow */
 	push	%rdx		/* 16(%rsp): host save area */
 	push	%rsi		/*  8(%rsp): regs */
 	push	%rdi		/*  0(%rsp): VMCB */
@@ -75,16 +78,27 @@ SYM_FUNC_START(kvmx_svm_vmrun)
 	 * GIF is clear, so STI lets no interrupt in here; it makes the host
 	 * IF that VMRUN saves 1, so physical interrupts arriving in the guest
 	 * cause #VMEXIT(INTR) instead of waiting for the guest to exit.
-	 * The NOP keeps VMRUN out of the STI's interrupt shadow: QEMU's TCG
-	 * carries that shadow into the guest, where it swallows the shadow of
-	 * a guest STI that is the first instruction run ("sti; hlt" then took
-	 * a pending interrupt before the HLT).  STI before the VMLOAD instead
-	 * wedged the QEMU machine in the 6.1 xapic_state_test.
+	 *
+	 * Whether VMRUN sits in the STI's interrupt shadow matters to QEMU's
+	 * TCG only (hardware keeps host and guest shadows apart): TCG carries
+	 * that shadow into the guest and ignores the VMCB's int_state.  So
+	 * VMRUN goes in the shadow exactly when the guest is in one, which
+	 * gives the guest its own shadow back after an exit inside it (an
+	 * interrupt exit between "sti" and "hlt" otherwise let the pending
+	 * interrupt in before the HLT, which then slept), and out of it
+	 * otherwise (a guest "sti" as the first instruction then set no
+	 * shadow of its own).  An STI before the VMLOAD wedged the QEMU
+	 * machine in the 6.1 xapic_state_test.
 	 */
+	cmpq	$0, 24(%rsp)
+	jne	1f
 	sti
 	nop
 	vmrun	%rax
-	cli
+	jmp	2f
+1:	sti
+	vmrun	%rax
+2:	cli
 	vmsave	%rax
 
 	/* #VMEXIT: RAX and RSP are the host's again. */
@@ -120,7 +134,7 @@ SYM_FUNC_START(kvmx_svm_vmrun)
 	xor	%r10d, %r10d
 	xor	%r11d, %r11d
 
-	add	$24, %rsp
+	add	$32, %rsp
 	pop	%rbx
 	pop	%r12
 	pop	%r13
