@@ -11,7 +11,7 @@
  * sleeps until the BSP sends INIT and a start-up IPI through its local
  * APIC; the AP then runs in real mode at vector * 4 KiB, and the BSP takes a
  * fixed self-IPI through the ICR shorthand.  Logical (flat, cluster) and
- * lowest-priority destinations; an IPI token passed around four vCPUs that
+ * lowest-priority destinations, in xAPIC and x2APIC modes; an IPI token passed around four vCPUs that
  * sleep in HLT between turns.
  */
 #include <pthread.h>
@@ -429,6 +429,120 @@ static void test_logical_cluster(void)
 }
 
 /*
+ * x2APIC mode: every vCPU sets IA32_APIC_BASE's x2APIC bit, enables its
+ * APIC through the SVR MSR and stops (SYNC 1).  Then vCPU 0 sends, through
+ * the ICR MSR with 32-bit destinations: a fixed logical IPI to cluster 0
+ * members 1 and 3 (vector LP_VECTOR + 0), a fixed physical one to x2APIC
+ * ID 2 (+1), a self-IPI through the SELF IPI MSR (+2), a fixed one to all
+ * but itself (+3) and a lowest-priority logical one to members 0 and 2
+ * (+4: vector mod 2 picks the first); each vCPU then takes what is pending
+ * and records it as in the logical tests (SYNC 2).
+ */
+extern const uint8_t x2_start[], x2_end[], x2_stubs[];
+asm(GUEST_SECTION
+    ".code32\n"
+    "x2_start:\n"
+    "	mov $0x1b, %ecx\n"			/* IA32_APIC_BASE */
+    "	rdmsr\n"
+    "	or $0xc00, %eax\n"			/* enabled, x2APIC mode */
+    "	wrmsr\n"
+    "	mov $0x80f, %ecx\n"			/* SVR: APIC enabled */
+    "	mov $0x1ff, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	GUEST_SYNC 1\n"
+    "	mov $0x802, %ecx\n"			/* x2APIC ID */
+    "	rdmsr\n"
+    "	test %eax, %eax\n"
+    "	jnz 2f\n"
+    "	mov $0x830, %ecx\n"			/* ICR */
+    "	mov $0x0850, %eax\n"			/* logical, fixed, +0 */
+    "	mov $0x0a, %edx\n"			/* cluster 0, members 1, 3 */
+    "	wrmsr\n"
+    "	mov $0x0051, %eax\n"			/* physical, fixed, +1 */
+    "	mov $2, %edx\n"
+    "	wrmsr\n"
+    "	mov $0x83f, %ecx\n"			/* SELF IPI, +2 */
+    "	mov $0x52, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	mov $0x830, %ecx\n"
+    "	mov $0xc0053, %eax\n"			/* all but self, fixed, +3 */
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	mov $0x0954, %eax\n"			/* logical, lowest, +4 */
+    "	mov $0x05, %edx\n"			/* members 0, 2 */
+    "	wrmsr\n"
+    "2:	sti\n"
+    "	mov $20000, %ecx\n"
+    "3:	pause\n"
+    "	loop 3b\n"
+    "	cli\n"
+    "	GUEST_SYNC 2\n"
+    "	GUEST_DONE\n"
+    "x2_common:\n"
+    "	push %eax\n"
+    "	push %ecx\n"
+    "	push %edx\n"
+    "	mov $0x802, %ecx\n"
+    "	rdmsr\n"				/* EAX: x2APIC ID */
+    "	mov 12(%esp), %ecx\n"			/* k */
+    "	btsl %ecx, GUEST_DATA_GPA(,%eax,4)\n"
+    "	mov $0x80b, %ecx\n"			/* EOI */
+    "	xor %eax, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	pop %edx\n"
+    "	pop %ecx\n"
+    "	pop %eax\n"
+    "	add $4, %esp\n"
+    "	iret\n"
+    "	.balign 8\n"
+    "x2_stubs:\n"
+    "	.irp k, 0, 1, 2, 3, 4, 5, 6, 7\n"
+    "	push $\\k\n"
+    "	jmp x2_common\n"
+    "	.balign 8\n"
+    "	.endr\n"
+    "x2_end:\n"
+    GUEST_SECTION_END);
+
+static void test_x2apic_ipis(void)
+{
+	struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	uint32_t want[LP_VCPUS] = {
+		[0] = 1 << 2 | 1 << 4,
+		[1] = 1 << 0 | 1 << 3,
+		[2] = 1 << 1 | 1 << 3,
+		[3] = 1 << 0 | 1 << 3,
+	};
+	struct kvm_regs regs;
+	struct ucall uc;
+	struct lp_vm v;
+	int i, k;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP), "no KVM_CAP_IRQCHIP");
+	v.vm = vm_create_default();
+	CHECK_IOCTL_OK(ioctl(v.vm->fd, KVM_CREATE_IRQCHIP, 0));
+	vm_load_code(v.vm, x2_start, x2_end);
+	for (k = 0; k < 8; k++)
+		vm_set_idt_gate32(v.vm, LP_VECTOR + k,
+				  GUEST_CODE_ADDR(x2_stubs, x2_start) + 8 * k);
+	for (i = 0; i < LP_VCPUS; i++) {
+		v.vcpu[i] = vcpu_create(v.vm, i);
+		vcpu_setup_mode(v.vcpu[i], GUEST_MODE_PROT32, GUEST_CODE_GPA);
+		vcpu_get_regs(v.vcpu[i], &regs);
+		regs.rsp = GUEST_STACK_TOP - i * LP_STACK;
+		vcpu_set_regs(v.vcpu[i], &regs);
+		if (i)
+			CHECK_IOCTL_OK(ioctl(v.vcpu[i]->fd, KVM_SET_MP_STATE, &runnable));
+		vcpu_expect_sync(v.vcpu[i], 1, &uc);
+	}
+	/* vCPU 0 sends first (lp_check runs vCPUs in order), then the rest. */
+	lp_check(&v, want);
+}
+
+/*
  * IPI ping-pong around a ring of PP_VCPUS vCPUs, each on its own thread:
  * vCPU 0 sends a fixed IPI (vector 0x60, physical destination) to APIC 1,
  * which, woken from HLT by it, sends one to APIC 2, and so on back to 0,
@@ -565,6 +679,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_init_sipi_and_ipi),
 	TEST_CASE(test_logical_flat_and_lowest_priority),
 	TEST_CASE(test_logical_cluster),
+	TEST_CASE(test_x2apic_ipis),
 	TEST_CASE(test_ipi_ping_pong),
 };
 
