@@ -39,6 +39,13 @@ int vmx_skip_insn(struct kvmx_x86_vcpu *xv)
 					   VMX_INTR_BLOCK_MOV_SS);
 		vmx->guest.dirty = true;
 	}
+	/*
+	 * A single-step trap of the skipped instruction is raised in software
+	 * (kvmx_skip_insn()); none may stay pending in the VMCS, where Bochs
+	 * leaves one after the exit and would deliver it again on entry.
+	 */
+	if (vmx->guest.rflags & X86_EFLAGS_TF)
+		vmx->clear_pending_step = true;
 	return 1;
 }
 

@@ -1215,6 +1215,11 @@ static void write_event_state(struct kvmx_vmx_vcpu *vmx)
 		vmcs_write(EXCEPTION_BITMAP, vmx->exc_bitmap);
 		vmx->exc_bitmap_hw = vmx->exc_bitmap;
 	}
+	if (vmx->clear_pending_step) {
+		vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS,
+			   vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) & ~DR_STEP);
+		vmx->clear_pending_step = false;
+	}
 }
 
 static void vmx_update_exception_intercepts(struct kvmx_x86_vcpu *xv)

@@ -232,6 +232,8 @@ struct vmx_exit {
  * @entry_ctls:   VM-entry controls as last written (IA-32e mode varies)
  * @proc_ctls:    primary processor-based controls as last written
  * @want_proc_ctls: the same with the interrupt/NMI windows this entry needs
+ * @clear_pending_step: clear BS in the pending debug exceptions before the
+ *                next entry (an instruction was skipped with TF set)
  * @exc_bitmap:   the exception bitmap this vCPU wants (#BP while userspace
  *                plants software breakpoints); @exc_bitmap_hw as written
  * @entry_info:   VM-entry interruption information of the next entry
@@ -259,6 +261,7 @@ struct kvmx_vmx_vcpu {
 	struct vmx_exit exit;
 	u32 entry_ctls;
 	u32 proc_ctls, want_proc_ctls;
+	bool clear_pending_step;
 	u32 exc_bitmap, exc_bitmap_hw;
 	u32 entry_info, entry_error;
 	u64 host_cr3, host_cr4;
