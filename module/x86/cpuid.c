@@ -145,6 +145,18 @@ static void fill_entry(struct kvm_cpuid_entry2 *e, u32 function, u32 index)
 		e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
 	for (reg = R_EAX; reg <= R_EDX; reg++)
 		regs[reg] = mask_reg(function, index, reg, regs[reg]);
+	/*
+	 * Nor what the host kernel turned off, as kvm takes its capabilities
+	 * from the kernel's: e.g. XSAVE and the AVX family on a CPU whose
+	 * XSAVE sizes it distrusts (the Bochs VMX machine).
+	 */
+	if (function == 1) {
+		regs[R_ECX] &= boot_cpu_data.x86_capability[CPUID_1_ECX];
+	} else if (function == 7 && index == 0) {
+		regs[R_EBX] &= boot_cpu_data.x86_capability[CPUID_7_0_EBX];
+		regs[R_ECX] &= boot_cpu_data.x86_capability[CPUID_7_ECX];
+		regs[R_EDX] &= boot_cpu_data.x86_capability[CPUID_7_EDX];
+	}
 
 	switch (function) {
 	case 1:
