@@ -16,9 +16,17 @@
  * INT3, raises no general-detect #DB, and does not arm breakpoints that
  * VMRUN loads from the VMCB.  kvm-amd ignores DR7.GD set by userspace (it
  * lets the MOV DR run), so that case runs on Intel only.
+ *
+ * Under Bochs (the VMX test machine) kvm-intel 6.1 reports the single-step
+ * trap after CPUID twice: Bochs leaves BS in the VMCS's pending debug
+ * exceptions at the CPUID exit, which hardware saves clear, and kvm-intel
+ * does not clear it before the next entry.  The single-step case is skipped
+ * for kvm-intel there; kvmx clears the bit and runs it.
  */
 #include <cpuid.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
 
 #include "guest_asm.h"
@@ -150,6 +158,20 @@ static bool host_is_tcg(void)
 	return !memcmp(sig, "TCGTCGTCGTCG", 12);
 }
 
+/* The machine's firmware is Bochs's own BIOS (SMBIOS vendor "Bochs"). */
+static bool host_is_bochs(void)
+{
+	char buf[64] = "";
+	int fd = open("/sys/class/dmi/id/bios_vendor", O_RDONLY);
+	ssize_t len;
+
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return len > 0 && strstr(buf, "Bochs");
+}
+
 static void test_control_flags(void)
 {
 	struct kvm_vm *vm;
@@ -171,14 +193,18 @@ static void test_control_flags(void)
 static void test_single_step(void)
 {
 	static const int len[] = { 1, 2, 2, 5, 2 };
-	struct kvm_vm *vm;
-	struct kvm_vcpu *vcpu = start(&vm);
-	struct kvm_run *run = vcpu->run;
 	uint64_t rip = ADDR(db_step_start);
+	struct kvm_vcpu *vcpu;
 	struct kvm_regs regs;
+	struct kvm_run *run;
+	struct kvm_vm *vm;
 	struct ucall uc;
 	unsigned int i;
 
+	REQUIRE(!(host_is_bochs() && !access("/sys/module/kvm_intel", F_OK)),
+		"kvm-intel under Bochs steps over CPUID twice (see the top)");
+	vcpu = start(&vm);
+	run = vcpu->run;
 	set_rip(vcpu, rip);
 	set_debug(vcpu, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, 0, 0x400);
 	for (i = 0; i < ARRAY_SIZE(len); i++) {
