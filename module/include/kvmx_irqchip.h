@@ -255,6 +255,8 @@ struct kvmx_apic_irq {
 int kvmx_lapic_deliver(struct kvmx_vm *vm, struct kvmx_lapic *src,
 		       const struct kvmx_apic_irq *irq);
 void kvmx_lapic_kick(struct kvmx_lapic *apic);
+/* Raise the interrupt a local vector table entry (APIC_LVT*) describes. */
+void kvmx_lapic_local_deliver(struct kvmx_lapic *apic, u32 lvt);
 bool kvmx_lapic_accepts_pic(struct kvmx_lapic *apic);
 /* An ExtINT waits for LINT0: the PIC's output, or split's KVM_INTERRUPT. */
 bool kvmx_lapic_extint_pending(struct kvmx_lapic *apic);

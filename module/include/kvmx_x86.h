@@ -41,6 +41,23 @@ enum kvmx_pending_io {
 
 struct kvmx_x86_vcpu;
 
+/* Machine-check banks a vCPU can have (kvm's KVM_MAX_MCE_BANKS). */
+#define KVMX_MCE_BANKS		32
+
+/**
+ * struct kvmx_mce - a vCPU's machine-check registers (x86/mce.c)
+ * @mcg_cap, @mcg_status, @mcg_ctl: IA32_MCG_CAP, _STATUS, _CTL
+ * @banks:  per bank MCi_CTL, MCi_STATUS, MCi_ADDR, MCi_MISC
+ * @ctl2:   per bank MCi_CTL2 (CMCI enable and threshold)
+ */
+struct kvmx_mce {
+	u64 mcg_cap;
+	u64 mcg_status;
+	u64 mcg_ctl;
+	u64 banks[KVMX_MCE_BANKS][4];
+	u64 ctl2[KVMX_MCE_BANKS];
+};
+
 /* Kinds of event a VM entry can deliver. */
 enum kvmx_event_type {
 	KVMX_EVENT_EXCEPTION,
@@ -200,6 +217,7 @@ struct kvmx_x86_ops {
  *               in-kernel irqchip; set at creation, freed with the vCPU
  * @shadow:      shadow-paging context (mmu/shadow.c), NULL when the VM
  *               uses TDP; set at creation, freed with the vCPU
+ * @mce:         machine-check registers (x86/mce.c)
  * All fields are protected by vcpu->mutex.
  */
 struct kvmx_x86_vcpu {
@@ -260,6 +278,7 @@ struct kvmx_x86_vcpu {
 	bool ran;
 	struct kvmx_lapic *apic;
 	struct kvmx_shadow_vcpu *shadow;
+	struct kvmx_mce mce;
 };
 
 /**
@@ -338,6 +357,14 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host);
 long kvmx_msrs_ioctl(struct kvmx_x86_vcpu *xv, struct kvm_msrs __user *u,
 		     bool set);
 long kvmx_get_msr_feature(struct kvm_msrs __user *u);
+
+/* x86/mce.c */
+u64 kvmx_mce_cap_supported(void);
+void kvmx_mce_vcpu_init(struct kvmx_x86_vcpu *xv);
+long kvmx_mce_vcpu_ioctl(struct kvmx_x86_vcpu *xv, unsigned int ioctl,
+			 void __user *argp);
+int kvmx_mce_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host);
+int kvmx_mce_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host);
 
 /* x86/regs.c */
 void kvmx_vcpu_reset(struct kvmx_x86_vcpu *xv);

@@ -33,12 +33,11 @@ struct cpuid_mask {
 
 static const struct cpuid_mask allowed_bits[] = {
 	/*
-	 * Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV
-	 * PAT PSE36 CLFLUSH MMX FXSR SSE SSE2; not MCE/MCA (no machine-check
-	 * banks are emulated), DS/ACPI/SS/HTT/TM/PBE.
+	 * Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA
+	 * CMOV PAT PSE36 CLFLUSH MMX FXSR SSE SSE2 (the machine-check banks
+	 * are emulated, x86/mce.c); not DS/ACPI/SS/HTT/TM/PBE.
 	 */
-	{ 1, 0, R_EDX, 0x0789fbff & ~(BIT32(7) | BIT32(10) | BIT32(14) |
-				      BIT32(20)) },
+	{ 1, 0, R_EDX, 0x0789fbff & ~(BIT32(10) | BIT32(20)) },
 	/*
 	 * Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 FMA CX16 SSE4.1 SSE4.2 MOVBE POPCNT
 	 * AES XSAVE AVX F16C RDRAND; not MONITOR/VMX/SMX/EST/TM2/PDCM/PCID/
@@ -76,8 +75,7 @@ static const struct cpuid_mask allowed_bits[] = {
 	 * 0x80000001 EDX: the leaf-1 EDX bits AMD mirrors plus SYSCALL NX MMXEXT
 	 * FXSR_OPT PDPE1GB LM; not RDTSCP (TSC_AUX is not switched).
 	 */
-	{ 0x80000001, 0, R_EDX, (0x0183f3ff & ~(BIT32(7) | BIT32(10) |
-						BIT32(14))) | BIT32(11) |
+	{ 0x80000001, 0, R_EDX, (0x0183f3ff & ~BIT32(10)) | BIT32(11) |
 				BIT32(20) | BIT32(22) | BIT32(25) | BIT32(26) |
 				BIT32(29) },
 	/* 0x80000007 EDX: invariant TSC. */

@@ -247,6 +247,30 @@ static int accept_irq(struct kvmx_lapic *apic, const struct kvmx_apic_irq *irq)
 	return 1;
 }
 
+/*
+ * A local interrupt source (x86/mce.c's CMCI) fires through its LVT entry:
+ * nothing while the entry is masked, else its vector with its delivery
+ * mode (fixed, NMI...) and, for LINT0/1, its trigger mode.
+ */
+void kvmx_lapic_local_deliver(struct kvmx_lapic *apic, u32 lvt)
+{
+	struct kvmx_irqchip *chip = apic_chip(apic);
+	struct kvmx_apic_irq irq = {};
+	unsigned long flags;
+	u32 val;
+
+	spin_lock_irqsave(&chip->lock, flags);
+	val = reg_get(apic, lvt);
+	if (!(val & APIC_LVT_MASKED)) {
+		irq.vector = val & 0xff;
+		irq.delivery_mode = (val & APIC_DM_FIXED_MASK) >> 8;
+		irq.level = (lvt == APIC_LVT0 || lvt == APIC_LVT1) &&
+			    (val & APIC_LVT_LEVEL_TRIGGER);
+		accept_irq(apic, &irq);
+	}
+	spin_unlock_irqrestore(&chip->lock, flags);
+}
+
 static bool match_dest(struct kvmx_lapic *apic, const struct kvmx_apic_irq *irq,
 		       bool from_x2apic)
 {

@@ -28,6 +28,7 @@ static const u32 msrs_to_save[] = {
 	MSR_IA32_APICBASE, MSR_MTRRdefType, MSR_PLATFORM_INFO,
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
+	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 };
 
 /*
@@ -122,6 +123,9 @@ int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 	r = kvmx_kvmclock_get_msr(xv, index, data);
 	if (r != -ENOENT)
 		return r;
+	r = kvmx_mce_get_msr(xv, index, data, host);
+	if (r != -ENOENT)
+		return r;
 
 	switch (index) {
 	case MSR_EFER:
@@ -184,6 +188,9 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 	if (r != -ENOENT)
 		return r;
 	r = kvmx_kvmclock_set_msr(xv, index, data, host);
+	if (r != -ENOENT)
+		return r;
+	r = kvmx_mce_set_msr(xv, index, data, host);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {

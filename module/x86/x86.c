@@ -102,6 +102,8 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 		return !!kvmx_x86->update_exception_intercepts;
 	case KVMX_CAP_SHADOW_PAGING:
 		return kvmx_x86->shadow_paging;
+	case KVM_CAP_MCE:
+		return KVMX_MCE_BANKS;
 	default:
 		r = kvmx_clock_check_extension(ext);
 		return r != -ENOENT ? r : kvmx_irqchip_check_extension(ext);
@@ -121,6 +123,8 @@ long kvmx_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
 		return kvmx_get_msr_index_list(argp, true);
 	case KVM_GET_MSRS:
 		return kvmx_get_msr_feature(argp);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return put_user(kvmx_mce_cap_supported(), (u64 __user *)argp);
 	default:
 		return -ENOTTY;
 	}
@@ -268,6 +272,7 @@ int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
 		return -ENOMEM;
 	xv->vcpu = vcpu;
 	xv->tsc_khz = tsc_khz;
+	kvmx_mce_vcpu_init(xv);
 	vcpu->arch = xv;
 	if (!fpu_alloc_guest_fpstate(&xv->guest_fpu)) {
 		r = -ENOMEM;
@@ -346,6 +351,9 @@ long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 		return kvmx_get_vcpu_events(xv, argp);
 	case KVM_SET_VCPU_EVENTS:
 		return kvmx_set_vcpu_events(xv, argp);
+	case KVM_X86_SETUP_MCE:
+	case KVM_X86_SET_MCE:
+		return kvmx_mce_vcpu_ioctl(xv, ioctl, argp);
 	default:
 		return kvmx_regs_ioctl(xv, ioctl, argp);
 	}
