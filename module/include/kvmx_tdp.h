@@ -63,6 +63,14 @@ enum kvmx_tdp_result {
 	KVMX_TDP_RETRY,		/* raced with a host mm change: re-enter */
 };
 
+/*
+ * Table pages for a walk that runs under the mmu lock: allocate zeroed
+ * pages with the lock dropped until @nspare reaches @n (0, or -ENOMEM with
+ * what was allocated counted), and give back the @nspare left unused.
+ */
+int kvmx_mmu_get_spares(void **spare, int *nspare, int n);
+void kvmx_mmu_put_spares(void **spare, int nspare);
+
 int kvmx_tdp_init(struct kvmx_tdp *tdp, const struct kvmx_tdp_format *fmt);
 void kvmx_tdp_destroy(struct kvmx_tdp *tdp);
 /* Map the page behind @gpa; -EFAULT if the VMM's memory is not there. */

@@ -445,6 +445,15 @@ int kvmx_complete_pio_in(struct kvmx_x86_vcpu *xv);
 int kvmx_complete_pio_string(struct kvmx_x86_vcpu *xv);
 
 /* x86/mmio.c */
+struct kvmx_walker;
+struct kvmx_walk_ops;
+/*
+ * The guest's page walks (guest memory through the memslots, A/D bits set
+ * with a compare-and-exchange): the ops, and a walker set up from the
+ * vCPU's CR0/CR3/CR4/EFER (PAE PDPTEs read from the PDPT); 0 or -EINVAL.
+ */
+extern const struct kvmx_walk_ops kvmx_vcpu_walk_ops;
+int kvmx_vcpu_walker(struct kvmx_x86_vcpu *xv, struct kvmx_walker *w);
 int kvmx_translate_data(struct kvmx_x86_vcpu *xv, u64 la, bool write, u64 *gpa);
 int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa);
 int kvmx_complete_mmio(struct kvmx_x86_vcpu *xv);

@@ -343,25 +343,19 @@ again:
 	for (level = sv->root_level; level > 1; level--) {
 		e = &table[spt_index(gva, level)];
 		if (!(*e & _PAGE_PRESENT)) {
-			void *t;
-
 			if (!nspare) {
 				spin_unlock(&tdp->lock);
-				for (; nspare < ARRAY_SIZE(spare); nspare++) {
-					spare[nspare] = (void *)
-						get_zeroed_page(GFP_KERNEL_ACCOUNT);
-					if (!spare[nspare]) {
-						r = -ENOMEM;
-						goto out;
-					}
+				if (kvmx_mmu_get_spares(spare, &nspare,
+							ARRAY_SIZE(spare))) {
+					r = -ENOMEM;
+					goto out;
 				}
 				goto again;
 			}
-			t = spare[--nspare];
-			spare[nspare] = NULL;
 			sv->nr_tables++;
-			WRITE_ONCE(*e, __pa(t) | (level == 3 && sv->root_level == 3 ?
-					      SPT_PDPTE : SPT_TABLE));
+			WRITE_ONCE(*e, __pa(spare[--nspare]) |
+				   (level == 3 && sv->root_level == 3 ?
+				    SPT_PDPTE : SPT_TABLE));
 		}
 		table = __va(*e & SPT_ADDR_MASK);
 	}
@@ -373,8 +367,7 @@ again:
 unlock:
 	spin_unlock(&tdp->lock);
 out:
-	while (nspare > 0)
-		free_page((unsigned long)spare[--nspare]);
+	kvmx_mmu_put_spares(spare, nspare);
 	return r;
 }
 
@@ -443,55 +436,6 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 	return r;
 }
 
-static int walk_read_pte(void *ctx, u64 gpa, u64 *pte, unsigned int size)
-{
-	struct kvmx_x86_vcpu *xv = ctx;
-
-	*pte = 0;
-	return kvmx_read_guest(xv->vcpu->vm, gpa, pte, size);
-}
-
-static int walk_cmpxchg_pte(void *ctx, u64 gpa, u64 old, u64 new,
-			    unsigned int size)
-{
-	struct kvmx_x86_vcpu *xv = ctx;
-
-	return kvmx_cmpxchg_guest(xv->vcpu->vm, gpa, old, new, size);
-}
-
-static const struct kvmx_walk_ops walk_ops = {
-	.read_pte = walk_read_pte,
-	.cmpxchg_pte = walk_cmpxchg_pte,
-};
-
-/* The walker set up from the guest's registers (as module/x86/mmio.c). */
-static int guest_walker(struct kvmx_x86_vcpu *xv, struct kvmx_walker *w)
-{
-	struct kvmx_shadow_vcpu *sv = xv->shadow;
-	struct kvmx_walk_cpu cpu = {
-		.cr0 = sv->cr0,
-		.cr3 = sv->cr3,
-		.cr4 = sv->cr4,
-		.efer = xv->efer,
-		.maxphyaddr = boot_cpu_data.x86_phys_bits,
-	};
-	int i;
-
-	if (boot_cpu_has(X86_FEATURE_GBPAGES))
-		cpu.features |= KVMX_WALK_CPU_1G_PAGES;
-	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
-	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON)
-		cpu.features |= KVMX_WALK_CPU_AMD;
-	/* PAE paging: the PDPTEs read from memory at each walk, as AMD does. */
-	if ((cpu.cr0 & X86_CR0_PG) && (cpu.cr4 & X86_CR4_PAE) &&
-	    !(cpu.efer & EFER_LMA))
-		for (i = 0; i < 4; i++)
-			kvmx_read_guest(xv->vcpu->vm,
-					(cpu.cr3 & 0xffffffe0ULL) + 8 * i,
-					&cpu.pdpte[i], 8);
-	return kvmx_walker_init(w, &cpu);
-}
-
 static void reflect_pf(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 {
 	kvmx_x86->set_cr(xv, 2, gva);
@@ -528,10 +472,10 @@ int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 				  KVMX_WALK_PERM_W | KVMX_WALK_PERM_U |
 				  KVMX_WALK_PERM_X, true, access);
 
-	r = guest_walker(xv, &w);
+	r = kvmx_vcpu_walker(xv, &w);
 	if (r)
 		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
-	r = kvmx_walk(&w, &walk_ops, xv, gva, access, &res);
+	r = kvmx_walk(&w, &kvmx_vcpu_walk_ops, xv, gva, access, &res);
 	switch (r) {
 	case KVMX_WALK_OK:
 		return shadow_map(xv, gva, res.gpa, res.page_size, res.perms,

@@ -214,6 +214,22 @@ static bool can_map_large(struct mm_struct *mm, const struct kvmx_memslot *slot,
 	return host_maps_huge(mm, hva);
 }
 
+int kvmx_mmu_get_spares(void **spare, int *nspare, int n)
+{
+	for (; *nspare < n; (*nspare)++) {
+		spare[*nspare] = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!spare[*nspare])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void kvmx_mmu_put_spares(void **spare, int nspare)
+{
+	while (nspare > 0)
+		free_page((unsigned long)spare[--nspare]);
+}
+
 int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 		   bool write)
 {
@@ -278,24 +294,16 @@ again:
 			goto unlock;
 		}
 		if (!(*e & fmt->present)) {
-			void *t;
-
 			if (!nspare) {
 				spin_unlock(&tdp->lock);
-				for (; nspare < TDP_LEVELS - 1; nspare++) {
-					spare[nspare] = (void *)
-						get_zeroed_page(GFP_KERNEL_ACCOUNT);
-					if (!spare[nspare]) {
-						r = -ENOMEM;
-						goto out;
-					}
-				}
+				r = kvmx_mmu_get_spares(spare, &nspare,
+							ARRAY_SIZE(spare));
+				if (r)
+					goto out;
 				goto again;
 			}
-			t = spare[--nspare];
-			spare[nspare] = NULL;
 			tdp->nr_tables++;
-			WRITE_ONCE(*e, __pa(t) | fmt->table);
+			WRITE_ONCE(*e, __pa(spare[--nspare]) | fmt->table);
 		} else if (*e & fmt->large) {
 			/* Covered by a large leaf already (read-only for logging?). */
 			if (!map_ro)
@@ -319,7 +327,6 @@ unlock:
 	spin_unlock(&tdp->lock);
 out:
 	put_page(page);
-	while (nspare > 0)
-		free_page((unsigned long)spare[--nspare]);
+	kvmx_mmu_put_spares(spare, nspare);
 	return r;
 }

@@ -32,12 +32,12 @@ static int walk_cmpxchg_pte(void *ctx, u64 gpa, u64 old, u64 new,
 }
 
 /* Walks set accessed/dirty bits as the CPU's own walk would. */
-static const struct kvmx_walk_ops walk_ops = {
+const struct kvmx_walk_ops kvmx_vcpu_walk_ops = {
 	.read_pte = walk_read_pte,
 	.cmpxchg_pte = walk_cmpxchg_pte,
 };
 
-static int vcpu_walker(struct kvmx_x86_vcpu *xv, struct kvmx_walker *w)
+int kvmx_vcpu_walker(struct kvmx_x86_vcpu *xv, struct kvmx_walker *w)
 {
 	struct kvmx_walk_cpu cpu = {
 		.cr0 = kvmx_x86->get_cr(xv, 0),
@@ -53,12 +53,16 @@ static int vcpu_walker(struct kvmx_x86_vcpu *xv, struct kvmx_walker *w)
 	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
 	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON)
 		cpu.features |= KVMX_WALK_CPU_AMD;
-	/* PAE paging: the PDPTEs as the CPU reads them from memory. */
+	/*
+	 * PAE paging: the PDPTEs as the CPU reads them from memory, at each
+	 * walk (AMD's behaviour; shadow paging relies on it as well).
+	 * Legacy-mode CR3 has 32 bits.
+	 */
 	if ((cpu.cr0 & X86_CR0_PG) && (cpu.cr4 & X86_CR4_PAE) &&
 	    !(cpu.efer & EFER_LMA))
 		for (i = 0; i < 4; i++)
 			kvmx_read_guest(xv->vcpu->vm,
-					(cpu.cr3 & ~0x1fULL) + 8 * i,
+					(cpu.cr3 & 0xffffffe0ULL) + 8 * i,
 					&cpu.pdpte[i], 8);
 	return kvmx_walker_init(w, &cpu);
 }
@@ -70,10 +74,10 @@ static int gva_to_gpa(struct kvmx_x86_vcpu *xv, u64 gva, u32 access,
 	struct kvmx_walker w;
 	int r;
 
-	r = vcpu_walker(xv, &w);
+	r = kvmx_vcpu_walker(xv, &w);
 	if (r)
 		return r;
-	return kvmx_walk(&w, &walk_ops, xv, gva, access, res);
+	return kvmx_walk(&w, &kvmx_vcpu_walk_ops, xv, gva, access, res);
 }
 
 static enum kvmx_cpu_mode vcpu_mode(struct kvmx_x86_vcpu *xv)
