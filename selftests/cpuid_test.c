@@ -11,7 +11,9 @@
  * KVM_GET_CPUID2 gives the table back (too small an array: E2BIG; kvm 6.1
  * reports the size neither then nor on success); more than 256
  * entries are E2BIG; after the first KVM_RUN only the identical table may be
- * set again (EINVAL otherwise).
+ * set again (EINVAL otherwise).  KVM_SET_SREGS refuses CR4 bits whose
+ * feature the vCPU's CPUID table (or, before one is set, the supported
+ * table) lacks.
  */
 #include <cpuid.h>
 #include <stdlib.h>
@@ -354,6 +356,70 @@ static void test_set_cpuid2_after_run(void)
 	vm_free(vm);
 }
 
+#define CR4_OSXSAVE	(1ULL << 18)
+#define CR4_SMEP	(1ULL << 20)
+#define CR4_PKE		(1ULL << 22)
+#define ECX1_XSAVE	(1U << 26)
+#define EBX7_SMEP	(1U << 7)
+
+static int set_cr4(struct kvm_vcpu *vcpu, uint64_t bits)
+{
+	struct kvm_sregs sregs;
+
+	vcpu_get_sregs(vcpu, &sregs);
+	sregs.cr4 |= bits;
+	return ioctl(vcpu->fd, KVM_SET_SREGS, &sregs);
+}
+
+/*
+ * KVM_SET_SREGS checks CR4 against the features the supported table
+ * offers and, once KVM_SET_CPUID2 installed one, against the vCPU's table
+ * (kvm's cr4_guest_rsvd_bits): a bit the guest's CPUID lacks is EINVAL.
+ */
+static void test_cr4_follows_cpuid(void)
+{
+	struct kvm_vm *vm = vm_create_default();
+	struct kvm_vcpu *vcpu = __vcpu_create(vm, 0, false);
+	struct kvm_cpuid2 *c = kvm_get_supported_cpuid(vm->kvm_fd);
+	struct kvm_cpuid_entry2 *l1 = cpuid_find(c, 1, 0);
+	struct kvm_cpuid_entry2 *l7 = cpuid_find(c, 7, 0);
+	bool xsave = l1 && (l1->ecx & ECX1_XSAVE);
+	bool smep = l7 && (l7->ebx & EBX7_SMEP);
+	bool pku = l7 && (l7->ecx & (1U << 3));
+
+	/* Before KVM_SET_CPUID2: whatever the supported table offers. */
+	if (xsave)
+		CHECK_IOCTL_OK(set_cr4(vcpu, CR4_OSXSAVE));
+	if (smep)
+		CHECK_IOCTL_OK(set_cr4(vcpu, CR4_SMEP));
+	if (!pku)
+		CHECK_IOCTL_ERR(set_cr4(vcpu, CR4_PKE), EINVAL);
+	/* A table without XSAVE and SMEP: those CR4 bits become reserved. */
+	if (l1)
+		l1->ecx &= ~ECX1_XSAVE;
+	if (l7)
+		l7->ebx &= ~EBX7_SMEP;
+	CHECK_IOCTL_OK(ioctl(vcpu->fd, KVM_SET_CPUID2, c));
+	{
+		struct kvm_sregs sregs;
+
+		vcpu_get_sregs(vcpu, &sregs);
+		sregs.cr4 &= ~(CR4_OSXSAVE | CR4_SMEP);
+		vcpu_set_sregs(vcpu, &sregs);
+	}
+	CHECK_IOCTL_ERR(set_cr4(vcpu, CR4_OSXSAVE), EINVAL);
+	CHECK_IOCTL_ERR(set_cr4(vcpu, CR4_SMEP), EINVAL);
+	/* The full table again: allowed again. */
+	free(c);
+	c = kvm_get_supported_cpuid(vm->kvm_fd);
+	CHECK_IOCTL_OK(ioctl(vcpu->fd, KVM_SET_CPUID2, c));
+	if (xsave)
+		CHECK_IOCTL_OK(set_cr4(vcpu, CR4_OSXSAVE));
+	free(c);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_supported_cpuid_sanity),
 	TEST_CASE(test_supported_cpuid_kvm_signature),
@@ -361,6 +427,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_get_cpuid2),
 	TEST_CASE(test_set_cpuid2_limits),
 	TEST_CASE(test_set_cpuid2_after_run),
+	TEST_CASE(test_cr4_follows_cpuid),
 };
 
 int main(int argc, char **argv)

@@ -172,6 +172,8 @@ struct kvmx_x86_ops {
  *               that backends keep RSP/RAX in their own state as noted there
  * @rip:         guest RIP
  * @cpuid:       CPUID table from KVM_SET_CPUID2 (kvmalloc'd), @nr_cpuid entries
+ * @cr4_guest_rsvd: CR4 bits whose feature @cpuid does not offer (0 until
+ *               KVM_SET_CPUID2)
  * @efer:        guest EFER as written by the guest (LMA included)
  * @apic_base:   IA32_APIC_BASE
  * @pat:         IA32_PAT
@@ -226,6 +228,7 @@ struct kvmx_x86_vcpu {
 	u64 rip;
 	struct kvm_cpuid_entry2 *cpuid;
 	int nr_cpuid;
+	u64 cr4_guest_rsvd;
 	u64 efer;
 	u64 apic_base;
 	u64 pat;
@@ -349,6 +352,8 @@ void kvmx_cpuid(struct kvmx_x86_vcpu *xv, u32 *eax, u32 *ebx, u32 *ecx,
 u64 kvmx_supported_xcr0(void);
 bool kvmx_guest_has_tsc_adjust(struct kvmx_x86_vcpu *xv);
 int kvmx_check_xcr0(u64 xcr0);
+bool kvmx_cr4_valid(u64 cr4);
+bool kvmx_vcpu_cr4_valid(struct kvmx_x86_vcpu *xv, u64 cr4);
 
 /* x86/msr.c */
 long kvmx_get_msr_index_list(struct kvm_msr_list __user *u, bool features);
@@ -368,7 +373,6 @@ int kvmx_mce_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host);
 
 /* x86/regs.c */
 void kvmx_vcpu_reset(struct kvmx_x86_vcpu *xv);
-bool kvmx_cr4_valid(u64 cr4);
 bool kvmx_apic_base_valid(struct kvmx_x86_vcpu *xv, u64 data, bool host);
 void kvmx_get_regs(struct kvmx_x86_vcpu *xv, struct kvm_regs *out);
 void kvmx_set_regs(struct kvmx_x86_vcpu *xv, const struct kvm_regs *r);

@@ -106,6 +106,9 @@ static int set_guest_cr4(struct kvmx_vmx_vcpu *vmx, u64 val)
 	/* Bits the CPU lacks in VMX operation, and VMX itself, are reserved. */
 	if ((val & ~vmx_cfg.cr4_fixed1) || (val & X86_CR4_VMXE))
 		return 1;
+	/* Nor may the guest set bits its CPUID does not offer (as kvm). */
+	if (!kvmx_vcpu_cr4_valid(&vmx->x86, val))
+		return 1;
 	if ((vmx->guest.efer & EFER_LMA) && !(val & X86_CR4_PAE))
 		return 1;
 	kvmx_vmx_ops.set_cr(&vmx->x86, 4, val);

@@ -302,6 +302,10 @@ out:
 	return r;
 }
 
+static void cpuid_table_runtime(struct kvmx_x86_vcpu *xv,
+				struct kvm_cpuid_entry2 *ents, int n);
+static void update_cr4_guest_rsvd(struct kvmx_x86_vcpu *xv);
+
 long kvmx_set_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u)
 {
 	struct kvm_cpuid2 hdr;
@@ -316,8 +320,10 @@ long kvmx_set_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u)
 		if (IS_ERR(ents))
 			return PTR_ERR(ents);
 	}
+	cpuid_table_runtime(xv, ents, hdr.nent);
 	/* Once the vCPU ran, its CPUID may only be set again unchanged. */
 	if (xv->ran) {
+		cpuid_table_runtime(xv, xv->cpuid, xv->nr_cpuid);
 		bool same = hdr.nent == xv->nr_cpuid &&
 			    (!hdr.nent || !memcmp(ents, xv->cpuid,
 						  hdr.nent * sizeof(*ents)));
@@ -328,6 +334,7 @@ long kvmx_set_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u)
 	kvfree(xv->cpuid);
 	xv->cpuid = ents;
 	xv->nr_cpuid = hdr.nent;
+	update_cr4_guest_rsvd(xv);
 	return 0;
 }
 
@@ -338,6 +345,7 @@ long kvmx_get_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u)
 
 	if (copy_from_user(&hdr, u, sizeof(hdr)))
 		return -EFAULT;
+	cpuid_table_runtime(xv, xv->cpuid, xv->nr_cpuid);
 	if (hdr.nent < xv->nr_cpuid)
 		r = -E2BIG;
 	else if (copy_to_user(u->entries, xv->cpuid,
@@ -364,6 +372,100 @@ const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_x86_vcpu *xv,
 		return e;
 	}
 	return NULL;
+}
+
+/* CR4 bits that exist only with a CPUID feature (SDM, "CR4"). */
+static const struct {
+	u32 function;
+	u8 reg;
+	u8 bit;
+	u64 cr4;
+} cr4_features[] = {
+	{ 1, R_ECX, 5, X86_CR4_VMXE },
+	{ 1, R_ECX, 17, X86_CR4_PCIDE },
+	{ 1, R_ECX, 26, X86_CR4_OSXSAVE },
+	{ 7, R_EBX, 0, X86_CR4_FSGSBASE },
+	{ 7, R_EBX, 7, X86_CR4_SMEP },
+	{ 7, R_EBX, 20, X86_CR4_SMAP },
+	{ 7, R_ECX, 2, X86_CR4_UMIP },
+	{ 7, R_ECX, 3, X86_CR4_PKE },
+	{ 7, R_ECX, 16, X86_CR4_LA57 },
+};
+
+/* CR4 bits that need no feature beyond what every x86-64 CPU has. */
+#define CR4_BASE_BITS	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
+			 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | \
+			 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | \
+			 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+static u32 entry_reg(const struct kvm_cpuid_entry2 *e, u8 reg)
+{
+	if (!e)
+		return 0;
+	switch (reg) {
+	case R_EAX: return e->eax;
+	case R_EBX: return e->ebx;
+	case R_ECX: return e->ecx;
+	default: return e->edx;
+	}
+}
+
+/* CR4 bits reserved for a CPU whose leaves 1 and 7.0 are @l1 and @l7. */
+static u64 cr4_reserved(const struct kvm_cpuid_entry2 *l1,
+			const struct kvm_cpuid_entry2 *l7)
+{
+	u64 rsvd = ~(u64)CR4_BASE_BITS;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cr4_features); i++) {
+		const struct kvm_cpuid_entry2 *e =
+			cr4_features[i].function == 1 ? l1 : l7;
+
+		if (entry_reg(e, cr4_features[i].reg) & BIT32(cr4_features[i].bit))
+			rsvd &= ~cr4_features[i].cr4;
+	}
+	return rsvd;
+}
+
+/*
+ * CR4 bits no vCPU may set: those whose feature KVM_GET_SUPPORTED_CPUID
+ * does not offer (kvm's cr4_reserved_bits, from its CPU capabilities).
+ */
+static u64 supported_cr4_reserved(void)
+{
+	static u64 cached;	/* 0: not computed yet (bit 63 is always set) */
+	struct kvm_cpuid_entry2 l1, l7;
+	u64 rsvd = READ_ONCE(cached);
+
+	if (rsvd)
+		return rsvd;
+	fill_entry(&l1, 1, 0);
+	fill_entry(&l7, 7, 0);
+	rsvd = cr4_reserved(&l1, &l7);
+	WRITE_ONCE(cached, rsvd);
+	return rsvd;
+}
+
+/* @cr4 has no bit kvmx could offer any guest. */
+bool kvmx_cr4_valid(u64 cr4)
+{
+	return !(cr4 & supported_cr4_reserved());
+}
+
+/*
+ * @cr4 is valid for this vCPU: offered by kvmx and, once userspace set a
+ * CPUID table, by that table, as kvm checks KVM_SET_SREGS and MOV to CR4.
+ * Before KVM_SET_CPUID2, kvm (and kvmx) only apply the first rule.
+ */
+bool kvmx_vcpu_cr4_valid(struct kvmx_x86_vcpu *xv, u64 cr4)
+{
+	return kvmx_cr4_valid(cr4) && !(cr4 & xv->cr4_guest_rsvd);
+}
+
+static void update_cr4_guest_rsvd(struct kvmx_x86_vcpu *xv)
+{
+	xv->cr4_guest_rsvd = xv->nr_cpuid ?
+		cr4_reserved(kvmx_find_cpuid(xv, 1, 0), kvmx_find_cpuid(xv, 7, 0)) : 0;
 }
 
 bool kvmx_guest_has_tsc_adjust(struct kvmx_x86_vcpu *xv)
@@ -398,33 +500,57 @@ static u32 xstate_size(u64 xfeatures, bool compacted)
 	return size;
 }
 
-/* The guest executed CPUID: answer from the table userspace set. */
-void kvmx_cpuid(struct kvmx_x86_vcpu *xv, u32 *eax, u32 *ebx, u32 *ecx,
-		u32 *edx)
+/*
+ * The bits of an entry that follow the vCPU's state rather than the table
+ * userspace set, brought up to date in the table itself, as kvm does: so
+ * KVM_GET_CPUID2 returns what the guest's CPUID instruction sees.
+ */
+static void cpuid_entry_runtime(struct kvmx_x86_vcpu *xv,
+				struct kvm_cpuid_entry2 *e)
 {
-	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(xv, *eax, *ecx);
-	u32 fn = *eax, index = *ecx;
-
-	if (e) {
-		*eax = e->eax;
-		*ebx = e->ebx;
-		*ecx = e->ecx;
-		*edx = e->edx;
+	switch (e->function) {
+	case 1:
 		/* OSXSAVE mirrors CR4.OSXSAVE. */
-		if (fn == 1) {
-			*ecx &= ~BIT32(27);
-			if (kvmx_x86->get_cr(xv, 4) & X86_CR4_OSXSAVE)
-				*ecx |= BIT32(27);
-		}
+		e->ecx &= ~BIT32(27);
+		if (kvmx_x86->get_cr(xv, 4) & X86_CR4_OSXSAVE)
+			e->ecx |= BIT32(27);
+		break;
+	case 0xd:
 		/*
 		 * CPUID.0xD.0:EBX and 0xD.1:EBX size the XSAVE area for the
 		 * features XCR0 enables now (SDM, "CPUID Leaf 0DH"); the guest
 		 * kernel sizes its signal frames from them.
 		 */
-		if (fn == 0xd && index == 0)
-			*ebx = xstate_size(xv->xcr0, false);
-		else if (fn == 0xd && index == 1 && (*eax & BIT32(1)))
-			*ebx = xstate_size(xv->xcr0, true);
+		if (e->index == 0)
+			e->ebx = xstate_size(xv->xcr0, false);
+		else if (e->index == 1 && (e->eax & BIT32(1)))
+			e->ebx = xstate_size(xv->xcr0, true);
+		break;
+	}
+}
+
+static void cpuid_table_runtime(struct kvmx_x86_vcpu *xv,
+				struct kvm_cpuid_entry2 *ents, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		cpuid_entry_runtime(xv, &ents[i]);
+}
+
+/* The guest executed CPUID: answer from the table userspace set. */
+void kvmx_cpuid(struct kvmx_x86_vcpu *xv, u32 *eax, u32 *ebx, u32 *ecx,
+		u32 *edx)
+{
+	struct kvm_cpuid_entry2 *e =
+		(struct kvm_cpuid_entry2 *)kvmx_find_cpuid(xv, *eax, *ecx);
+
+	if (e) {
+		cpuid_entry_runtime(xv, e);
+		*eax = e->eax;
+		*ebx = e->ebx;
+		*ecx = e->ecx;
+		*edx = e->edx;
 	} else {
 		*eax = *ebx = *ecx = *edx = 0;
 	}

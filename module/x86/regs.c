@@ -184,38 +184,8 @@ static long get_sregs(struct kvmx_x86_vcpu *xv, struct kvm_sregs __user *u)
 	return copy_to_user(u, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
-/* CR4 bits a guest may set: those whose feature the host has. */
-bool kvmx_cr4_valid(u64 cr4)
-{
-	u64 reserved = ~(u64)(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD |
-			      X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
-			      X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |
-			      X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |
-			      X86_CR4_FSGSBASE | X86_CR4_PCIDE |
-			      X86_CR4_OSXSAVE | X86_CR4_SMEP | X86_CR4_SMAP |
-			      X86_CR4_UMIP | X86_CR4_LA57 | X86_CR4_PKE);
-
-	if (!boot_cpu_has(X86_FEATURE_XSAVE))
-		reserved |= X86_CR4_OSXSAVE;
-	if (!boot_cpu_has(X86_FEATURE_SMEP))
-		reserved |= X86_CR4_SMEP;
-	if (!boot_cpu_has(X86_FEATURE_SMAP))
-		reserved |= X86_CR4_SMAP;
-	if (!boot_cpu_has(X86_FEATURE_FSGSBASE))
-		reserved |= X86_CR4_FSGSBASE;
-	if (!boot_cpu_has(X86_FEATURE_PCID))
-		reserved |= X86_CR4_PCIDE;
-	if (!boot_cpu_has(X86_FEATURE_UMIP))
-		reserved |= X86_CR4_UMIP;
-	if (!boot_cpu_has(X86_FEATURE_LA57))
-		reserved |= X86_CR4_LA57;
-	if (!boot_cpu_has(X86_FEATURE_PKU))
-		reserved |= X86_CR4_PKE;
-	return !(cr4 & reserved);
-}
-
 /* The checks kvm makes on KVM_SET_SREGS (others fail at VM entry). */
-static bool sregs_valid(const struct kvm_sregs *s)
+static bool sregs_valid(struct kvmx_x86_vcpu *xv, const struct kvm_sregs *s)
 {
 	/* CR0: no bits above 31, NW needs CD, PG needs PE. */
 	if ((s->cr0 >> 32) ||
@@ -230,14 +200,14 @@ static bool sregs_valid(const struct kvm_sregs *s)
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
 	}
-	return kvmx_cr4_valid(s->cr4);
+	return kvmx_vcpu_cr4_valid(xv, s->cr4);
 }
 
 int kvmx_set_sregs(struct kvmx_x86_vcpu *xv, const struct kvm_sregs *sp)
 {
 	struct kvm_sregs s = *sp;
 
-	if (!sregs_valid(&s))
+	if (!sregs_valid(xv, &s))
 		return -EINVAL;
 	if (!kvmx_apic_base_valid(xv, s.apic_base, true))
 		return -EINVAL;
