@@ -214,6 +214,8 @@ struct kvmx_irqchip {
  * @task:      the thread that last ran KVM_RUN on this vCPU (referenced),
  *             to kick it; chip->lock
  * @wq:        the halted / waiting-for-SIPI vCPU sleeps here
+ * @vapic_addr: KVM_SET_VAPIC_ADDR's guest-physical TPR mirror, 0: none
+ *             (owner)
  * Registers are read and written under chip->lock; the timer and
  * @tsc_deadline are programmed only by the owner (vcpu->mutex held).
  */
@@ -234,6 +236,7 @@ struct kvmx_lapic {
 	u8 eoi_exit_vector;
 	struct task_struct *task;
 	wait_queue_head_t wq;
+	u64 vapic_addr;
 };
 
 struct kvmx_irqchip *kvmx_irqchip_get(struct kvmx_vm *vm);
@@ -255,6 +258,10 @@ struct kvmx_apic_irq {
 int kvmx_lapic_deliver(struct kvmx_vm *vm, struct kvmx_lapic *src,
 		       const struct kvmx_apic_irq *irq);
 void kvmx_lapic_kick(struct kvmx_lapic *apic);
+long kvmx_lapic_set_vapic_addr(struct kvmx_x86_vcpu *xv,
+			       struct kvm_vapic_addr __user *u);
+void kvmx_lapic_sync_to_vapic(struct kvmx_x86_vcpu *xv);
+void kvmx_lapic_sync_from_vapic(struct kvmx_x86_vcpu *xv);
 /* Raise the interrupt a local vector table entry (APIC_LVT*) describes. */
 void kvmx_lapic_local_deliver(struct kvmx_lapic *apic, u32 lvt);
 bool kvmx_lapic_accepts_pic(struct kvmx_lapic *apic);

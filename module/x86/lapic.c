@@ -786,6 +786,66 @@ void kvmx_lapic_base_changed(struct kvmx_x86_vcpu *xv)
 	spin_unlock_irqrestore(&apic_chip(apic)->lock, flags);
 }
 
+/*
+ * KVM_SET_VAPIC_ADDR (KVM_CAP_VAPIC): a guest page where, around every
+ * entry, kvm mirrors the TPR for a guest that patched its TPR accesses
+ * (QEMU's kvmvapic option ROM): before entry, if the APIC is enabled, the
+ * u32 there gets TPR in bits
+ * 7:0, the highest in-service class in 15:12 and the highest requested
+ * vector in 31:24; after the exit its byte 0 is the guest's new TPR.
+ * 0 turns it off; an address outside guest RAM is EINVAL.
+ */
+long kvmx_lapic_set_vapic_addr(struct kvmx_x86_vcpu *xv,
+			       struct kvm_vapic_addr __user *u)
+{
+	struct kvm_vapic_addr va;
+	u32 data;
+
+	if (!xv->apic)
+		return -EINVAL;
+	if (copy_from_user(&va, u, sizeof(va)))
+		return -EFAULT;
+	if (va.vapic_addr &&
+	    kvmx_read_guest(xv->vcpu->vm, va.vapic_addr, &data, sizeof(data)))
+		return -EINVAL;
+	xv->apic->vapic_addr = va.vapic_addr;
+	return 0;
+}
+
+void kvmx_lapic_sync_to_vapic(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_lapic *apic = xv->apic;
+	unsigned long flags;
+	int irr, isr;
+	u32 data;
+
+	/* As kvm: only while the APIC is enabled, in hardware and software. */
+	if (!apic || !apic->vapic_addr || !hw_enabled(apic) || !sw_enabled(apic))
+		return;
+	spin_lock_irqsave(&apic_chip(apic)->lock, flags);
+	irr = max(vec_highest(apic, APIC_IRR), 0);
+	isr = max(vec_highest(apic, APIC_ISR), 0);
+	data = (reg_get(apic, APIC_TASKPRI) & 0xff) | ((isr & 0xf0) << 8) |
+	       ((u32)irr << 24);
+	spin_unlock_irqrestore(&apic_chip(apic)->lock, flags);
+	kvmx_write_guest(xv->vcpu->vm, apic->vapic_addr, &data, sizeof(data));
+}
+
+void kvmx_lapic_sync_from_vapic(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_lapic *apic = xv->apic;
+	unsigned long flags;
+	u32 data;
+
+	if (!apic || !apic->vapic_addr ||
+	    kvmx_read_guest(xv->vcpu->vm, apic->vapic_addr, &data, sizeof(data)))
+		return;
+	spin_lock_irqsave(&apic_chip(apic)->lock, flags);
+	reg_set(apic, APIC_TASKPRI, data & 0xff);
+	update_ppr(apic);
+	spin_unlock_irqrestore(&apic_chip(apic)->lock, flags);
+}
+
 /* chip->lock held, or the APIC not yet visible: the RESET / INIT state. */
 void kvmx_lapic_reset(struct kvmx_lapic *apic, bool bsp)
 {

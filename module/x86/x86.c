@@ -104,6 +104,9 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 		return kvmx_x86->shadow_paging;
 	case KVM_CAP_MCE:
 		return KVMX_MCE_BANKS;
+	case KVM_CAP_VAPIC:
+		/* As kvm: offered where the CPU has no TPR shadow (SVM). */
+		return kvmx_x86 != &kvmx_vmx_ops;
 	default:
 		r = kvmx_clock_check_extension(ext);
 		return r != -ENOENT ? r : kvmx_irqchip_check_extension(ext);
@@ -354,6 +357,8 @@ long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 	case KVM_X86_SETUP_MCE:
 	case KVM_X86_SET_MCE:
 		return kvmx_mce_vcpu_ioctl(xv, ioctl, argp);
+	case KVM_SET_VAPIC_ADDR:
+		return kvmx_lapic_set_vapic_addr(xv, argp);
 	default:
 		return kvmx_regs_ioctl(xv, ioctl, argp);
 	}
@@ -445,7 +450,9 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 		kvmx_kvmclock_sync(xv);
 		cond_resched();
 		xv->ran = true;
+		kvmx_lapic_sync_to_vapic(xv);
 		r = kvmx_x86->run(xv);
+		kvmx_lapic_sync_from_vapic(xv);
 		kvmx_stat_exit_done(xv, r);
 		if (r <= 0)
 			break;
