@@ -127,13 +127,10 @@ trace_disarm() {
 vmm_cmd() {
 	case $1 in
 	kvmx) echo "$F/kvmx run ${BENCH_KVMX_ARGS:-} --kernel $F/vmlinuz --initrd $F/l2.cpio.gz --mem 256M --cpus 1" ;;
-	# On kvmx.ko QEMU gets the full in-kernel irqchip (kvmx's VMM uses
-	# it; QEMU's microvm default is the split one), and neither kvmclock
-	# nor MCE: QEMU aborts when KVM_SET_MSRS of MSR_KVM_SYSTEM_TIME (0x12)
-	# or MSR_IA32_MCG_STATUS (0x17a) fails there.  At commit 37b5bdd it
-	# still aborts, at KVM_SET_VAPIC_ADDR.  Drop these once kvmx.ko takes
-	# what QEMU sets.
-	qemu) echo "qemu-system-x86_64 -M microvm,rtc=on -accel kvm$([ $hv = kvmx ] && echo ,kernel-irqchip=on) -cpu host$([ $hv = kvmx ] && echo ,kvmclock=off,mce=off,mca=off) -m 256M -smp 1 -nodefaults -no-user-config -display none -serial stdio -no-reboot -kernel $F/vmlinuz -initrd $F/l2.cpio.gz" ;;
+	# The same command line on both hypervisors: since kvmx.ko has
+	# machine checks and KVM_SET_VAPIC_ADDR, QEMU runs on it with its
+	# defaults (the split irqchip, kvmclock, MCE).
+	qemu) echo "qemu-system-x86_64 -M microvm,rtc=on -accel kvm -cpu host -m 256M -smp 1 -nodefaults -no-user-config -display none -serial stdio -no-reboot -kernel $F/vmlinuz -initrd $F/l2.cpio.gz" ;;
 	esac
 }
 
