@@ -2,12 +2,14 @@
 /*
  * Shadow paging: the hardware walks tables that kvmx builds from the
  * guest's own page tables, for CPUs (or module loads, npt=N / tdp=N) that
- * do not use two-dimensional paging.  The design is a virtual TLB; see
- * Documentation/mmu.rst, "Shadow paging", for what a backend must do.
+ * do not use two-dimensional paging.  Trees cached per guest CR3 over
+ * write-protected guest page tables; see Documentation/mmu.rst, "Shadow
+ * paging", for the design and what a backend must do.
  */
 #ifndef KVMX_SHADOW_H
 #define KVMX_SHADOW_H
 
+#include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -21,11 +23,20 @@ struct kvmx_x86_vcpu;
  * @vcpus:      every vCPU's struct kvmx_shadow_vcpu (tdp.lock)
  * @wp_pending: write protection was asked for (dirty logging) and is done
  *              by the next kvmx_arch_flush_tlbs() in one pass (tdp.lock)
+ * @wp:         the write-protected guest page tables, by gfn (tdp.lock)
+ * @nr_wp:      how many (tdp.lock)
+ * @pt_seq:     bumped by every emulated write to, or unprotection of, a
+ *              protected table (tdp.lock)
+ * @ids:        the tree ids in use, a bit each (tdp.lock)
  */
 struct kvmx_shadow_vm {
 	bool enabled;
 	struct list_head vcpus;
 	bool wp_pending;
+	DECLARE_HASHTABLE(wp, 10);
+	unsigned long nr_wp;
+	unsigned long pt_seq;
+	u64 ids;
 };
 
 /**
@@ -62,6 +73,8 @@ u64 kvmx_shadow_get_cr(struct kvmx_x86_vcpu *xv, int cr);
  * kvmx_shadow_write_cr()); cached translations go when they may change.
  */
 void kvmx_shadow_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val);
+/* The guest's own MOV CR3, checked: resume a cached tree where valid. */
+void kvmx_shadow_guest_cr3(struct kvmx_x86_vcpu *xv, u64 val);
 /* EFER changed (xv->efer holds the new value). */
 void kvmx_shadow_efer_changed(struct kvmx_x86_vcpu *xv);
 

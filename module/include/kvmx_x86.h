@@ -460,6 +460,12 @@ extern const struct kvmx_walk_ops kvmx_vcpu_walk_ops;
 int kvmx_vcpu_walker(struct kvmx_x86_vcpu *xv, struct kvmx_walker *w);
 int kvmx_translate_data(struct kvmx_x86_vcpu *xv, u64 la, bool write, u64 *gpa);
 int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa);
+/*
+ * Emulate the instruction at RIP, whose write to guest RAM the hypervisor
+ * must see (shadow paging's protected tables): kvmx_handle_mmio()'s
+ * contract, or -EOPNOTSUPP (nothing done) where the emulator cannot.
+ */
+int kvmx_emulate_write(struct kvmx_x86_vcpu *xv);
 int kvmx_complete_mmio(struct kvmx_x86_vcpu *xv);
 unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain);
 int kvmx_decode_at_rip(struct kvmx_x86_vcpu *xv, struct kvmx_insn *insn);

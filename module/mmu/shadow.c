@@ -1,28 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shadow paging as a virtual TLB.
+ * Shadow paging: per-vCPU trees of shadow tables indexed by guest-virtual
+ * address, cached per guest CR3 and kept in step with write-protected guest
+ * page tables.
  *
- * Each vCPU owns one tree of shadow tables indexed by guest-virtual
- * address, which the hardware walks instead of the guest's tables.  A
- * shadow leaf is a cached translation: it is filled from a guest page walk
- * when the guest takes a #PF the hardware raised on a missing or too
- * strict shadow entry, and it is dropped whenever the guest would have to
- * flush its TLB (a CR3 write, INVLPG) or the translation rules change
- * (CR0.PG/WP/PE, CR4 paging bits, EFER.NXE/LME).  Flushing more than the
- * architecture requires is always allowed, so INVLPG drops every leaf of
- * the vCPU, global pages included.
+ * Each vCPU keeps up to SPT_ROOTS trees, one per guest CR3 value it ran
+ * with lately.  A shadow leaf is a cached translation filled from a guest
+ * page walk when the guest takes a #PF the hardware raised on a missing or
+ * too strict shadow entry.  Within the tree the hardware runs on, leaves
+ * behave like TLB entries: the guest's INVLPG drops them, and a guest that
+ * changes an entry without flushing may keep seeing the old translation,
+ * as on hardware.  A MOV CR3 to a value with a cached tree resumes that
+ * tree instead of rebuilding it, which is correct because every guest
+ * table a leaf was derived from is write-protected in every tree:
+ *
+ * - a walk that installs a leaf first makes sure every guest table it read
+ *   is in the VM's protected set (struct wp_gfn, hashed by gfn), which no
+ *   shadow leaf maps writable; adding one removes the writable bit from
+ *   every leaf of every tree (one pass, then a remote TLB flush) and the
+ *   fault is retried;
+ * - a guest write to a protected table faults; the instruction is emulated
+ *   (module/x86/emulate.c) and the leaves derived from the entries written
+ *   are dropped from every tree that used the table (or, where the table
+ *   serves at several places, those trees are marked stale and cleared
+ *   when next loaded).  A table written again and again without being
+ *   walked in between (a freed table reused as data), or an instruction the
+ *   emulator does not handle, unprotects the table instead: the trees that
+ *   used it go stale.
  *
  * The hardware runs with paging on in every guest mode: a long-mode guest
- * under a 4-level tree, every other guest (paging off, 32-bit, PAE) under a
- * PAE tree whose 4-entry root lies below 4 GiB; guest paging off is an
+ * under 4-level trees, every other guest (paging off, 32-bit, PAE) under
+ * PAE trees whose 4-entry root lies below 4 GiB; guest paging off is an
  * identity map of the low 4 GiB of guest-physical space.  Leaves are
- * 4 KiB whatever the guest's page size.
+ * 4 KiB whatever the guest's page size.  A change of the translation rules
+ * (CR0.PG/WP/PE, CR4 paging bits, EFER) frees every tree of the vCPU.
  *
  * Host side: leaves reference the VMM's pages without pinning them, as
  * the TDP tables do; the MMU notifier, memslot removal and dirty-log write
- * protection act on every leaf of every vCPU of the VM (correct, coarse).
- * All table entries are changed under the VM's mmu lock (kvmx_tdp.lock),
- * the tree's shape only by its own vCPU.
+ * protection act on every leaf of every tree of the VM (correct, coarse).
+ * All table entries and the protected set are changed under the VM's mmu
+ * lock (kvmx_tdp.lock), a tree's shape only by its own vCPU.
  */
 #define pr_fmt(fmt) "kvmx: " fmt
 
@@ -52,10 +69,16 @@ MODULE_PARM_DESC(npt,
 #define SPT_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
 /* A PAE PDPTE has no R/W, U/S or A bit (they are reserved). */
 #define SPT_PDPTE	_PAGE_PRESENT
-/* Tables kept across flushes before the tree is freed and rebuilt. */
+/* Tables a tree keeps when it is cleared, before it is freed instead. */
 #define SPT_MAX_TABLES	256
-/* A tree never grows past this (8 MiB): a fault then starts afresh. */
+/* The trees of a vCPU never grow past this (8 MiB): a fault frees them. */
 #define SPT_CAP_TABLES	2048
+/* Trees cached per vCPU, one per guest CR3. */
+#define SPT_ROOTS	4
+/* Protected guest tables per VM before they are all unprotected. */
+#define WP_MAX_GFNS	16384
+/* Emulated writes to a table not walked in between before unprotecting it. */
+#define WP_FLOOD	4
 
 /* #PF error code bits (Intel SDM "Page-Fault Exceptions"). */
 #define PFERR_PRESENT	BIT(0)
@@ -71,31 +94,93 @@ MODULE_PARM_DESC(npt,
 			 X86_CR4_LA57 | X86_CR4_PKE)
 
 /**
+ * struct spt_root - one cached tree
+ * @table:     top shadow table, or NULL
+ * @cr3:       the guest CR3 it translates for
+ * @nr_tables: table pages in the tree, root included (mmu lock)
+ * @last_used: the vCPU's switch count when it was last loaded (LRU)
+ * @id:        its bit in wp_gfn.roots (VM-wide), or -1: not tracked, so
+ *             cleared whenever it is loaded
+ * @stale:     a guest table it was built from changed in a way not undone
+ *             entry by entry: clear it before it is loaded again (mmu lock)
+ * @big_pages: some leaf is a piece of a guest page larger than 2 MiB:
+ *             INVLPG then clears the whole tree (cleared with the leaves)
+ */
+struct spt_root {
+	u64 *table;
+	u64 cr3;
+	unsigned long nr_tables;
+	unsigned long last_used;
+	int id;
+	bool stale;
+	bool big_pages;
+};
+
+/**
  * struct kvmx_shadow_vcpu - one vCPU's shadow context
  * @link:       in kvmx_shadow_vm.vcpus (mmu lock)
- * @root:       top shadow table, NULL until the next entry allocates one;
- *              the tree is changed under the mmu lock, and only by this
- *              vCPU's thread, except leaves, which zaps also clear
- * @root_level: 4 (long-mode guest) or 3 (PAE tree, root below 4 GiB)
- * @nr_tables:  table pages in the tree, root included (mmu lock)
+ * @roots:      the cached trees; a tree's shape is changed under the mmu
+ *              lock, and only by this vCPU's thread; leaves also by zaps
+ *              and by other vCPUs' page-table writes
+ * @cur:        the tree the hardware runs on (one of @roots)
+ * @root_level: 4 (long-mode guest) or 3 (PAE trees, roots below 4 GiB);
+ *              the same for every tree (a mode change frees them all)
+ * @nr_tables:  table pages in all trees (mmu lock)
+ * @switches:   CR3 switches so far (the LRU clock)
  * @cr0:        the guest's CR0 as it wrote it
  * @cr3:        the guest's CR3
  * @cr4:        the guest's CR4
  * @flush:      the TLB tag must be flushed before the next entry
- * @big_pages:  some leaf is a piece of a guest page larger than 2 MiB:
- *              INVLPG then flushes everything (cleared with the leaves)
  * All but the lock-protected fields: the vCPU mutex.
  */
 struct kvmx_shadow_vcpu {
 	struct list_head link;
-	u64 *root;
+	struct spt_root roots[SPT_ROOTS];
+	struct spt_root *cur;
 	int root_level;
 	unsigned long nr_tables;
+	unsigned long switches;
 	u64 cr0;
 	u64 cr3;
 	u64 cr4;
 	bool flush;
-	bool big_pages;
+};
+
+/**
+ * struct wp_gfn - a write-protected guest page table (mmu lock)
+ * @node:    in kvmx_shadow_vm.wp
+ * @gfn:     its guest frame
+ * @roots:   ids of the trees with leaves derived from its entries (may name
+ *           trees that no longer have any: a spare zap is harmless)
+ * @base:    the first guest-virtual address it maps, when it serves at one
+ *           place only
+ * @level:   its level in the guest's tables at that place (its entries are
+ *           level-@level entries), or 0: several places, or a PAE PDPT
+ * @esize:   its entries' size (4 or 8)
+ * @writes:  emulated writes since a walk last used it
+ * @pending: protected, but other CPUs may still hold writable
+ *           translations of it: no leaf is derived from it yet
+ */
+struct wp_gfn {
+	struct hlist_node node;
+	u64 gfn;
+	u64 roots;
+	u64 base;
+	u8 level;
+	u8 esize;
+	u8 writes;
+	bool pending;
+};
+
+/* The guest tables one walk read, top down (struct kvmx_walk_result). */
+struct walk_tables {
+	int n;
+	u8 esize;
+	bool pae;
+	u64 gva;
+	u64 leaf_gfn;
+	u64 gfn[KVMX_WALK_MAX_LEVELS];
+	u8 level[KVMX_WALK_MAX_LEVELS];
 };
 
 static spinlock_t *mmu_lock(struct kvmx_x86_vcpu *xv)
@@ -131,6 +216,7 @@ void kvmx_shadow_vm_init(struct kvmx_vm *vm)
 
 	s->enabled = kvmx_shadow_requested();
 	INIT_LIST_HEAD(&s->vcpus);
+	hash_init(s->wp);
 }
 
 int kvmx_shadow_enable_cap(struct kvmx_vm *vm, u64 on)
@@ -149,34 +235,52 @@ int kvmx_shadow_enable_cap(struct kvmx_vm *vm, u64 on)
 	return r;
 }
 
+static struct kvmx_shadow_vm *shadow_vm(struct kvmx_x86_vcpu *xv)
+{
+	return &to_x86_vm(xv->vcpu->vm)->shadow;
+}
+
 int kvmx_shadow_vcpu_init(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_vm *vm = xv->vcpu->vm;
+	struct kvmx_shadow_vm *svm = &to_x86_vm(vm)->shadow;
 	struct kvmx_shadow_vcpu *sv;
+	int i;
 
-	if (!to_x86_vm(vm)->shadow.enabled)
+	if (!svm->enabled)
 		return 0;
 	sv = kzalloc(sizeof(*sv), GFP_KERNEL_ACCOUNT);
 	if (!sv)
 		return -ENOMEM;
 	xv->shadow = sv;
+	sv->cur = &sv->roots[0];
 	spin_lock(mmu_lock(xv));
-	list_add(&sv->link, &to_x86_vm(vm)->shadow.vcpus);
+	for (i = 0; i < SPT_ROOTS; i++) {
+		/* 64 tracked trees per VM; the others are cleared at each load. */
+		int id = svm->ids == U64_MAX ? -1 : __ffs64(~svm->ids);
+
+		if (id >= 0)
+			svm->ids |= BIT_ULL(id);
+		sv->roots[i].id = id;
+	}
+	list_add(&sv->link, &svm->vcpus);
 	spin_unlock(mmu_lock(xv));
 	return 0;
 }
 
 /* Free @table (at @level) and every table below it; mmu lock held. */
-static void free_tree(struct kvmx_shadow_vcpu *sv, u64 *table, int level)
+static void free_tables(struct kvmx_shadow_vcpu *sv, struct spt_root *rt,
+			u64 *table, int level)
 {
 	int i;
 
 	if (level > 1)
 		for (i = 0; i < SPT_ENTRIES; i++)
 			if (table[i] & _PAGE_PRESENT)
-				free_tree(sv, __va(table[i] & SPT_ADDR_MASK),
-					  level - 1);
+				free_tables(sv, rt, __va(table[i] & SPT_ADDR_MASK),
+					    level - 1);
 	free_page((unsigned long)table);
+	rt->nr_tables--;
 	sv->nr_tables--;
 }
 
@@ -199,38 +303,121 @@ static void clear_leaves(u64 *table, int level, bool wp_only)
 	}
 }
 
+/* Span of guest-virtual space below a shadow entry at @level. */
+static u64 spt_span(int level)
+{
+	return 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+}
+
+/* The shadow table index of @gva at @level (PAE root: 4 entries used). */
+static unsigned int spt_index(u64 gva, int level)
+{
+	return (gva >> (PAGE_SHIFT + 9 * (level - 1))) & (SPT_ENTRIES - 1);
+}
+
 /*
- * The guest flushed its TLB, or changed how it translates: drop every
- * cached translation.  @free also gives the tables back (the tree's shape
- * must change with the paging mode, and it must not grow without bound).
+ * Clear the leaves below @table (at @level, mapping from @base) that
+ * translate addresses in [@start, @last], where @start <= @base + the
+ * table's span and @last >= @base; mmu lock held.  Only the entries in the
+ * range are visited.
  */
-static void shadow_flush(struct kvmx_x86_vcpu *xv, bool free)
+static void clear_range(u64 *table, int level, u64 base, u64 start, u64 last)
+{
+	unsigned int shift = PAGE_SHIFT + 9 * (level - 1), i, first, end;
+	u64 span = spt_span(level), a;
+
+	first = start <= base ? 0 : (start - base) >> shift;
+	end = min_t(u64, (last - base) >> shift, SPT_ENTRIES - 1);
+	for (i = first; i <= end; i++) {
+		u64 e = READ_ONCE(table[i]);
+
+		if (!(e & _PAGE_PRESENT))
+			continue;
+		a = base + i * span;
+		if (level == 1)
+			WRITE_ONCE(table[i], 0);
+		else if (a >= start && a + (span - 1) <= last)
+			clear_leaves(__va(e & SPT_ADDR_MASK), level - 1, false);
+		else
+			clear_range(__va(e & SPT_ADDR_MASK), level - 1, a,
+				    start, last);
+	}
+}
+
+/*
+ * Empty @rt: clear its leaves, or free it when it is large or @free (the
+ * trees' shape changes with the paging mode).  mmu lock held.
+ */
+static void root_clear(struct kvmx_shadow_vcpu *sv, struct spt_root *rt,
+		       bool free)
+{
+	if (rt->table) {
+		if (free || rt->nr_tables > SPT_MAX_TABLES) {
+			free_tables(sv, rt, rt->table, sv->root_level);
+			rt->table = NULL;
+		} else {
+			clear_leaves(rt->table, sv->root_level, false);
+		}
+	}
+	rt->stale = false;
+	rt->big_pages = false;
+}
+
+/* The guest flushed its TLB: drop every cached translation of @cur. */
+static void flush_current(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
 
 	spin_lock(mmu_lock(xv));
-	if (sv->root) {
-		if (free || sv->nr_tables > SPT_MAX_TABLES) {
-			free_tree(sv, sv->root, sv->root_level);
-			sv->root = NULL;
-		} else {
-			clear_leaves(sv->root, sv->root_level, false);
-		}
-	}
+	root_clear(sv, sv->cur, false);
 	spin_unlock(mmu_lock(xv));
 	sv->flush = true;
-	sv->big_pages = false;
+}
+
+/* The translation rules changed (or the tables grew too far): free all. */
+static void free_all(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_shadow_vcpu *sv = xv->shadow;
+	int i;
+
+	spin_lock(mmu_lock(xv));
+	for (i = 0; i < SPT_ROOTS; i++)
+		root_clear(sv, &sv->roots[i], true);
+	spin_unlock(mmu_lock(xv));
+	sv->flush = true;
+}
+
+static void wp_free_all(struct kvmx_shadow_vm *svm)
+{
+	struct hlist_node *tmp;
+	struct wp_gfn *wp;
+	int bkt;
+
+	hash_for_each_safe(svm->wp, bkt, tmp, wp, node) {
+		hash_del(&wp->node);
+		kfree(wp);
+	}
+	svm->nr_wp = 0;
 }
 
 void kvmx_shadow_vcpu_destroy(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
+	struct kvmx_shadow_vm *svm;
+	int i;
 
 	if (!sv)
 		return;
-	shadow_flush(xv, true);
+	svm = shadow_vm(xv);
+	free_all(xv);
 	spin_lock(mmu_lock(xv));
+	for (i = 0; i < SPT_ROOTS; i++)
+		if (sv->roots[i].id >= 0)
+			svm->ids &= ~BIT_ULL(sv->roots[i].id);
 	list_del(&sv->link);
+	/* The last vCPU: nothing is derived from the protected tables now. */
+	if (list_empty(&svm->vcpus))
+		wp_free_all(svm);
 	spin_unlock(mmu_lock(xv));
 	kfree(sv);
 	xv->shadow = NULL;
@@ -259,7 +446,12 @@ void kvmx_shadow_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 		sv->cr0 = val;
 		break;
 	case 3:
-		flush = true;	/* a new address space: nothing is valid */
+		/*
+		 * Not a guest MOV CR3 (userspace, RESET): the VMM may have
+		 * written the tables through its own mapping, so nothing
+		 * cached is trusted.
+		 */
+		flush = true;
 		sv->cr3 = val;
 		break;
 	case 4:
@@ -270,33 +462,82 @@ void kvmx_shadow_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 		return;
 	}
 	if (flush)
-		shadow_flush(xv, cr != 3);
+		free_all(xv);
+}
+
+/*
+ * The guest's own MOV CR3 (checked): load the tree cached for @val, or
+ * the least recently used one, emptied, when there is none.  A tree is
+ * cleared when it is stale or not tracked (see struct spt_root).
+ */
+void kvmx_shadow_guest_cr3(struct kvmx_x86_vcpu *xv, u64 val)
+{
+	struct kvmx_shadow_vcpu *sv = xv->shadow;
+	struct spt_root *rt = NULL, *lru = NULL;
+	int i;
+
+	sv->cr3 = val;
+	sv->switches++;
+	for (i = 0; i < SPT_ROOTS; i++) {
+		struct spt_root *r = &sv->roots[i];
+
+		if (r->table && r->cr3 == val) {
+			rt = r;
+			break;
+		}
+		if (!lru || !r->table ||
+		    (lru->table && r->last_used < lru->last_used))
+			lru = r;
+	}
+	spin_lock(mmu_lock(xv));
+	if (!rt) {
+		rt = lru;
+		root_clear(sv, rt, false);
+	} else if (rt->stale || rt->id < 0) {
+		root_clear(sv, rt, false);
+	}
+	rt->cr3 = val;
+	rt->last_used = sv->switches;
+	sv->cur = rt;
+	spin_unlock(mmu_lock(xv));
+	sv->flush = true;
 }
 
 void kvmx_shadow_efer_changed(struct kvmx_x86_vcpu *xv)
 {
-	shadow_flush(xv, true);
+	free_all(xv);
 }
 
 int kvmx_shadow_load(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
+	struct spt_root *rt = sv->cur;
 	bool lma = xv->efer & EFER_LMA;
+	int i;
 
-	if (!sv->root) {
+	if (!rt->table) {
 		/* In legacy PAE mode CR3 holds 32 bits: the root stays low. */
 		gfp_t gfp = GFP_KERNEL_ACCOUNT | (lma ? 0 : GFP_DMA32);
 		u64 *root = (u64 *)get_zeroed_page(gfp);
+		bool others = false;
 
 		if (!root)
 			return -ENOMEM;
+		for (i = 0; i < SPT_ROOTS; i++)
+			others |= !!sv->roots[i].table;
 		spin_lock(mmu_lock(xv));
-		sv->root = root;
+		/* Trees of another mode are freed when the mode changes. */
+		WARN_ON_ONCE(others && sv->root_level != (lma ? 4 : 3));
+		rt->table = root;
+		rt->cr3 = sv->cr3;
+		rt->last_used = sv->switches;
+		rt->nr_tables = 1;
+		rt->stale = false;
+		sv->nr_tables++;
 		sv->root_level = lma ? 4 : 3;
-		sv->nr_tables = 1;
 		spin_unlock(mmu_lock(xv));
 	}
-	hw->cr3 = __pa(sv->root);
+	hw->cr3 = __pa(rt->table);
 	/*
 	 * Paging is always on ("paged real mode" with CR0.PE = 0), and
 	 * CR0.WP always set: a guest with WP = 0 gets supervisor-only
@@ -316,30 +557,185 @@ int kvmx_shadow_load(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw)
 	return 0;
 }
 
-/* The shadow table index of @gva at @level (PAE root: 4 entries used). */
-static unsigned int spt_index(u64 gva, int level)
+static struct wp_gfn *wp_find(struct kvmx_shadow_vm *svm, u64 gfn)
 {
-	return (gva >> (PAGE_SHIFT + 9 * (level - 1))) & (SPT_ENTRIES - 1);
+	struct wp_gfn *wp;
+
+	hash_for_each_possible(svm->wp, wp, node, gfn)
+		if (wp->gfn == gfn)
+			return wp;
+	return NULL;
+}
+
+/* Mark the trees @mask names stale; mmu lock held. */
+static void mark_stale(struct kvmx_shadow_vm *svm, u64 mask)
+{
+	struct kvmx_shadow_vcpu *sv;
+	int i;
+
+	if (!mask)
+		return;
+	list_for_each_entry(sv, &svm->vcpus, link)
+		for (i = 0; i < SPT_ROOTS; i++)
+			if (sv->roots[i].id >= 0 &&
+			    (mask & BIT_ULL(sv->roots[i].id)))
+				sv->roots[i].stale = true;
+}
+
+/* Stop protecting @wp: what was derived from it goes stale; mmu lock held. */
+static void wp_remove(struct kvmx_shadow_vm *svm, struct wp_gfn *wp)
+{
+	mark_stale(svm, wp->roots);
+	hash_del(&wp->node);
+	svm->nr_wp--;
+	svm->pt_seq++;
+	kfree(wp);
+}
+
+/* Every leaf of every tree of @vm: clear, or only write-protect. */
+static void clear_all_trees(struct kvmx_vm *vm, bool wp_only)
+{
+	struct kvmx_x86_vm *xvm = to_x86_vm(vm);
+	struct kvmx_shadow_vcpu *sv;
+	int i;
+
+	lockdep_assert_held(&xvm->tdp.lock);
+	list_for_each_entry(sv, &xvm->shadow.vcpus, link)
+		for (i = 0; i < SPT_ROOTS; i++)
+			if (sv->roots[i].table)
+				clear_leaves(sv->roots[i].table, sv->root_level,
+					     wp_only);
 }
 
 /*
- * Install @leaf for @gva in the vCPU's tree, allocating missing tables.
- * 1 = done or retry (raced with a host mm change), or -ENOMEM.
+ * Protect the guest tables of @t that are not yet: add them to the set,
+ * take the writable bit from every leaf, and flush every vCPU's TLB before
+ * any leaf may be derived from them.  1 (retry the access), or -ENOMEM.
+ */
+static int protect_tables(struct kvmx_x86_vcpu *xv, const struct walk_tables *t)
+{
+	struct kvmx_shadow_vm *svm = shadow_vm(xv);
+	struct wp_gfn *wp[KVMX_WALK_MAX_LEVELS] = {};
+	bool added = false;
+	int i, r = 1;
+
+	for (i = 0; i < t->n; i++) {
+		wp[i] = kzalloc(sizeof(*wp[i]), GFP_KERNEL_ACCOUNT);
+		if (!wp[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	spin_lock(mmu_lock(xv));
+	if (svm->nr_wp + t->n > WP_MAX_GFNS) {
+		/* Too many: start afresh, everything derived goes stale. */
+		struct hlist_node *tmp;
+		struct wp_gfn *w;
+		int bkt;
+
+		hash_for_each_safe(svm->wp, bkt, tmp, w, node)
+			wp_remove(svm, w);
+	}
+	for (i = 0; i < t->n; i++) {
+		if (wp_find(svm, t->gfn[i]))
+			continue;
+		wp[i]->gfn = t->gfn[i];
+		wp[i]->pending = true;
+		/* Where it serves is recorded by the first install. */
+		wp[i]->level = U8_MAX;
+		hash_add(svm->wp, &wp[i]->node, wp[i]->gfn);
+		svm->nr_wp++;
+		wp[i] = NULL;
+		added = true;
+	}
+	if (added)
+		clear_all_trees(xv->vcpu->vm, true);
+	spin_unlock(mmu_lock(xv));
+	if (added) {
+		/* No CPU keeps a writable translation past this. */
+		kvmx_tdp_flush(&to_x86_vm(xv->vcpu->vm)->tdp);
+		spin_lock(mmu_lock(xv));
+		for (i = 0; i < t->n; i++) {
+			struct wp_gfn *w = wp_find(svm, t->gfn[i]);
+
+			if (w)
+				w->pending = false;
+		}
+		spin_unlock(mmu_lock(xv));
+	}
+out:
+	for (i = 0; i < t->n; i++)
+		kfree(wp[i]);
+	return r;
+}
+
+/*
+ * Record that the leaf about to be installed in @rt derives from the
+ * tables of @t: false when one of them is not (yet) protected, or one was
+ * written since the walk (@seq), and the access must be retried.  mmu
+ * lock held.
+ */
+static bool use_tables(struct kvmx_shadow_vm *svm, struct spt_root *rt,
+		       const struct walk_tables *t, unsigned long seq)
+{
+	struct wp_gfn *wp[KVMX_WALK_MAX_LEVELS];
+	int i;
+
+	if (svm->pt_seq != seq)
+		return false;
+	for (i = 0; i < t->n; i++) {
+		wp[i] = wp_find(svm, t->gfn[i]);
+		if (!wp[i] || wp[i]->pending)
+			return false;
+	}
+	for (i = 0; i < t->n; i++) {
+		u8 bits = t->esize == 4 ? 10 : 9;
+		u8 level = t->level[i];
+		u64 base;
+
+		/* The range this table maps (level + 1 entries' span). */
+		base = (u64)PAGE_SHIFT + bits * level >= 64 ? 0 :
+		       t->gva & ~((1ULL << (PAGE_SHIFT + bits * level)) - 1);
+		if (t->pae && level == 3)
+			level = 0;	/* a PDPT: 32 bytes of the page */
+		if (wp[i]->level == U8_MAX) {
+			wp[i]->level = level;
+			wp[i]->base = base;
+			wp[i]->esize = t->esize;
+		} else if (wp[i]->level != level || wp[i]->base != base ||
+			   wp[i]->esize != t->esize) {
+			wp[i]->level = 0;
+		}
+		if (rt->id >= 0)
+			wp[i]->roots |= BIT_ULL(rt->id);
+		wp[i]->writes = 0;
+	}
+	return true;
+}
+
+/*
+ * Install @leaf for @gva in the vCPU's current tree, allocating missing
+ * tables; @t: the guest tables it derives from, walked at pt_seq @pt_seq.
+ * 1 = done or retry (raced with a host mm change or a table write), or
+ * -ENOMEM.
  */
 static int install_leaf(struct kvmx_x86_vcpu *xv, u64 gva, u64 leaf,
-			unsigned long seq)
+			unsigned long seq, const struct walk_tables *t,
+			unsigned long pt_seq)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
+	struct kvmx_shadow_vm *svm = shadow_vm(xv);
 	struct kvmx_tdp *tdp = &to_x86_vm(xv->vcpu->vm)->tdp;
+	struct spt_root *rt = sv->cur;
 	void *spare[3] = {};
 	int nspare = 0, level, r = 1;
 	u64 *table, *e;
 
 again:
 	spin_lock(&tdp->lock);
-	if (tdp->mn_active || tdp->mn_seq != seq || !sv->root)
+	if (tdp->mn_active || tdp->mn_seq != seq || !rt->table)
 		goto unlock;
-	table = sv->root;
+	table = rt->table;
 	for (level = sv->root_level; level > 1; level--) {
 		e = &table[spt_index(gva, level)];
 		if (!(*e & _PAGE_PRESENT)) {
@@ -352,6 +748,7 @@ again:
 				}
 				goto again;
 			}
+			rt->nr_tables++;
 			sv->nr_tables++;
 			WRITE_ONCE(*e, __pa(spare[--nspare]) |
 				   (level == 3 && sv->root_level == 3 ?
@@ -359,6 +756,11 @@ again:
 		}
 		table = __va(*e & SPT_ADDR_MASK);
 	}
+	if (!use_tables(svm, rt, t, pt_seq))
+		goto unlock;
+	/* A protected guest table is never writable through a leaf. */
+	if ((leaf & _PAGE_RW) && wp_find(svm, t->leaf_gfn))
+		leaf &= ~(u64)(_PAGE_RW | _PAGE_DIRTY);
 	e = &table[spt_index(gva, 1)];
 	/* Replacing a present leaf: the TLB may hold the old one. */
 	if (*e & _PAGE_PRESENT)
@@ -372,12 +774,150 @@ out:
 }
 
 /*
+ * The write at guest-physical @gpa was done by emulation: drop the leaves
+ * derived from the entries it may have changed (an access of up to 16
+ * bytes), in every tree that used the table; mmu lock held.
+ */
+static void zap_written(struct kvmx_shadow_vm *svm, struct wp_gfn *wp, u64 gpa)
+{
+	unsigned int off = gpa & ~PAGE_MASK, first, last;
+	struct kvmx_shadow_vcpu *sv;
+	u64 span, start, end, mask;
+	int i;
+
+	if (!wp->roots)
+		return;
+	if (!wp->level || wp->level == U8_MAX) {
+		mark_stale(svm, wp->roots);
+		wp->roots = 0;
+		return;
+	}
+	first = off / wp->esize;
+	last = min_t(unsigned int, (off + 15) / wp->esize,
+		     PAGE_SIZE / wp->esize - 1);
+	span = 1ULL << (PAGE_SHIFT + (wp->esize == 4 ? 10 : 9) *
+			(wp->level - 1));
+	start = wp->base + first * span;
+	end = start + (last - first + 1) * span - 1;
+	list_for_each_entry(sv, &svm->vcpus, link) {
+		/* What the trees index: 48 (long mode) or 32 address bits. */
+		mask = sv->root_level == 4 ? GENMASK_ULL(47, 0) :
+					     GENMASK_ULL(31, 0);
+		for (i = 0; i < SPT_ROOTS; i++) {
+			struct spt_root *rt = &sv->roots[i];
+
+			if (rt->table && rt->id >= 0 &&
+			    (wp->roots & BIT_ULL(rt->id)))
+				clear_range(rt->table, sv->root_level, 0,
+					    start & mask, end & mask);
+		}
+	}
+}
+
+/*
+ * The usual page-table store without the emulator: MOV m, r (89) or
+ * MOV m, imm32 (C7 /0) of 4 or 8 bytes within the page, whose destination
+ * is the faulting address (@gpa).  Exit-handler contract, or -EOPNOTSUPP
+ * with nothing done: the emulator takes the instruction then.
+ */
+static int pt_store(struct kvmx_x86_vcpu *xv, const struct kvmx_insn *insn,
+		    u64 gpa)
+{
+	u64 val;
+
+	/* 64-bit mode only (8-byte addressing): RIP then just moves on. */
+	if (insn->addr_bytes != 8 || insn->map != 0 || insn->lock ||
+	    insn->rep || !insn->has_modrm ||
+	    (insn->modrm >> 6) == 3 ||
+	    (insn->op_bytes != 4 && insn->op_bytes != 8) ||
+	    (gpa & ~PAGE_MASK) + insn->op_bytes > PAGE_SIZE)
+		return -EOPNOTSUPP;
+	if (insn->opcode == 0x89)
+		val = xv->regs[((insn->modrm >> 3) & 7) |
+			       ((insn->rex & 4) ? 8 : 0)];
+	else if (insn->opcode == 0xc7 && !((insn->modrm >> 3) & 7))
+		val = insn->imm;	/* sign-extended to 64 bits */
+	else
+		return -EOPNOTSUPP;
+	if (kvmx_write_guest(xv->vcpu->vm, gpa, &val, insn->op_bytes))
+		return -EOPNOTSUPP;
+	/* Completed as the emulator completes one (no NRIP on a #PF exit). */
+	xv->rip += insn->len;
+	kvmx_x86->set_interrupt_shadow(xv, 0);
+	return 1;
+}
+
+/*
+ * A write to the protected guest table at @gpa: emulate it and drop what
+ * was derived from the entries it changed, or stop protecting the table
+ * (written too often without being walked, or an instruction the emulator
+ * does not handle).  Exit-handler contract.
+ */
+static int pt_write(struct kvmx_x86_vcpu *xv, u64 gpa)
+{
+	struct kvmx_shadow_vm *svm = shadow_vm(xv);
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct kvmx_insn insn;
+	struct wp_gfn *wp;
+	bool emulate, decoded;
+	int r;
+
+	/*
+	 * An atomic read-modify-write (LOCK, or XCHG with memory) would not
+	 * be atomic against the A/D updates other vCPUs' walks make in the
+	 * same table: the guest's own CPU does it on an unprotected table.
+	 * With one vCPU nothing runs concurrently.
+	 */
+	decoded = !kvmx_decode_at_rip(xv, &insn);
+	emulate = READ_ONCE(xv->vcpu->vm->nr_vcpus) < 2 ||
+		  (decoded && !insn.lock &&
+		   !(insn.map == 0 &&
+		     (insn.opcode == 0x86 || insn.opcode == 0x87)));
+	spin_lock(mmu_lock(xv));
+	wp = wp_find(svm, gfn);
+	if (wp && wp->pending) {
+		/* Being protected by another vCPU: retry once it is. */
+		spin_unlock(mmu_lock(xv));
+		return 1;
+	}
+	if (wp && (!emulate || ++wp->writes > WP_FLOOD)) {
+		wp_remove(svm, wp);
+		wp = NULL;
+	}
+	spin_unlock(mmu_lock(xv));
+	if (!wp)
+		return 1;	/* not protected (any more): a writable leaf */
+
+	r = decoded ? pt_store(xv, &insn, gpa) : -EOPNOTSUPP;
+	if (r == -EOPNOTSUPP)
+		r = kvmx_emulate_write(xv);
+
+	spin_lock(mmu_lock(xv));
+	wp = wp_find(svm, gfn);
+	if (wp) {
+		if (r == -EOPNOTSUPP || r == 0)
+			/*
+			 * Not emulated, or not complete (it waits for an MMIO
+			 * read from userspace): let the guest write it.
+			 */
+			wp_remove(svm, wp);
+		else
+			zap_written(svm, wp, gpa);
+	}
+	svm->pt_seq++;
+	spin_unlock(mmu_lock(xv));
+	return r == -EOPNOTSUPP ? 1 : r;
+}
+
+/*
  * Map @gva to guest-physical @gpa with the rights @perms the guest's
  * tables grant (KVMX_WALK_PERM_*), for the access @access that faulted.
  * @dirty: the guest's leaf has D set (a read may then map writable).
+ * @t: the guest tables the walk read, at pt_seq @pt_seq.
  */
 static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
-		      u64 page_size, u32 perms, bool dirty, u32 access)
+		      u64 page_size, u32 perms, bool dirty, u32 access,
+		      struct walk_tables *t, unsigned long pt_seq)
 {
 	struct kvmx_vm *vm = xv->vcpu->vm;
 	struct kvmx_tdp *tdp = &to_x86_vm(vm)->tdp;
@@ -386,11 +926,12 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 	u64 gfn = gpa >> PAGE_SHIFT, leaf;
 	unsigned long hva, seq;
 	struct page *page;
+	bool table;
 	int idx, r;
 
-	/* However the guest spreads its accesses, the tree stays bounded. */
+	/* However the guest spreads its accesses, the trees stay bounded. */
 	if (READ_ONCE(xv->shadow->nr_tables) >= SPT_CAP_TABLES)
-		shadow_flush(xv, true);
+		free_all(xv);
 
 	idx = srcu_read_lock(&vm->srcu);
 	slot = kvmx_gfn_to_memslot(vm, gfn);
@@ -400,11 +941,19 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 		/* Emulated from the instruction at RIP, walking its operands. */
 		return kvmx_handle_mmio(xv, gpa);
 	}
+	spin_lock(&tdp->lock);
+	table = wp_find(shadow_vm(xv), gfn);
+	spin_unlock(&tdp->lock);
+	if (write && table) {
+		srcu_read_unlock(&vm->srcu, idx);
+		return pt_write(xv, gpa);
+	}
 	hva = kvmx_gfn_to_hva(slot, gfn);
 	/* Writable at once only where a write would be neither logged nor
 	 * have to set the guest's D bit first.
 	 */
-	writable = !readonly && (write || (dirty && !slot->dirty_bitmap));
+	writable = !readonly && !table &&
+		   (write || (dirty && !slot->dirty_bitmap));
 	user = perms & KVMX_WALK_PERM_U;
 	if (!(perms & KVMX_WALK_PERM_W)) {
 		if (write)	/* CR0.WP = 0: supervisor writes anywhere */
@@ -430,8 +979,9 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 	if (!(perms & KVMX_WALK_PERM_X))
 		leaf |= _PAGE_NX;
 	if (page_size > PMD_SIZE)
-		xv->shadow->big_pages = true;
-	r = install_leaf(xv, gva, leaf, seq);
+		xv->shadow->cur->big_pages = true;
+	t->leaf_gfn = gfn;
+	r = install_leaf(xv, gva, leaf, seq, t, pt_seq);
 	put_page(page);
 	return r;
 }
@@ -445,15 +995,17 @@ static void reflect_pf(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
+	struct walk_tables t = { .gva = gva };
 	struct kvmx_walk_result res;
+	unsigned long pt_seq;
 	struct kvmx_walker w;
 	u32 access = KVMX_WALK_SET_AD;
-	int r;
+	int r, l;
 
 	if (error_code & PFERR_RSVD) {
 		/* kvmx never writes reserved bits: rebuild, do not loop. */
 		WARN_ON_ONCE(1);
-		shadow_flush(xv, true);
+		free_all(xv);
 		return 1;
 	}
 	if (error_code & PFERR_WRITE)
@@ -467,10 +1019,15 @@ int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 	else if (kvmx_x86->get_rflags(xv) & X86_EFLAGS_AC)
 		access |= KVMX_WALK_AC;
 
+	/* Table writes after this are seen by install_leaf(). */
+	spin_lock(mmu_lock(xv));
+	pt_seq = shadow_vm(xv)->pt_seq;
+	spin_unlock(mmu_lock(xv));
+
 	if (!(sv->cr0 & X86_CR0_PG))
 		return shadow_map(xv, gva, (u32)gva, PAGE_SIZE,
 				  KVMX_WALK_PERM_W | KVMX_WALK_PERM_U |
-				  KVMX_WALK_PERM_X, true, access);
+				  KVMX_WALK_PERM_X, true, access, &t, pt_seq);
 
 	r = kvmx_vcpu_walker(xv, &w);
 	if (r)
@@ -478,8 +1035,7 @@ int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 	r = kvmx_walk(&w, &kvmx_vcpu_walk_ops, xv, gva, access, &res);
 	switch (r) {
 	case KVMX_WALK_OK:
-		return shadow_map(xv, gva, res.gpa, res.page_size, res.perms,
-				  res.pte[res.level] & _PAGE_DIRTY, access);
+		break;
 	case KVMX_WALK_PAGE_FAULT:
 	case KVMX_WALK_PTE_ERROR:
 		reflect_pf(xv, gva, res.error_code);
@@ -492,6 +1048,25 @@ int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 	default:
 		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
 	}
+
+	/* The guest tables the translation came from, top down. */
+	t.esize = w.pte_size;
+	t.pae = !(xv->efer & EFER_LMA) && w.pte_size == 8;
+	if (!(xv->efer & EFER_LMA))
+		t.gva = (u32)gva;
+	for (l = w.top_level; l >= res.level; l--) {
+		t.gfn[t.n] = res.pte_gpa[l] >> PAGE_SHIFT;
+		t.level[t.n++] = l;
+	}
+	spin_lock(mmu_lock(xv));
+	for (l = 0; l < t.n; l++)
+		if (!wp_find(shadow_vm(xv), t.gfn[l]))
+			break;
+	spin_unlock(mmu_lock(xv));
+	if (l < t.n)
+		return protect_tables(xv, &t);
+	return shadow_map(xv, gva, res.gpa, res.page_size, res.perms,
+			  res.pte[res.level] & _PAGE_DIRTY, access, &t, pt_seq);
 }
 
 /*
@@ -505,7 +1080,7 @@ static void flush_range(struct kvmx_x86_vcpu *xv, u64 gva)
 	int level, i;
 
 	spin_lock(mmu_lock(xv));
-	table = sv->root;
+	table = sv->cur->table;
 	for (level = sv->root_level; table && level > 1; level--) {
 		u64 e = table[spt_index(gva, level)];
 
@@ -519,31 +1094,22 @@ static void flush_range(struct kvmx_x86_vcpu *xv, u64 gva)
 }
 
 /*
- * INVLPG: drop what may translate the address (flushing more than asked is
- * allowed): its 2 MiB range, or everything when the address is not known
- * or larger guest pages are shadowed.
+ * INVLPG: drop what may translate the address in the current tree
+ * (flushing more than asked is allowed): its 2 MiB range, or the whole
+ * tree when the address is not known or larger guest pages are shadowed.
+ * The other trees hold nothing derived from a changed entry (the tables
+ * are write-protected), so they stay.
  */
 int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv)
 {
 	u64 la;
 
-	if (!xv->shadow->big_pages && kvmx_shadow_invlpg_address(xv, &la))
+	if (!xv->shadow->cur->big_pages &&
+	    kvmx_shadow_invlpg_address(xv, &la))
 		flush_range(xv, la);
 	else
-		shadow_flush(xv, false);
+		flush_current(xv);
 	return kvmx_skip_insn(xv);
-}
-
-/* Host-side changes, for every vCPU of @vm. */
-static void clear_all_trees(struct kvmx_vm *vm, bool wp_only)
-{
-	struct kvmx_x86_vm *xvm = to_x86_vm(vm);
-	struct kvmx_shadow_vcpu *sv;
-
-	lockdep_assert_held(&xvm->tdp.lock);
-	list_for_each_entry(sv, &xvm->shadow.vcpus, link)
-		if (sv->root)
-			clear_leaves(sv->root, sv->root_level, wp_only);
 }
 
 void kvmx_shadow_zap_all(struct kvmx_vm *vm)

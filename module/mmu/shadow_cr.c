@@ -40,13 +40,13 @@ int kvmx_shadow_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 		kvmx_x86->set_cr(xv, 0, val);
 		return 0;
 	case 3:
-		/* The PCID no-flush bit is not stored; kvmx flushes anyway. */
+		/* The PCID no-flush bit is not stored (kvmx offers no PCID). */
 		if ((cr4 & X86_CR4_PCIDE) && (xv->efer & EFER_LMA))
 			val &= ~BIT_ULL(63);
 		if ((xv->efer & EFER_LMA) &&
 		    (val >> boot_cpu_data.x86_phys_bits))
 			return 1;
-		kvmx_x86->set_cr(xv, 3, val);
+		kvmx_shadow_guest_cr3(xv, val);
 		return 0;
 	case 4:
 		if (!kvmx_cr4_valid(val))

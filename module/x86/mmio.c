@@ -345,8 +345,12 @@ static int emulation_failed(struct kvmx_x86_vcpu *xv,
 	return 0;
 }
 
-/* Emulate the instruction at RIP.  Exit-handler return contract. */
-static int emulate_at_rip(struct kvmx_x86_vcpu *xv)
+/*
+ * Emulate the instruction at RIP.  Exit-handler return contract; with
+ * @soft, an instruction the emulator does not handle is -EOPNOTSUPP with
+ * nothing done, not an internal-error exit.
+ */
+static int emulate_at_rip(struct kvmx_x86_vcpu *xv, bool soft)
 {
 	struct kvmx_emul_ctxt *c = &xv->emul;
 	struct kvm_segment s;
@@ -399,6 +403,8 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv)
 		return 1;
 	default:
 		xv->mmio_ready = false;
+		if (soft)
+			return -EOPNOTSUPP;
 		return emulation_failed(xv, c);
 	}
 }
@@ -408,7 +414,14 @@ int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa)
 	kvmx_stat_set_kind(xv, KVMX_EXIT_MMIO);
 	xv->mmio_ready = false;
 	xv->emul_reads.len = 0;
-	return emulate_at_rip(xv);
+	return emulate_at_rip(xv, false);
+}
+
+int kvmx_emulate_write(struct kvmx_x86_vcpu *xv)
+{
+	xv->mmio_ready = false;
+	xv->emul_reads.len = 0;
+	return emulate_at_rip(xv, true);
 }
 
 /* KVM_RUN after an MMIO read exit: the data is in kvm_run; run it again. */
@@ -418,7 +431,7 @@ int kvmx_complete_mmio(struct kvmx_x86_vcpu *xv)
 
 	memcpy(xv->mmio_data, run->mmio.data, sizeof(xv->mmio_data));
 	xv->mmio_ready = true;
-	return emulate_at_rip(xv);
+	return emulate_at_rip(xv, false);
 }
 
 long kvmx_translate_ioctl(struct kvmx_x86_vcpu *xv, struct kvm_translation __user *u)
