@@ -8,7 +8,8 @@
  * beyond KVM_CAP_NR_MEMSLOTS and unknown address spaces; EEXIST for an
  * overlap; what the guest sees through a slot (host and guest share the
  * pages), a READONLY slot (reads from memory, writes exit as MMIO), a moved
- * or deleted slot (its old range exits as MMIO), and the dirty log.
+ * or deleted slot (its old range exits as MMIO), and the dirty log, also
+ * when logging starts on a slot the guest wrote through 2 MiB mappings.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -20,6 +21,7 @@
 #define OTHER_SLOT	2
 #define EXTRA_SIZE	0x10000
 #define PAGE		GUEST_PAGE_SIZE
+#define HUGE		0x200000ULL
 /* A host address user space can never map (the kernel half). */
 #define KERNEL_HVA	((void *)0xffff880000000000ULL)
 
@@ -334,6 +336,56 @@ static void test_dirty_log(void)
 	vm_free(vm);
 }
 
+/*
+ * Logging switched on for a slot that the guest has written while it was
+ * backed by transparent huge pages (so mapped 2 MiB at a time where the
+ * hypervisor does that): the guest's next write is logged all the same.
+ */
+static void test_dirty_log_after_huge(void)
+{
+	struct kvm_vm *vm = vm_create_default();
+	uint64_t bitmap[2 * HUGE / PAGE / 64];
+	struct kvm_dirty_log log = { .slot = EXTRA_SLOT, .dirty_bitmap = bitmap };
+	size_t size = 2 * HUGE, i;
+	struct kvm_vcpu *vcpu;
+	uint8_t *raw, *hva;
+	struct ucall uc;
+
+	raw = mmap(NULL, size + HUGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(raw != MAP_FAILED, "mmap: errno %d", errno);
+	hva = (uint8_t *)(((uintptr_t)raw + HUGE - 1) & ~(HUGE - 1));
+	madvise(hva, size, MADV_HUGEPAGE);	/* a hint: THP may be off */
+	memset(hva, 0, size);
+	CHECK_IOCTL_OK(__vm_set_memslot(vm, EXTRA_SLOT, GUEST_EXTRA_GPA, size,
+					0, hva));
+	vcpu = peek_vcpu(vm, 0, GUEST_EXTRA_GPA + 16, 7);
+	vcpu_expect_sync(vcpu, 1, &uc);
+	vcpu_expect_sync(vcpu, 2, &uc);
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+
+	CHECK_IOCTL_OK(__vm_set_memslot(vm, EXTRA_SLOT, GUEST_EXTRA_GPA, size,
+					KVM_MEM_LOG_DIRTY_PAGES, hva));
+	memset(bitmap, 0xff, sizeof(bitmap));
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log));
+	for (i = 0; i < ARRAY_SIZE(bitmap); i++)
+		CHECK_EQ(bitmap[i], 0);
+
+	vcpu = peek_vcpu(vm, 1, GUEST_EXTRA_GPA + 3 * PAGE + 8, 9);
+	vcpu_expect_sync(vcpu, 1, &uc);
+	vcpu_expect_sync(vcpu, 2, &uc);
+	CHECK_EQ(*(uint64_t *)(hva + 3 * PAGE + 8), 9);
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log));
+	CHECK_EQ(bitmap[0], 1ULL << 3);
+	for (i = 1; i < ARRAY_SIZE(bitmap); i++)
+		CHECK_EQ(bitmap[i], 0);
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+	munmap(raw, size + HUGE);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_create_delete),
 	TEST_CASE(test_alignment),
@@ -347,6 +399,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_move_slot),
 	TEST_CASE(test_delete_slot_exits_mmio),
 	TEST_CASE(test_dirty_log),
+	TEST_CASE(test_dirty_log_after_huge),
 };
 
 int main(int argc, char **argv)

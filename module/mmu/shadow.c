@@ -721,7 +721,7 @@ static bool use_tables(struct kvmx_shadow_vm *svm, struct spt_root *rt,
  */
 static int install_leaf(struct kvmx_x86_vcpu *xv, u64 gva, u64 leaf,
 			unsigned long seq, const struct walk_tables *t,
-			unsigned long pt_seq)
+			unsigned long pt_seq, const struct kvmx_memslot *slot)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
 	struct kvmx_shadow_vm *svm = shadow_vm(xv);
@@ -766,6 +766,13 @@ again:
 	if (*e & _PAGE_PRESENT)
 		sv->flush = true;
 	WRITE_ONCE(*e, leaf);
+	/*
+	 * Log a writable leaf only once it is in place, under the lock that
+	 * write-protection for the dirty log takes: a harvest that cleared
+	 * the bit before this drops the leaf after it, so no write escapes.
+	 */
+	if (leaf & _PAGE_RW)
+		kvmx_mark_dirty(slot, t->leaf_gfn);
 unlock:
 	spin_unlock(&tdp->lock);
 out:
@@ -961,15 +968,14 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 		else
 			writable = false;
 	}
-	if (writable)
-		kvmx_mark_dirty(slot, gfn);
 
 	seq = READ_ONCE(tdp->mn_seq);
 	smp_rmb();	/* pairs with the lock invalidations bump it under */
 	r = get_user_pages_unlocked(hva, 1, &page, readonly ? 0 : FOLL_WRITE);
-	srcu_read_unlock(&vm->srcu, idx);
-	if (r != 1)
+	if (r != 1) {
+		srcu_read_unlock(&vm->srcu, idx);
 		return -EFAULT;
+	}
 
 	leaf = page_to_phys(page) | _PAGE_PRESENT | _PAGE_ACCESSED;
 	if (writable)
@@ -981,7 +987,9 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 	if (page_size > PMD_SIZE)
 		xv->shadow->cur->big_pages = true;
 	t->leaf_gfn = gfn;
-	r = install_leaf(xv, gva, leaf, seq, t, pt_seq);
+	/* The slot (its dirty bitmap) stays valid while SRCU is held. */
+	r = install_leaf(xv, gva, leaf, seq, t, pt_seq, slot);
+	srcu_read_unlock(&vm->srcu, idx);
 	put_page(page);
 	return r;
 }

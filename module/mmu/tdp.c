@@ -128,34 +128,47 @@ void kvmx_tdp_zap(struct kvmx_tdp *tdp, u64 gfn, u64 npages)
 		kvmx_tdp_flush(tdp);
 }
 
-/* The 4 KiB leaf entry of @gpa, or NULL where no table reaches it. */
-static u64 *find_leaf(struct kvmx_tdp *tdp, u64 gpa)
+/*
+ * The entry that maps @gpa: its 4 KiB leaf, or the large leaf above it
+ * (@large set then); NULL where no table reaches it.
+ */
+static u64 *find_leaf(struct kvmx_tdp *tdp, u64 gpa, bool *large)
 {
 	u64 *table = tdp->root;
 	int level;
 
+	*large = false;
 	for (level = TDP_LEVELS; level > 1; level--) {
-		u64 e = table[tdp_index(gpa, level)];
+		u64 *e = &table[tdp_index(gpa, level)];
 
-		if (!(e & tdp->fmt->present))
+		if (!(*e & tdp->fmt->present))
 			return NULL;
-		if (e & tdp->fmt->large)	/* logged slots map no large pages */
-			return NULL;
-		table = table_va(e);
+		if (*e & tdp->fmt->large) {
+			*large = true;
+			return e;
+		}
+		table = table_va(*e);
 	}
 	return &table[tdp_index(gpa, 1)];
 }
 
+/*
+ * Make the next write to each page of @mask fault.  A large leaf goes
+ * away instead: logging tracks 4 KiB pages, and the faults that follow map
+ * 4 KiB pages while the slot is logged.  The caller flushes the TLBs.
+ */
 void kvmx_tdp_write_protect(struct kvmx_tdp *tdp, u64 gfn, unsigned long mask)
 {
+	bool large;
 	u64 *leaf;
 	int i;
 
 	spin_lock(&tdp->lock);
 	for_each_set_bit(i, &mask, BITS_PER_LONG) {
-		leaf = find_leaf(tdp, (gfn + i) << PAGE_SHIFT);
-		if (leaf && (*leaf & tdp->fmt->present))
-			WRITE_ONCE(*leaf, *leaf & ~tdp->fmt->writable);
+		leaf = find_leaf(tdp, (gfn + i) << PAGE_SHIFT, &large);
+		if (!leaf || !(*leaf & tdp->fmt->present))
+			continue;
+		WRITE_ONCE(*leaf, large ? 0 : *leaf & ~tdp->fmt->writable);
 	}
 	spin_unlock(&tdp->lock);
 }
@@ -252,8 +265,6 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 	hva = kvmx_gfn_to_hva(slot, gfn);
 	/* While writes are logged, a page becomes writable by a logged write. */
 	map_ro = readonly || (slot->dirty_bitmap && !write);
-	if (write)
-		kvmx_mark_dirty(slot, gfn);
 
 	seq = READ_ONCE(tdp->mn_seq);
 	/*
@@ -269,7 +280,6 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 		return -EFAULT;
 	}
 	large = can_map_large(vm->mm, slot, gfn, hva);
-	srcu_read_unlock(&vm->srcu, idx);
 
 	leaf = map_ro ? fmt->leaf_ro : fmt->leaf_rw;
 
@@ -324,8 +334,17 @@ again:
 	}
 	r = KVMX_TDP_MAPPED;
 unlock:
+	/*
+	 * Log the write only now that the entry is writable, under the lock
+	 * that write-protection takes: a harvest that clears the bit first
+	 * write-protects the entry after, so no write goes unlogged.
+	 */
+	if (r == KVMX_TDP_MAPPED && write)
+		kvmx_mark_dirty(slot, gfn);
 	spin_unlock(&tdp->lock);
 out:
+	/* The slot, its bitmap included, stays valid until here. */
+	srcu_read_unlock(&vm->srcu, idx);
 	put_page(page);
 	kvmx_mmu_put_spares(spare, nspare);
 	return r;
