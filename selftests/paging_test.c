@@ -14,7 +14,10 @@
  * supervisor page and to a read-only user page.  A large guest page (2 MiB,
  * or 4 MiB in 32-bit paging) remapped and invalidated by INVLPG at its
  * start must be seen anew at another offset (a shadow MMU that maps it
- * piecewise must drop every piece).
+ * piecewise must drop every piece).  An exception whose frame is pushed
+ * onto one of the guest's page tables must be delivered with the faulting
+ * instruction's address (a shadow MMU must not take the frame's write for
+ * the instruction's).
  *
  * The modes: 4-level (long mode), 32-bit with 4 KiB pages, PAE, and
  * paging off (where a linear address is its physical address: an access
@@ -309,6 +312,49 @@ asm(GUEST_SECTION
     "pg32_end:\n"
     GUEST_SECTION_END);
 
+/*
+ * 64-bit guest whose stack is, for one exception, the top of a page table
+ * it has just used (the page of a former table that a kernel reuses for a
+ * stack): the #GP frame is the first write to the table since it was
+ * walked.  The handler must see the faulting instruction's address, which
+ * did not execute.  R15 = where the handler resumes, R14 = the stack
+ * there; it leaves the error code in R12 and the saved RIP in R13.
+ */
+extern const uint8_t ev64_start[], ev64_gp[], ev64_end[];
+asm(GUEST_SECTION
+    ".code64\n"
+    "ev64_start:\n"
+    "	mov $0x40000000, %rbx\n"
+    "	mov (%rbx), %rsi\n"
+    "	GUEST_CHECK_EQ64 %rsi, 0x1111, 1\n"
+    "	mov %rsp, %r14\n"
+    "	lea 2f(%rip), %r15\n"
+    "	mov $-1, %r12\n"
+    "	mov $-1, %r13\n"
+    "	mov $" GUEST_XSTR(PT_X_GPA) " + 0x1000, %rsp\n"
+    "	movabs $0x8000000000000000, %rax\n"
+    "	mov $0x7777, %rcx\n"
+    /* MOV m64, r64 to a non-canonical address: #GP(0). */
+    "1:	mov %rcx, (%rax)\n"
+    "	mov %r14, %rsp\n"
+    "	GUEST_FAIL 2\n"
+    "2:	lea 1b(%rip), %rcx\n"
+    "	sub %rcx, %r13\n"
+    "	GUEST_CHECK_EQ64 %r13, 0, 3\n"
+    "	GUEST_CHECK_EQ64 %r12, 0, 4\n"
+    /* The table still maps VA_X (its entry 0 was not written). */
+    "	invlpg (%rbx)\n"
+    "	mov (%rbx), %rsi\n"
+    "	GUEST_CHECK_EQ64 %rsi, 0x1111, 5\n"
+    "	GUEST_DONE\n"
+    "ev64_gp:\n"
+    "	pop %r12\n"
+    "	mov (%rsp), %r13\n"
+    "	mov %r14, %rsp\n"
+    "	jmp *%r15\n"
+    "ev64_end:\n"
+    GUEST_SECTION_END);
+
 /* Set while the *_shadow_cap case runs the others. */
 static bool shadow_cap;
 
@@ -433,6 +479,31 @@ static void test_long_mode(void)
 	vm_free(vm);
 }
 
+/* An exception whose frame lands in a page table (see ev64_start). */
+static void test_event_frame_in_table(void)
+{
+	struct kvm_vm *vm = paging_vm();
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	uint64_t *pdpt = gpa(vm, GUEST_PDPT_GPA), *pt = gpa(vm, PT_X_GPA);
+
+	fill_pages(vm);
+	vm_load_code(vm, ev64_start, ev64_end);
+	vm_set_idt_gate64(vm, X86_VEC_GP, GUEST_CODE_ADDR(ev64_gp, ev64_start));
+	pdpt[1] = PD_X_GPA | PTE_PRESENT | PTE_WRITE;
+	*(uint64_t *)gpa(vm, PD_X_GPA) = PT_X_GPA | PTE_PRESENT | PTE_WRITE;
+	pt[0] = PAGE0_GPA | PTE_PRESENT | PTE_WRITE;
+	vcpu_setup_mode(vcpu, GUEST_MODE_LONG64, GUEST_CODE_GPA);
+	vcpu_expect_done(vcpu);
+	/* The frame: SS, RSP, RFLAGS, CS, RIP and the error code (0). */
+	CHECK_EQ(pt[511], GUEST_SEL_DATA);
+	CHECK_EQ(pt[510], PT_X_GPA + 0x1000);
+	CHECK_EQ(pt[508], GUEST_SEL_CODE64);
+	CHECK_EQ(pt[506], 0);
+	CHECK_EQ(pt[0] & ~PTE_ACCESSED, PAGE0_GPA | PTE_PRESENT | PTE_WRITE);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 /*
  * The 32-bit guest under @pae (else 32-bit paging with 4 KiB pages).
  * Before paging is on, its read at 1 GiB must exit as MMIO there.
@@ -553,6 +624,7 @@ static void test_shadow_cap(void)
 		"no KVMX_CAP_SHADOW_PAGING (a kvmx capability)");
 	shadow_cap = true;
 	test_long_mode();
+	test_event_frame_in_table();
 	test_paged32();
 	test_pae();
 	shadow_cap = false;
@@ -583,6 +655,7 @@ static void test_shadow_cap_rules(void)
 
 static const struct test_case cases[] = {
 	TEST_CASE(test_long_mode),
+	TEST_CASE(test_event_frame_in_table),
 	TEST_CASE(test_paged32),
 	TEST_CASE(test_pae),
 	TEST_CASE(test_shadow_cap),

@@ -857,8 +857,9 @@ static int pt_store(struct kvmx_x86_vcpu *xv, const struct kvmx_insn *insn,
 /*
  * A write to the protected guest table at @gpa: emulate it and drop what
  * was derived from the entries it changed, or stop protecting the table
- * (written too often without being walked, or an instruction the emulator
- * does not handle).  Exit-handler contract.
+ * (written too often without being walked, an instruction the emulator
+ * does not handle, or a write made by event delivery).  Exit-handler
+ * contract.
  */
 static int pt_write(struct kvmx_x86_vcpu *xv, u64 gpa)
 {
@@ -874,12 +875,20 @@ static int pt_write(struct kvmx_x86_vcpu *xv, u64 gpa)
 	 * be atomic against the A/D updates other vCPUs' walks make in the
 	 * same table: the guest's own CPU does it on an unprotected table.
 	 * With one vCPU nothing runs concurrently.
+	 *
+	 * A fault taken while an event was being delivered (the exit cut it
+	 * short and it is queued again) is the event's own write, e.g. its
+	 * frame pushed onto a stack in a former page table: the instruction
+	 * at RIP did not make it, so it must not be emulated for it.
 	 */
 	decoded = !kvmx_decode_at_rip(xv, &insn);
 	emulate = READ_ONCE(xv->vcpu->vm->nr_vcpus) < 2 ||
 		  (decoded && !insn.lock &&
 		   !(insn.map == 0 &&
 		     (insn.opcode == 0x86 || insn.opcode == 0x87)));
+	if (xv->exception.pending || xv->nmi_injected ||
+	    xv->interrupt.injected)
+		emulate = false;
 	spin_lock(mmu_lock(xv));
 	wp = wp_find(svm, gfn);
 	if (wp && wp->pending) {
