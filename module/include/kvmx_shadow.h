@@ -26,7 +26,8 @@ struct kvmx_x86_vcpu;
  * @wp:         the write-protected guest page tables, by gfn (tdp.lock)
  * @nr_wp:      how many (tdp.lock)
  * @pt_seq:     bumped by every emulated write to, or unprotection of, a
- *              protected table (tdp.lock)
+ *              protected table, and when newly protected tables stop
+ *              being pending (tdp.lock)
  * @ids:        the tree ids in use, a bit each (tdp.lock)
  */
 struct kvmx_shadow_vm {

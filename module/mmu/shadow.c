@@ -661,6 +661,12 @@ static int protect_tables(struct kvmx_x86_vcpu *xv, const struct walk_tables *t)
 			if (w)
 				w->pending = false;
 		}
+		/*
+		 * A walk that read these tables before the flush may have seen
+		 * them before a write through a writable translation the flush
+		 * removed: make such walks retry (use_tables()).
+		 */
+		svm->pt_seq++;
 		spin_unlock(mmu_lock(xv));
 	}
 out:
