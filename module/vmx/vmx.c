@@ -42,7 +42,7 @@
 /* Module parameters, as kvm_intel's (read-only: set them at load). */
 static bool ept = true;
 module_param(ept, bool, 0444);
-MODULE_PARM_DESC(ept, "use EPT (required until shadow paging exists)");
+MODULE_PARM_DESC(ept, "use EPT (required: the VMX backend has no shadow paging yet)");
 static bool vpid = true;
 module_param(vpid, bool, 0444);
 MODULE_PARM_DESC(vpid, "tag guest TLB entries with VPIDs");
