@@ -49,7 +49,7 @@ int kvmx_shadow_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 		kvmx_shadow_guest_cr3(xv, val);
 		return 0;
 	case 4:
-		if (!kvmx_cr4_valid(val))
+		if (!kvmx_vcpu_cr4_valid(xv, val))
 			return 1;
 		if ((xv->efer & EFER_LMA) && !(val & X86_CR4_PAE))
 			return 1;

@@ -323,11 +323,12 @@ long kvmx_set_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u)
 	cpuid_table_runtime(xv, ents, hdr.nent);
 	/* Once the vCPU ran, its CPUID may only be set again unchanged. */
 	if (xv->ran) {
-		cpuid_table_runtime(xv, xv->cpuid, xv->nr_cpuid);
-		bool same = hdr.nent == xv->nr_cpuid &&
-			    (!hdr.nent || !memcmp(ents, xv->cpuid,
-						  hdr.nent * sizeof(*ents)));
+		bool same;
 
+		cpuid_table_runtime(xv, xv->cpuid, xv->nr_cpuid);
+		same = hdr.nent == xv->nr_cpuid &&
+		       (!hdr.nent || !memcmp(ents, xv->cpuid,
+					     hdr.nent * sizeof(*ents)));
 		kvfree(ents);
 		return same ? 0 : -EINVAL;
 	}
@@ -447,7 +448,7 @@ static u64 supported_cr4_reserved(void)
 }
 
 /* @cr4 has no bit kvmx could offer any guest. */
-bool kvmx_cr4_valid(u64 cr4)
+static bool cr4_supported(u64 cr4)
 {
 	return !(cr4 & supported_cr4_reserved());
 }
@@ -459,7 +460,7 @@ bool kvmx_cr4_valid(u64 cr4)
  */
 bool kvmx_vcpu_cr4_valid(struct kvmx_x86_vcpu *xv, u64 cr4)
 {
-	return kvmx_cr4_valid(cr4) && !(cr4 & xv->cr4_guest_rsvd);
+	return cr4_supported(cr4) && !(cr4 & xv->cr4_guest_rsvd);
 }
 
 static void update_cr4_guest_rsvd(struct kvmx_x86_vcpu *xv)
@@ -542,15 +543,17 @@ static void cpuid_table_runtime(struct kvmx_x86_vcpu *xv,
 void kvmx_cpuid(struct kvmx_x86_vcpu *xv, u32 *eax, u32 *ebx, u32 *ecx,
 		u32 *edx)
 {
-	struct kvm_cpuid_entry2 *e =
-		(struct kvm_cpuid_entry2 *)kvmx_find_cpuid(xv, *eax, *ecx);
+	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(xv, *eax, *ecx);
 
 	if (e) {
-		cpuid_entry_runtime(xv, e);
-		*eax = e->eax;
-		*ebx = e->ebx;
-		*ecx = e->ecx;
-		*edx = e->edx;
+		/* The table catches up at KVM_GET/SET_CPUID2; answer current. */
+		struct kvm_cpuid_entry2 cur = *e;
+
+		cpuid_entry_runtime(xv, &cur);
+		*eax = cur.eax;
+		*ebx = cur.ebx;
+		*ecx = cur.ecx;
+		*edx = cur.edx;
 	} else {
 		*eax = *ebx = *ecx = *edx = 0;
 	}
