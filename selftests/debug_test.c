@@ -23,7 +23,6 @@
  * does not clear it before the next entry.  The single-step case is skipped
  * for kvm-intel there; kvmx clears the bit and runs it.
  */
-#include <cpuid.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -148,14 +147,6 @@ static void expect_debug_exit(struct kvm_vcpu *vcpu, uint32_t exception,
 	vcpu_run_expect_exit(vcpu, KVM_EXIT_DEBUG);
 	CHECK_EQ(run->debug.arch.exception, exception);
 	CHECK_EQ(run->debug.arch.pc, pc);
-}
-
-static bool host_is_tcg(void)
-{
-	unsigned int eax, sig[3];
-
-	__cpuid(0x40000000, eax, sig[0], sig[1], sig[2]);
-	return !memcmp(sig, "TCGTCGTCGTCG", 12);
 }
 
 /* The machine's firmware is Bochs's own BIOS (SMBIOS vendor "Bochs"). */

@@ -69,6 +69,14 @@ bool kvm_cpu_is_amd(void)
 	return cpu_vendor_is("AuthenticAMD") || cpu_vendor_is("HygonGenuine");
 }
 
+bool host_is_tcg(void)
+{
+	unsigned int eax, sig[3];
+
+	__cpuid(0x40000000, eax, sig[0], sig[1], sig[2]);
+	return !memcmp(sig, "TCGTCGTCGTCG", 12);
+}
+
 struct kvm_cpuid2 *kvm_get_supported_cpuid(int kvm_fd)
 {
 	struct kvm_cpuid2 *cpuid = NULL;

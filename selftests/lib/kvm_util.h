@@ -111,6 +111,7 @@ int kvm_open(void);		/* skips the case if the device is missing */
 int kvm_check_cap(long cap);	/* KVM_CHECK_EXTENSION on a fresh device fd */
 bool kvm_cpu_is_intel(void);
 bool kvm_cpu_is_amd(void);
+bool host_is_tcg(void);	/* the machine is QEMU's TCG (hypervisor leaf) */
 struct kvm_cpuid2 *kvm_get_supported_cpuid(int kvm_fd);	/* malloc'd */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *cpuid,
 				    uint32_t function, uint32_t index);
