@@ -260,6 +260,94 @@ static void test_direct_long64(void)
 		   X86_CR0_PE | X86_CR0_PG, 0, 0x100000000000ULL, 0x23456789aULL);
 }
 
+/*
+ * Real-mode events through the IVT: INT n, INT3 (returns past itself), a
+ * divide error and #UD (return to the faulting instruction: the handlers
+ * step over it), LIDT with a 16-bit BP-based operand, then an NMI from
+ * the host.  Each handler adds its own digit to SI; IRET ends them.
+ * Under shadow paging on VMX this is virtual-8086 mode, where INT n is
+ * redirected by the CPU and everything else passes through kvmx.
+ */
+extern const uint8_t rev_start[], rev_end[], rev_int30[], rev_bp[], rev_de[],
+	rev_ud[], rev_nmi[];
+asm(GUEST_SECTION
+    ".code16\n"
+    "rev_start:\n"
+    "	xor %esi, %esi\n"
+    "	push $0\n"				/* IDTR: limit 0x3ff, base 0 */
+    "	push $0\n"
+    "	push $0x3ff\n"
+    "	mov %sp, %bp\n"
+    "	lidt 0(%bp)\n"
+    "	add $6, %sp\n"
+    "	int $0x30\n"
+    "	int3\n"
+    "	mov $1, %ax\n"
+    "	xor %bl, %bl\n"
+    "	div %bl\n"				/* F6 F3 */
+    "	ud2\n"
+    "	GUEST_SYNC 1\n"
+    "	GUEST_SYNC 2\n"
+    "	GUEST_DONE\n"
+    "rev_int30:\n"
+    "	add $0x1, %si\n"
+    "	iret\n"
+    "rev_bp:\n"
+    "	add $0x10, %si\n"
+    "	iret\n"
+    "rev_de:\n"
+    "	add $0x100, %si\n"
+    "	jmp 1f\n"
+    "rev_ud:\n"
+    "	add $0x1000, %si\n"
+    "1:	push %bp\n"
+    "	mov %sp, %bp\n"
+    "	addw $2, 2(%bp)\n"			/* past DIV r/m8 or UD2 */
+    "	pop %bp\n"
+    "	iret\n"
+    "rev_nmi:\n"
+    "	add $0x10000, %esi\n"
+    "	iret\n"
+    "rev_end:\n"
+    ".code64\n"
+    GUEST_SECTION_END);
+
+static void ivt_set(struct kvm_vm *vm, int vector, uint16_t ip)
+{
+	uint16_t entry[2] = { ip, 0 };
+
+	memcpy(vm_gpa_to_hva(vm, vector * 4), entry, sizeof(entry));
+}
+
+static void test_real_mode_events(void)
+{
+	struct kvm_vm *vm = vm_create_default();
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	struct kvm_regs regs;
+	struct ucall uc;
+
+	vm_load_code(vm, rev_start, rev_end);
+	ivt_set(vm, 0x30, GUEST_CODE_ADDR(rev_int30, rev_start));
+	ivt_set(vm, 3, GUEST_CODE_ADDR(rev_bp, rev_start));
+	ivt_set(vm, 0, GUEST_CODE_ADDR(rev_de, rev_start));
+	ivt_set(vm, 6, GUEST_CODE_ADDR(rev_ud, rev_start));
+	ivt_set(vm, 2, GUEST_CODE_ADDR(rev_nmi, rev_start));
+	vcpu_setup_mode(vcpu, GUEST_MODE_REAL, GUEST_CODE_GPA);
+
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_EQ(uc.args[1], 0x1111);
+	CHECK_IOCTL_OK(ioctl(vcpu->fd, KVM_NMI));
+	vcpu_expect_sync(vcpu, 2, &uc);
+	CHECK_EQ(uc.args[1], 0x11111);
+	/* Every handler returned: SP is back at the top of the stack. */
+	vcpu_get_regs(vcpu, &regs);
+	CHECK_EQ(regs.rsp & 0xffff, GUEST_STACK_TOP & 0xffff);
+	CHECK_EQ(regs.rflags & (1u << 17), 0);	/* EFLAGS.VM */
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 /* A fresh vCPU is at RESET: real mode, CS.selector 0xf000, RIP 0xfff0. */
 static void test_reset_state(void)
 {
@@ -287,6 +375,7 @@ static void test_reset_state(void)
 static const struct test_case cases[] = {
 	TEST_CASE(test_reset_state),
 	TEST_CASE(test_direct_real),
+	TEST_CASE(test_real_mode_events),
 	TEST_CASE(test_direct_prot32),
 	TEST_CASE(test_direct_paged32),
 	TEST_CASE(test_direct_long64),

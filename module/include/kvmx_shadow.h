@@ -15,6 +15,7 @@
 
 struct kvmx_vm;
 struct kvmx_x86_vcpu;
+struct kvmx_x86_ops;
 
 /**
  * struct kvmx_shadow_vm - a VM's shadow-paging state
@@ -56,8 +57,11 @@ struct kvmx_shadow_hw {
 	bool flush;
 };
 
-/* Was the module loaded to use shadow paging (tdp=N, or npt=N on SVM)? */
-bool kvmx_shadow_requested(void);
+/*
+ * Was the module loaded to use shadow paging with @ops (tdp=N, npt=N on
+ * SVM, ept=N on VMX)?
+ */
+bool kvmx_shadow_requested(const struct kvmx_x86_ops *ops);
 /* Checked at module load: 0, or -EOPNOTSUPP after one pr_err line. */
 int kvmx_shadow_check_backend(void);
 
@@ -89,6 +93,10 @@ int kvmx_shadow_cr_access(struct kvmx_x86_vcpu *xv);
 
 /* INVLPG's operand at RIP as a linear address (false: not worked out). */
 bool kvmx_shadow_invlpg_address(struct kvmx_x86_vcpu *xv, u64 *la);
+/* A decoded instruction's memory operand as a linear address (any mode). */
+struct kvmx_insn;
+bool kvmx_insn_linear_address(struct kvmx_x86_vcpu *xv,
+			      const struct kvmx_insn *insn, u64 *la);
 /* A guest CR write with the architectural checks: 0, or 1 for #GP(0). */
 int kvmx_shadow_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val);
 

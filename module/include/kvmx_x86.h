@@ -104,6 +104,12 @@ struct kvmx_x86_ops {
 	u64 tss_addr_max;
 	/* The backend can run VMs with shadow paging (kvmx_shadow.h). */
 	bool shadow_paging;
+	/*
+	 * Shadow paging: a page of the backend's own that the guest-physical
+	 * page @gfn maps to for now (VMX: the virtual-8086 TSS), or NULL.
+	 * Read-only to the guest.  Optional.
+	 */
+	struct page *(*private_page)(struct kvmx_x86_vcpu *xv, u64 gfn);
 
 	struct kvmx_x86_vcpu *(*vcpu_alloc)(void);
 	int (*vcpu_create)(struct kvmx_x86_vcpu *xv);

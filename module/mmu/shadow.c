@@ -56,12 +56,17 @@
 static bool tdp = true;
 module_param(tdp, bool, 0444);
 MODULE_PARM_DESC(tdp,
-		 "use two-dimensional paging (NPT/EPT); N: shadow paging for every VM created while loaded (SVM only: the VMX backend is not hooked up to shadow paging yet)");
+		 "use two-dimensional paging (NPT/EPT); N: shadow paging for every VM created while loaded");
 
 static bool npt = true;
 module_param(npt, bool, 0444);
 MODULE_PARM_DESC(npt,
 		 "AMD: use nested paging (as kvm_amd's npt); N: shadow paging");
+
+static bool ept = true;
+module_param(ept, bool, 0444);
+MODULE_PARM_DESC(ept,
+		 "Intel: use EPT (as kvm_intel's ept); N: shadow paging, real mode in virtual-8086 mode");
 
 #define SPT_ENTRIES	512
 #define SPT_ADDR_MASK	GENMASK_ULL(51, 12)
@@ -188,14 +193,15 @@ static spinlock_t *mmu_lock(struct kvmx_x86_vcpu *xv)
 	return &to_x86_vm(xv->vcpu->vm)->tdp.lock;
 }
 
-bool kvmx_shadow_requested(void)
+bool kvmx_shadow_requested(const struct kvmx_x86_ops *ops)
 {
-	return !tdp || (kvmx_x86 == &kvmx_svm_ops && !npt);
+	return !tdp || (ops == &kvmx_svm_ops && !npt) ||
+	       (ops == &kvmx_vmx_ops && !ept);
 }
 
 int kvmx_shadow_check_backend(void)
 {
-	if (!kvmx_shadow_requested())
+	if (!kvmx_shadow_requested(kvmx_x86))
 		return 0;
 	if (!kvmx_x86->shadow_paging) {
 		pr_err("tdp=N: %s cannot use shadow paging yet\n",
@@ -206,6 +212,8 @@ int kvmx_shadow_check_backend(void)
 	tdp = false;
 	if (kvmx_x86 == &kvmx_svm_ops)
 		npt = false;
+	else
+		ept = false;
 	pr_info("shadow paging for every VM (tdp=N)\n");
 	return 0;
 }
@@ -214,7 +222,7 @@ void kvmx_shadow_vm_init(struct kvmx_vm *vm)
 {
 	struct kvmx_shadow_vm *s = &to_x86_vm(vm)->shadow;
 
-	s->enabled = kvmx_shadow_requested();
+	s->enabled = kvmx_shadow_requested(kvmx_x86);
 	INIT_LIST_HEAD(&s->vcpus);
 	hash_init(s->wp);
 }
@@ -954,6 +962,17 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 	/* However the guest spreads its accesses, the trees stay bounded. */
 	if (READ_ONCE(xv->shadow->nr_tables) >= SPT_CAP_TABLES)
 		free_all(xv);
+
+	/* The backend's own page (VMX's virtual-8086 TSS): read-only. */
+	page = !write && kvmx_x86->private_page ?
+	       kvmx_x86->private_page(xv, gfn) : NULL;
+	if (page) {
+		t->leaf_gfn = gfn;
+		seq = READ_ONCE(tdp->mn_seq);
+		return install_leaf(xv, gva, page_to_phys(page) | _PAGE_PRESENT |
+				    _PAGE_ACCESSED | _PAGE_NX, seq, t, pt_seq,
+				    NULL);
+	}
 
 	idx = srcu_read_lock(&vm->srcu);
 	slot = kvmx_gfn_to_memslot(vm, gfn);

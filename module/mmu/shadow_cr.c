@@ -74,50 +74,61 @@ static bool in_long64(struct kvmx_x86_vcpu *xv)
 #define REX_X	0x2
 
 /*
- * The linear address INVLPG at RIP names: true with *@la set, false when
- * it is not worked out here (16-bit addressing, a decoding failure): the
- * caller then flushes everything.
+ * The linear address of @insn's memory operand (ModRM mod != 3), in every
+ * addressing mode: true with *@la set, false for a register operand.
  */
-bool kvmx_shadow_invlpg_address(struct kvmx_x86_vcpu *xv, u64 *la)
+bool kvmx_insn_linear_address(struct kvmx_x86_vcpu *xv,
+			      const struct kvmx_insn *insn, u64 *la)
 {
+	/* 16-bit ModRM rm: base and index registers (SDM Table 2-1). */
+	static const s8 base16[8] = { KVMX_RBX, KVMX_RBX, KVMX_RBP, KVMX_RBP,
+				      -1, -1, KVMX_RBP, KVMX_RBX };
+	static const s8 index16[8] = { KVMX_RSI, KVMX_RDI, KVMX_RSI, KVMX_RDI,
+				       KVMX_RSI, KVMX_RDI, -1, -1 };
 	bool long64 = in_long64(xv);
 	enum kvmx_sreg seg = KVMX_SREG_DS;
+	u8 mod = insn->modrm >> 6, rm = insn->modrm & 7, base;
 	struct kvm_segment s;
-	struct kvmx_insn insn;
-	u8 mod, rm, base;
 	u64 ea;
 
-	if (kvmx_decode_at_rip(xv, &insn) || insn.map != 1 ||
-	    insn.opcode != 0x01 || !insn.has_modrm || insn.addr_bytes == 2)
+	if (!insn->has_modrm || mod == 3)
 		return false;
-	mod = insn.modrm >> 6;
-	rm = insn.modrm & 7;
-	if (mod == 3 || ((insn.modrm >> 3) & 7) != 7)
-		return false;
-	ea = (u64)insn.disp;
-	if (insn.rip_relative) {
-		ea += xv->rip + insn.len;
+	ea = (u64)insn->disp;
+	if (insn->addr_bytes == 2) {
+		if (mod == 0 && rm == 6) {
+			ea = (u16)insn->disp;
+		} else {
+			if (base16[rm] >= 0)
+				ea += xv->regs[base16[rm]];
+			if (index16[rm] >= 0)
+				ea += xv->regs[index16[rm]];
+			if (base16[rm] == KVMX_RBP)
+				seg = KVMX_SREG_SS;
+		}
+		ea = (u16)ea;
+	} else if (insn->rip_relative) {
+		ea += xv->rip + insn->len;
 	} else if (rm == 4) {
-		u8 index = ((insn.sib >> 3) & 7) | ((insn.rex & REX_X) ? 8 : 0);
+		u8 index = ((insn->sib >> 3) & 7) | ((insn->rex & REX_X) ? 8 : 0);
 
-		base = insn.sib & 7;
+		base = insn->sib & 7;
 		if (index != 4)
-			ea += xv->regs[index] << (insn.sib >> 6);
+			ea += xv->regs[index] << (insn->sib >> 6);
 		if (!(base == 5 && mod == 0)) {
-			ea += xv->regs[base | ((insn.rex & REX_B) ? 8 : 0)];
+			ea += xv->regs[base | ((insn->rex & REX_B) ? 8 : 0)];
 			if (base == 4 || base == 5)
 				seg = KVMX_SREG_SS;
 		}
 	} else if (!(rm == 5 && mod == 0)) {
-		ea += xv->regs[rm | ((insn.rex & REX_B) ? 8 : 0)];
+		ea += xv->regs[rm | ((insn->rex & REX_B) ? 8 : 0)];
 		if (rm == 5)
 			seg = KVMX_SREG_SS;
 	}
-	if (insn.addr_bytes == 4)
+	if (insn->addr_bytes == 4)
 		ea = (u32)ea;
 	/* enum kvmx_seg and enum kvmx_sreg agree on ES..GS. */
-	if (insn.seg_override >= 0)
-		seg = (enum kvmx_sreg)insn.seg_override;
+	if (insn->seg_override >= 0)
+		seg = (enum kvmx_sreg)insn->seg_override;
 	if (long64 && seg != KVMX_SREG_FS && seg != KVMX_SREG_GS) {
 		*la = ea;
 		return true;
@@ -125,6 +136,21 @@ bool kvmx_shadow_invlpg_address(struct kvmx_x86_vcpu *xv, u64 *la)
 	kvmx_x86->get_segment(xv, &s, seg);
 	*la = long64 ? ea + s.base : (u32)(ea + s.base);
 	return true;
+}
+
+/*
+ * The linear address INVLPG at RIP names: true with *@la set, false when
+ * it is not worked out here (a decoding failure): the caller then flushes
+ * everything.
+ */
+bool kvmx_shadow_invlpg_address(struct kvmx_x86_vcpu *xv, u64 *la)
+{
+	struct kvmx_insn insn;
+
+	if (kvmx_decode_at_rip(xv, &insn) || insn.map != 1 ||
+	    insn.opcode != 0x01 || ((insn.modrm >> 3) & 7) != 7)
+		return false;
+	return kvmx_insn_linear_address(xv, &insn, la);
 }
 
 /* Emulate MOV to/from CRn, CLTS, LMSW and SMSW at RIP (exit contract). */

@@ -115,12 +115,62 @@ static int set_guest_cr4(struct kvmx_vmx_vcpu *vmx, u64 val)
 	return 0;
 }
 
+/*
+ * Shadow paging: CR0, CR3 and CR4 are mmu/shadow.c's, whose checks are the
+ * architectural ones; VMX adds the CR4 bits it cannot run with.
+ */
+static int handle_cr_shadow(struct kvmx_vmx_vcpu *vmx)
+{
+	struct kvmx_x86_vcpu *xv = &vmx->x86;
+	u64 q = vmx->exit.qual, val, cr0 = kvmx_shadow_get_cr(xv, 0);
+	unsigned int cr = VMX_CR_QUAL_CR(q), gpr = VMX_CR_QUAL_GPR(q);
+	int bad = 0;
+
+	switch (VMX_CR_QUAL_TYPE(q)) {
+	case VMX_CR_TYPE_MOV_TO:
+		val = gpr_value(vmx, gpr);
+		if (cr == 8) {
+			if (val > 15)
+				bad = 1;
+			else
+				vmx->guest.cr8 = val;
+		} else if (cr == 4 && ((val & ~vmx_cfg.cr4_fixed1) ||
+				       (val & X86_CR4_VMXE))) {
+			bad = 1;
+		} else {
+			bad = kvmx_shadow_write_cr(xv, cr, val);
+		}
+		break;
+	case VMX_CR_TYPE_MOV_FROM:
+		if (cr == 3)
+			xv->regs[gpr] = kvmx_shadow_get_cr(xv, 3);
+		else if (cr == 8)
+			xv->regs[gpr] = vmx->guest.cr8;
+		else
+			bad = 1;
+		break;
+	case VMX_CR_TYPE_CLTS:
+		bad = kvmx_shadow_write_cr(xv, 0, cr0 & ~(u64)X86_CR0_TS);
+		break;
+	case VMX_CR_TYPE_LMSW:
+		val = VMX_CR_QUAL_LMSW_DATA(q) & 0xf;
+		bad = kvmx_shadow_write_cr(xv, 0, (cr0 & ~0xeULL) | val);
+		break;
+	}
+	if (bad)
+		return inject(vmx, X86_TRAP_GP);
+	return kvmx_skip_insn(xv);
+}
+
 static int handle_cr(struct kvmx_vmx_vcpu *vmx)
 {
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
 	u64 q = vmx->exit.qual, val;
 	unsigned int cr = VMX_CR_QUAL_CR(q), gpr = VMX_CR_QUAL_GPR(q);
 	int bad = 0;
+
+	if (xv->shadow)
+		return handle_cr_shadow(vmx);
 
 	switch (VMX_CR_QUAL_TYPE(q)) {
 	case VMX_CR_TYPE_MOV_TO:
@@ -184,6 +234,12 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return 1;	/* already passed to the host: vmx_handle_nmi_irqoff */
+	/* Shadow paging: the qualification is the linear address. */
+	if (vector == X86_TRAP_PF && vmx->x86.shadow)
+		return kvmx_shadow_page_fault(&vmx->x86, vmx->exit.qual,
+					      vmx->exit.intr_error);
+	if (vector != X86_TRAP_DB && vmx_rmode(vmx))
+		return vmx_rmode_exception(vmx);
 	/*
 	 * A #DB exit leaves DR6 alone; the qualification holds the bits the
 	 * exception would have set (B0-B3, BD, BS).
@@ -282,6 +338,8 @@ static int handle_ept_misconfig(struct kvmx_vmx_vcpu *vmx)
 
 static int handle_invlpg(struct kvmx_vmx_vcpu *vmx)
 {
+	if (vmx->x86.shadow)
+		return kvmx_shadow_invlpg(&vmx->x86);
 	/* Only if the CPU forces INVLPG exiting: drop this VPID's entries. */
 	vmx->flush_tlb = true;
 	return kvmx_skip_insn(&vmx->x86);

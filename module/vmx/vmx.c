@@ -39,17 +39,17 @@
 #include "kvmx_tdp.h"
 #include "vmx.h"
 
-/* Module parameters, as kvm_intel's (read-only: set them at load). */
-static bool ept = true;
-module_param(ept, bool, 0444);
-MODULE_PARM_DESC(ept, "use EPT (required: the VMX backend has no shadow paging yet)");
+/*
+ * Module parameters, as kvm_intel's (read-only: set them at load); ept is
+ * in mmu/shadow.c, beside tdp and npt.
+ */
 static bool vpid = true;
 module_param(vpid, bool, 0444);
 MODULE_PARM_DESC(vpid, "tag guest TLB entries with VPIDs");
 static bool unrestricted_guest = true;
 module_param(unrestricted_guest, bool, 0444);
 MODULE_PARM_DESC(unrestricted_guest,
-		 "run real mode natively (required: no real-mode emulation)");
+		 "run real mode natively; N only with ept=N (real mode then runs as virtual-8086 mode)");
 
 struct vmx_config vmx_cfg;
 
@@ -187,7 +187,14 @@ static int adjust_ctls(u32 min, u32 opt, u32 msr, u32 *out)
 	return 0;
 }
 
-static int setup_config(void)
+static bool ept_usable(u64 cap)
+{
+	return (cap & VMX_EPT_PAGE_WALK_4_BIT) && (cap & VMX_EPTP_WB_BIT) &&
+	       (cap & VMX_EPT_INVEPT_BIT) && (cap & VMX_EPT_EXTENT_CONTEXT_BIT) &&
+	       (cap & VMX_EPT_2MB_PAGE_BIT);
+}
+
+static int setup_config(bool shadow)
 {
 	struct vmx_config *c = &vmx_cfg;
 	u64 basic;
@@ -237,8 +244,10 @@ static int setup_config(void)
 		pr_err("VMX cannot enter 64-bit guests\n");
 		return -EOPNOTSUPP;
 	}
-	if (adjust_ctls(SECONDARY_EXEC_ENABLE_EPT |
-			SECONDARY_EXEC_UNRESTRICTED_GUEST,
+	if (adjust_ctls(shadow ? 0 : SECONDARY_EXEC_ENABLE_EPT |
+				     SECONDARY_EXEC_UNRESTRICTED_GUEST,
+			(shadow ? 0 : SECONDARY_EXEC_ENABLE_EPT |
+				      SECONDARY_EXEC_UNRESTRICTED_GUEST) |
 			SECONDARY_EXEC_ENABLE_RDTSCP |
 			SECONDARY_EXEC_PAUSE_LOOP_EXITING |
 			(vpid ? SECONDARY_EXEC_ENABLE_VPID : 0),
@@ -248,11 +257,7 @@ static int setup_config(void)
 	}
 
 	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, c->ept_vpid_cap);
-	if (!(c->ept_vpid_cap & VMX_EPT_PAGE_WALK_4_BIT) ||
-	    !(c->ept_vpid_cap & VMX_EPTP_WB_BIT) ||
-	    !(c->ept_vpid_cap & VMX_EPT_INVEPT_BIT) ||
-	    !(c->ept_vpid_cap & VMX_EPT_EXTENT_CONTEXT_BIT) ||
-	    !(c->ept_vpid_cap & VMX_EPT_2MB_PAGE_BIT)) {
+	if (!shadow && !ept_usable(c->ept_vpid_cap)) {
 		/* module/mmu/tdp.c maps 2 MiB leaves where the host has them. */
 		pr_err("EPT lacks 4-level WB tables, 2 MiB pages or single-context INVEPT\n");
 		return -EOPNOTSUPP;
@@ -305,11 +310,18 @@ static int vmx_probe(void)
 		pr_err("VMX disabled by firmware (IA32_FEATURE_CONTROL)\n");
 		return -EOPNOTSUPP;
 	}
-	if (!ept || !unrestricted_guest) {
-		pr_err("ept=0 and unrestricted_guest=0 need shadow paging and real-mode emulation, not implemented (issue 7)\n");
+	/*
+	 * Shadow paging (ept=N or tdp=N) runs real mode in virtual-8086
+	 * mode, as unrestricted guest needs EPT.  EPT without unrestricted
+	 * guest would need both: not offered.
+	 */
+	if (kvmx_shadow_requested(&kvmx_vmx_ops)) {
+		unrestricted_guest = false;
+	} else if (!unrestricted_guest) {
+		pr_err("unrestricted_guest=N needs ept=N (real mode in virtual-8086 mode under shadow paging)\n");
 		return -EINVAL;
 	}
-	r = setup_config();
+	r = setup_config(kvmx_shadow_requested(&kvmx_vmx_ops));
 	if (r)
 		return r;
 	on_each_cpu(check_vmxe, &busy, 1);
@@ -355,7 +367,9 @@ static int vmx_hardware_setup(void)
 		return r;
 	}
 	set_bit(0, vpid_bitmap);
-	pr_info("VMX: EPT, unrestricted guest, VPID %s, L1D flush %s\n",
+	pr_info("VMX: %s, VPID %s, L1D flush %s\n",
+		unrestricted_guest ? "EPT, unrestricted guest"
+				   : "shadow paging, real mode as virtual-8086",
 		vmx_cfg.has_vpid ? "yes" : "no", vmx_l1d_flush_mode());
 	return 0;
 }
@@ -556,6 +570,7 @@ static int vmx_vcpu_create(struct kvmx_x86_vcpu *xv)
 	vmx->vpid = vpid_alloc();
 	vmx->guest.pat = 0x0007040600070406ULL;
 	vmx->exc_bitmap = VMX_EXCEPTION_BITMAP;
+	vmx->exc_bitmap_hw = ~0U;
 	vmx->guest.dirty = true;
 	vmx->l1d_flush = true;
 	/* The guest's TSC starts near zero, as with kvm. */
@@ -574,6 +589,7 @@ static void vmx_vcpu_free(struct kvmx_x86_vcpu *xv)
 	for_each_possible_cpu(cpu)
 		cmpxchg(&per_cpu_ptr(&vmx_cpu, cpu)->last_vcpu, vmx, NULL);
 	vpid_free(vmx->vpid);
+	vmx_rmode_free(vmx);
 	vmx_vcpu_free_pages(vmx);
 }
 
@@ -650,6 +666,9 @@ bool vmx_pae_paging(struct kvmx_vmx_vcpu *vmx)
 {
 	const struct vmx_guest *g = &vmx->guest;
 
+	/* Shadow paging: the processor reads them from its own CR3. */
+	if (vmx->x86.shadow)
+		return false;
 	return (g->cr0 & X86_CR0_PG) && (g->cr4 & X86_CR4_PAE) &&
 	       !(g->efer & EFER_LMA);
 }
@@ -673,6 +692,9 @@ static u64 vmx_get_cr(struct kvmx_x86_vcpu *xv, int cr)
 {
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 
+	/* Shadow paging keeps the guest's CR3 (its own MOV CR3 included). */
+	if (xv->shadow && (cr == 0 || cr == 3 || cr == 4))
+		return kvmx_shadow_get_cr(xv, cr);
 	switch (cr) {
 	case 0: return vmx->guest.cr0;
 	case 2: return vmx->regs_cr2;
@@ -687,6 +709,9 @@ static void vmx_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 {
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 
+	/* The guest's view stays in @guest too: CPL, PE and PAE read it. */
+	if (xv->shadow && (cr == 0 || cr == 3 || cr == 4))
+		kvmx_shadow_set_cr(xv, cr, val);	/* loaded at entry */
 	switch (cr) {
 	case 0:
 		vmx->guest.cr0 = val;
@@ -717,6 +742,8 @@ static void vmx_set_efer(struct kvmx_x86_vcpu *xv, u64 efer)
 
 	vmx->guest.efer = efer;
 	vmx->guest.dirty = true;
+	if (xv->shadow)
+		kvmx_shadow_efer_changed(xv);	/* loaded at entry */
 }
 
 static u64 vmx_get_rflags(struct kvmx_x86_vcpu *xv)
@@ -816,39 +843,101 @@ static u64 hw_cr4(const struct vmx_guest *g)
 	return (g->cr4 | vmx_cfg.cr4_fixed0) & vmx_cfg.cr4_fixed1;
 }
 
-/* The guest owns CR0.TS; every other CR0 bit and all of CR4 exit on write. */
+/*
+ * The guest owns CR0.TS; every other CR0 bit and all of CR4 exit on write.
+ * With shadow paging TS exits too: the guest's CR0 lives in mmu/shadow.c.
+ */
 #define VMX_CR0_GUEST_OWNED	X86_CR0_TS
+
+static u64 cr0_guest_owned(const struct kvmx_vmx_vcpu *vmx)
+{
+	return vmx->x86.shadow ? 0 : VMX_CR0_GUEST_OWNED;
+}
+
+/*
+ * Virtual-8086 mode for a real-mode guest (rmode.c): data and code
+ * segments as the SDM's checks on guest segments want them (base =
+ * selector * 16, limit 0xffff, access rights 0xf3), TR the TSS of
+ * vmx_rmode_prepare(), no LDT.
+ */
+#define VMX_AR_VM86		0xf3
+#define VMX_AR_TSS32_BUSY	0x8b
+
+static struct vmx_seg vm86_seg(const struct kvmx_vmx_vcpu *vmx, int i)
+{
+	const struct vmx_seg *s = &vmx->guest.seg[i];
+
+	switch (i) {
+	case KVMX_SREG_TR:
+		return (struct vmx_seg){ .base = vmx_rmode_tss_base(vmx),
+					 .limit = VMX_RMODE_TSS_LIMIT,
+					 .ar = VMX_AR_TSS32_BUSY };
+	case KVMX_SREG_LDTR:
+		return (struct vmx_seg){ .ar = VMX_AR_UNUSABLE };
+	default:
+		return (struct vmx_seg){ .selector = s->selector,
+					 .base = (u64)s->selector << 4,
+					 .limit = 0xffff, .ar = VMX_AR_VM86 };
+	}
+}
+
+/* Shadow paging: the CR0/CR3/CR4/EFER of kvmx_shadow_load(). */
+static void write_shadow_cr(struct kvmx_vmx_vcpu *vmx, bool vm86)
+{
+	const struct kvmx_shadow_hw *hw = &vmx->shadow_hw;
+	u64 cr0 = hw->cr0 & ~(u64)(X86_CR0_CD | X86_CR0_NW);
+	u64 cr4 = hw->cr4;
+
+	/* Real mode knows no alignment checks; VME redirects INT n. */
+	if (vm86) {
+		cr0 = (cr0 | X86_CR0_PE) & ~(u64)X86_CR0_AM;
+		cr4 |= X86_CR4_VME;
+	}
+	vmcs_write(GUEST_CR0, (cr0 | vmx_cfg.cr0_fixed0) & vmx_cfg.cr0_fixed1);
+	vmcs_write(GUEST_CR3, hw->cr3);
+	vmcs_write(GUEST_CR4, (cr4 | vmx_cfg.cr4_fixed0) & vmx_cfg.cr4_fixed1);
+	vmcs_write(GUEST_IA32_EFER, hw->efer);
+}
 
 static void write_guest_state(struct kvmx_vmx_vcpu *vmx)
 {
 	struct vmx_guest *g = &vmx->guest;
+	bool vm86 = vmx_rmode(vmx);
+	u64 efer = vmx->x86.shadow ? vmx->shadow_hw.efer : g->efer;
 	u32 entry;
 	int i;
 
 	for (i = 0; i < KVMX_NR_SREGS; i++) {
 		unsigned int n = 2 * vmx_seg_index[i];
+		struct vmx_seg s = vm86 ? vm86_seg(vmx, i) : g->seg[i];
 
-		vmcs_write(GUEST_ES_SELECTOR + n, g->seg[i].selector);
-		vmcs_write(GUEST_ES_LIMIT + n, g->seg[i].limit);
-		vmcs_write(GUEST_ES_AR_BYTES + n, g->seg[i].ar);
-		vmcs_write(GUEST_ES_BASE + n, g->seg[i].base);
+		vmcs_write(GUEST_ES_SELECTOR + n, s.selector);
+		vmcs_write(GUEST_ES_LIMIT + n, s.limit);
+		vmcs_write(GUEST_ES_AR_BYTES + n, s.ar);
+		vmcs_write(GUEST_ES_BASE + n, s.base);
 	}
 	vmcs_write(GUEST_GDTR_BASE, g->gdtr.base);
 	vmcs_write(GUEST_GDTR_LIMIT, g->gdtr.limit);
 	vmcs_write(GUEST_IDTR_BASE, g->idtr.base);
 	vmcs_write(GUEST_IDTR_LIMIT, g->idtr.limit);
-	vmcs_write(GUEST_CR0, hw_cr0(g));
+	if (vmx->x86.shadow) {
+		write_shadow_cr(vmx, vm86);
+	} else {
+		vmcs_write(GUEST_CR0, hw_cr0(g));
+		vmcs_write(GUEST_CR3, g->cr3);
+		vmcs_write(GUEST_CR4, hw_cr4(g));
+		vmcs_write(GUEST_IA32_EFER, g->efer);
+	}
 	vmcs_write(CR0_READ_SHADOW, g->cr0);
-	vmcs_write(GUEST_CR3, g->cr3);
-	vmcs_write(GUEST_CR4, hw_cr4(g));
 	vmcs_write(CR4_READ_SHADOW, g->cr4);
-	vmcs_write(GUEST_IA32_EFER, g->efer);
-	entry = vmx_cfg.entry | (g->efer & EFER_LMA ? VM_ENTRY_IA32E_MODE : 0);
+	entry = vmx_cfg.entry | (efer & EFER_LMA ? VM_ENTRY_IA32E_MODE : 0);
 	if (entry != vmx->entry_ctls) {
 		vmcs_write(VM_ENTRY_CONTROLS, entry);
 		vmx->entry_ctls = entry;
 	}
-	vmcs_write(GUEST_RFLAGS, g->rflags);
+	/* In virtual-8086 mode at IOPL 3: CLI, STI, PUSHF, POPF, IRET run. */
+	vmcs_write(GUEST_RFLAGS, vm86 ? g->rflags | X86_EFLAGS_VM |
+					X86_EFLAGS_IOPL : g->rflags);
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, g->intr_state);
 	if (vmx_pae_paging(vmx))
 		for (i = 0; i < 4; i++)
@@ -867,13 +956,30 @@ static void read_guest_state(struct kvmx_vmx_vcpu *vmx)
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
 	int i;
 
+	bool vm86 = vmx_rmode(vmx);
+	u64 rflags;
+
 	xv->rip = vmcs_read(GUEST_RIP);
 	xv->regs[KVMX_RSP] = vmcs_read(GUEST_RSP);
-	g->rflags = vmcs_read(GUEST_RFLAGS);
+	rflags = vmcs_read(GUEST_RFLAGS);
+	/* Virtual-8086 mode: the guest's IOPL, segments as loaded in real mode. */
+	if (vm86)
+		rflags = (rflags & ~(u64)(X86_EFLAGS_VM | X86_EFLAGS_IOPL |
+					  X86_EFLAGS_VIF | X86_EFLAGS_VIP)) |
+			 (g->rflags & X86_EFLAGS_IOPL);
+	g->rflags = rflags;
 	g->intr_state = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	for (i = 0; i < KVMX_NR_SREGS; i++) {
 		unsigned int n = 2 * vmx_seg_index[i];
 
+		if (vm86) {
+			/* A real-mode load changes selector and base only. */
+			if (i == KVMX_SREG_TR || i == KVMX_SREG_LDTR)
+				continue;
+			g->seg[i].selector = vmcs_read(GUEST_ES_SELECTOR + n);
+			g->seg[i].base = vmcs_read(GUEST_ES_BASE + n);
+			continue;
+		}
 		g->seg[i].selector = vmcs_read(GUEST_ES_SELECTOR + n);
 		g->seg[i].limit = vmcs_read(GUEST_ES_LIMIT + n);
 		g->seg[i].ar = vmcs_read(GUEST_ES_AR_BYTES + n);
@@ -883,9 +989,11 @@ static void read_guest_state(struct kvmx_vmx_vcpu *vmx)
 	g->gdtr.limit = vmcs_read(GUEST_GDTR_LIMIT);
 	g->idtr.base = vmcs_read(GUEST_IDTR_BASE);
 	g->idtr.limit = vmcs_read(GUEST_IDTR_LIMIT);
-	g->cr0 = (g->cr0 & ~(u64)VMX_CR0_GUEST_OWNED) |
-		 (vmcs_read(GUEST_CR0) & VMX_CR0_GUEST_OWNED);
-	g->cr3 = vmcs_read(GUEST_CR3);
+	if (!xv->shadow) {
+		g->cr0 = (g->cr0 & ~(u64)VMX_CR0_GUEST_OWNED) |
+			 (vmcs_read(GUEST_CR0) & VMX_CR0_GUEST_OWNED);
+		g->cr3 = vmcs_read(GUEST_CR3);
+	}
 	if (vmx_pae_paging(vmx))
 		for (i = 0; i < 4; i++)
 			g->pdptr[i] = vmcs_read(GUEST_PDPTR0 + 2 * i);
@@ -912,30 +1020,49 @@ static void read_exit_info(struct kvmx_vmx_vcpu *vmx)
 		e->gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 }
 
+/*
+ * Primary controls without the windows: with shadow paging, MOV to and
+ * from CR3 and INVLPG exit too (mmu/shadow.c keeps the guest's CR3 and
+ * its translations).
+ */
+static u32 base_proc_ctls(const struct kvmx_vmx_vcpu *vmx)
+{
+	if (vmx->x86.shadow)
+		return vmx_cfg.proc | CPU_BASED_CR3_LOAD_EXITING |
+		       CPU_BASED_CR3_STORE_EXITING | CPU_BASED_INVLPG_EXITING;
+	return vmx_cfg.proc;
+}
+
 /* Controls and constant host state: once, at the first load. */
 static void setup_vmcs(struct kvmx_vmx_vcpu *vmx)
 {
 	u64 eptp = vm_tdp(vmx->x86.vcpu->vm)->root_pa | EPTP_MT_WB | EPTP_WALK_4;
+	u32 proc2 = vmx_cfg.proc2;
 	u64 msr;
 
+	/* VPID 0 is the host's: a vCPU without one of its own runs untagged. */
+	if (!vmx->vpid)
+		proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+	/* Unrestricted guest needs EPT; a shadow-paged vCPU has neither. */
+	if (vmx->x86.shadow)
+		proc2 &= ~(SECONDARY_EXEC_ENABLE_EPT |
+			   SECONDARY_EXEC_UNRESTRICTED_GUEST);
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
-	vmx->proc_ctls = vmx_cfg.proc;
-	vmx->want_proc_ctls = vmx_cfg.proc;
+	vmx->proc_ctls = base_proc_ctls(vmx);
+	vmx->want_proc_ctls = vmx->proc_ctls;
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->proc_ctls);
-	/* VPID 0 is the host's: a vCPU without one of its own runs untagged. */
-	vmcs_write(SECONDARY_VM_EXEC_CONTROL,
-		   vmx->vpid ? vmx_cfg.proc2
-			     : vmx_cfg.proc2 & ~SECONDARY_EXEC_ENABLE_VPID);
+	vmcs_write(SECONDARY_VM_EXEC_CONTROL, proc2);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_cfg.exit);
 	vmx->entry_ctls = vmx_cfg.entry;
 	vmcs_write(VM_ENTRY_CONTROLS, vmx->entry_ctls);
-	vmcs_write(EXCEPTION_BITMAP, vmx->exc_bitmap);
-	vmx->exc_bitmap_hw = vmx->exc_bitmap;
+	/* Written by write_event_state() before the first entry. */
+	vmx->exc_bitmap_hw = ~0U;
+	vmcs_write(EXCEPTION_BITMAP, vmx->exc_bitmap_hw);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
-	vmcs_write(CR0_GUEST_HOST_MASK, ~(u64)VMX_CR0_GUEST_OWNED);
+	vmcs_write(CR0_GUEST_HOST_MASK, ~cr0_guest_owned(vmx));
 	vmcs_write(CR4_GUEST_HOST_MASK, ~0ULL);
 	vmcs_write(MSR_BITMAP, __pa(vmx->msr_bitmap));
 	vmcs_write(VM_EXIT_MSR_STORE_ADDR, __pa(vmx->guest_msrs));
@@ -945,7 +1072,8 @@ static void setup_vmcs(struct kvmx_vmx_vcpu *vmx)
 	vmcs_write(VM_EXIT_MSR_LOAD_ADDR, __pa(vmx->host_msrs));
 	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, vmx_cfg.nr_autoload);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
-	vmcs_write(EPT_POINTER, eptp);
+	if (proc2 & SECONDARY_EXEC_ENABLE_EPT)
+		vmcs_write(EPT_POINTER, eptp);
 	if (vmx_cfg.proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING) {
 		vmcs_write(PLE_GAP, VMX_PLE_GAP);
 		vmcs_write(PLE_WINDOW, VMX_PLE_WINDOW);
@@ -1051,7 +1179,11 @@ static void vmx_flush_tlb(struct kvmx_vmx_vcpu *vmx)
 	struct kvmx_tdp *tdp = vm_tdp(vmx->x86.vcpu->vm);
 	u64 gen = atomic64_read(&tdp->gen);
 
-	if (vmx->tdp_gen != gen) {
+	/* Shadow paging: the host's changes are in the VPID's translations. */
+	if (vmx->x86.shadow && vmx->tdp_gen != gen) {
+		vmx->tdp_gen = gen;
+		vmx->flush_tlb = true;
+	} else if (vmx->tdp_gen != gen) {
 		vmx->tdp_gen = gen;
 		ept_flush(VMX_EPT_EXTENT_CONTEXT,
 			  tdp->root_pa | EPTP_MT_WB | EPTP_WALK_4);
@@ -1078,6 +1210,12 @@ static void vmx_inject_event(struct kvmx_x86_vcpu *xv,
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 
 	kvmx_trace_inject(xv, type, vector, has_error, error_code);
+	/* Real mode in virtual-8086 mode: delivered through the IVT by rmode.c. */
+	if (vmx_rmode(vmx)) {
+		vmx->rmode_event.valid = true;
+		vmx->rmode_event.vector = vector;
+		return;
+	}
 	vmx->entry_info = vector | event_types[type] | INTR_INFO_VALID_MASK;
 	/* Real mode delivers no error code (and VM entry refuses one). */
 	if (has_error && (vmx->guest.cr0 & X86_CR0_PE)) {
@@ -1108,7 +1246,7 @@ static bool vmx_nmi_allowed(struct kvmx_x86_vcpu *xv)
 static void vmx_enable_window(struct kvmx_x86_vcpu *xv, bool irq, bool nmi)
 {
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
-	u32 proc = vmx_cfg.proc;
+	u32 proc = base_proc_ctls(vmx);
 
 	if (irq)
 		proc |= CPU_BASED_INTR_WINDOW_EXITING;
@@ -1200,7 +1338,16 @@ static void vmx_requeue_event(struct kvmx_vmx_vcpu *vmx)
  */
 static void write_event_state(struct kvmx_vmx_vcpu *vmx)
 {
-	u32 proc = vmx->want_proc_ctls;
+	u32 proc = vmx->want_proc_ctls, exc_bitmap = vmx->exc_bitmap;
+
+	/*
+	 * Shadow paging sees every #PF; virtual-8086 mode every exception,
+	 * which rmode.c emulates or delivers through the real-mode IVT.
+	 */
+	if (vmx->x86.shadow)
+		exc_bitmap |= BIT(X86_TRAP_PF);
+	if (vmx_rmode(vmx))
+		exc_bitmap = ~0U;
 
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vmx->entry_info);
 	if (vmx->entry_info & INTR_INFO_DELIVER_CODE_MASK)
@@ -1211,9 +1358,9 @@ static void write_event_state(struct kvmx_vmx_vcpu *vmx)
 		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, proc);
 		vmx->proc_ctls = proc;
 	}
-	if (vmx->exc_bitmap != vmx->exc_bitmap_hw) {
-		vmcs_write(EXCEPTION_BITMAP, vmx->exc_bitmap);
-		vmx->exc_bitmap_hw = vmx->exc_bitmap;
+	if (exc_bitmap != vmx->exc_bitmap_hw) {
+		vmcs_write(EXCEPTION_BITMAP, exc_bitmap);
+		vmx->exc_bitmap_hw = exc_bitmap;
 	}
 	if (vmx->clear_pending_step) {
 		vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS,
@@ -1321,6 +1468,28 @@ static void write_host_cr(struct kvmx_vmx_vcpu *vmx)
 	}
 }
 
+/* Shadow paging: the root and registers of this entry (may sleep). */
+static int vmx_load_shadow(struct kvmx_vmx_vcpu *vmx)
+{
+	struct kvmx_shadow_hw hw, *old = &vmx->shadow_hw;
+	int r;
+
+	r = vmx_rmode_prepare(vmx);
+	if (r)
+		return r;
+	r = kvmx_shadow_load(&vmx->x86, &hw);
+	if (r)
+		return r;
+	if (hw.cr0 != old->cr0 || hw.cr3 != old->cr3 || hw.cr4 != old->cr4 ||
+	    hw.efer != old->efer) {
+		*old = hw;
+		vmx->guest.dirty = true;
+	}
+	if (hw.flush)
+		vmx->flush_tlb = true;
+	return 0;
+}
+
 static int vmx_run(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
@@ -1331,6 +1500,11 @@ static int vmx_run(struct kvmx_x86_vcpu *xv)
 	if (xv->triple_fault) {
 		xv->triple_fault = false;
 		return kvmx_handle_shutdown(xv);
+	}
+	if (xv->shadow) {
+		r = vmx_load_shadow(vmx);
+		if (r)
+			return r;
 	}
 
 	preempt_disable();
@@ -1351,6 +1525,14 @@ static int vmx_run(struct kvmx_x86_vcpu *xv)
 
 	vmx->entry_info = 0;
 	kvmx_inject_pending_event(xv);
+	if (unlikely(vmx->rmode_event.valid)) {
+		/* Written to guest memory, which may fault: not here. */
+		local_irq_enable();
+		preempt_enable();
+		vmx->rmode_event.valid = false;
+		vmx_rmode_deliver(vmx, vmx->rmode_event.vector, xv->rip);
+		return 1;
+	}
 	if (vmx->guest.dirty)
 		write_guest_state(vmx);
 	vmcs_write(GUEST_RIP, xv->rip);
@@ -1408,6 +1590,8 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.hw_disable_cpu		= vmx_hw_disable_cpu,
 	.tdp_format		= &ept_format,
 	.tss_addr_max		= 0xffffd000,	/* three pages below 4 GiB, as kvm-intel */
+	.shadow_paging		= true,
+	.private_page		= vmx_private_page,
 	.vcpu_alloc		= vmx_vcpu_alloc,
 	.vcpu_create		= vmx_vcpu_create,
 	.vcpu_free		= vmx_vcpu_free,

@@ -15,6 +15,7 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 
+#include "kvmx_shadow.h"
 #include "kvmx_x86.h"
 
 /*
@@ -240,6 +241,12 @@ struct vmx_exit {
  *                (from the inject_event op), @entry_error its error code
  * @host_cr3/@host_cr4: as last written to the VMCS (they can change)
  * @regs_cr2:     guest CR2, which the processor does not switch
+ * @shadow_hw:    with shadow paging, the CR0/CR3/CR4/EFER the processor
+ *                runs with, from kvmx_shadow_load() before each entry
+ * @rmode_tss:    with shadow paging, the three pages of the TSS that
+ *                virtual-8086 mode runs with (rmode.c), or NULL
+ * @rmode_event:  an event for a real-mode guest, delivered in software
+ *                before the next entry (rmode.c): @valid, @vector
  * All fields but @cpu/@loaded_link are protected by the vCPU mutex.
  */
 struct kvmx_vmx_vcpu {
@@ -266,6 +273,12 @@ struct kvmx_vmx_vcpu {
 	u32 entry_info, entry_error;
 	u64 host_cr3, host_cr4;
 	u64 regs_cr2;
+	struct kvmx_shadow_hw shadow_hw;
+	struct page *rmode_tss;
+	struct {
+		bool valid;
+		u8 vector;
+	} rmode_event;
 };
 
 static inline struct kvmx_vmx_vcpu *to_vmx(struct kvmx_x86_vcpu *xv)
@@ -340,6 +353,35 @@ int vmx_skip_insn(struct kvmx_x86_vcpu *xv);
 int vmx_fail_entry(struct kvmx_vmx_vcpu *vmx, u32 reason);
 void vmx_handle_nmi_irqoff(struct kvmx_vmx_vcpu *vmx);
 void vmx_dump_vmcs(struct kvmx_vmx_vcpu *vmx);
+
+/*
+ * Real mode without unrestricted guest (shadow paging): the guest runs in
+ * virtual-8086 mode.  rmode.c.
+ */
+static inline bool vmx_rmode(const struct kvmx_vmx_vcpu *vmx)
+{
+	return vmx->x86.shadow && !(vmx->guest.cr0 & X86_CR0_PE);
+}
+
+/*
+ * The virtual-8086 TSS (SDM "Task-State Segment", "Interrupt and Exception
+ * Handling in Virtual-8086 Mode"): the 104-byte 32-bit TSS, the 32-byte
+ * software-interrupt redirection bitmap, the I/O permission bitmap of all
+ * 65536 ports and its closing 0xff byte.  Three pages, as KVM_SET_TSS_ADDR
+ * reserves.
+ */
+#define VMX_RMODE_TSS_IOMAP	(104 + 32)
+#define VMX_RMODE_TSS_LIMIT	(VMX_RMODE_TSS_IOMAP + 65536 / 8)
+#define VMX_RMODE_TSS_PAGES	3
+static_assert(VMX_RMODE_TSS_PAGES * PAGE_SIZE > VMX_RMODE_TSS_LIMIT);
+
+int vmx_rmode_prepare(struct kvmx_vmx_vcpu *vmx);
+u64 vmx_rmode_tss_base(const struct kvmx_vmx_vcpu *vmx);
+void vmx_rmode_deliver(struct kvmx_vmx_vcpu *vmx, u8 vector, u64 ip);
+int vmx_rmode_exception(struct kvmx_vmx_vcpu *vmx);
+void vmx_rmode_enter_pmode(struct kvmx_vmx_vcpu *vmx);
+struct page *vmx_private_page(struct kvmx_x86_vcpu *xv, u64 gfn);
+void vmx_rmode_free(struct kvmx_vmx_vcpu *vmx);
 
 /* l1d.c: the L1D flush on VM entry (L1TF). */
 int vmx_l1d_flush_setup(void);
