@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# vmm/tests/linux_boot.sh [svm|vmx] [--hv ref|kvmx] [--cpus N] [--irqchip MODE]:
+# vmm/tests/linux_boot.sh [svm|vmx] [--hv HV] [--cpus N] [--irqchip MODE]:
 # boot Debian's kernel with kvmx inside a test machine (scripts/machine.sh)
 # and check that the nested guest reaches its shell, sees its vCPUs and
-# devices, and powers off with status 0.
+# devices, and powers off with status 0.  HV: ref or kvmx (default ref), or
+# ref-shadow / kvmx-shadow for the same with shadow paging (kvm_amd npt=0
+# or kvm_intel ept=0; kvmx tdp=0).
 #
 # The nested guest is the same vmlinuz the machine boots, with a tiny
 # busybox initramfs whose /init loads the virtio modules, reads the
@@ -21,7 +23,11 @@ cpus=2
 irqchip=auto
 while [ $# -gt 0 ]; do
 	case $1 in
-	--hv) hv=$2; shift 2 ;;
+	--hv)
+		case $2 in ref | kvmx | ref-shadow | kvmx-shadow) ;;
+		*) echo "linux_boot.sh: --hv ref, kvmx, ref-shadow or kvmx-shadow" >&2; exit 2 ;;
+		esac
+		hv=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
 	--irqchip) irqchip=$2; shift 2 ;;
 	*) echo "linux_boot.sh: unknown option $1" >&2; exit 2 ;;
@@ -116,11 +122,20 @@ cat >"$work/run" <<RUN
 #!/bin/sh
 set -u
 F=\$KVMX_FILES
-if [ "$hv" = ref ]; then
-	for m in \$(cat /kvmx/ref/load-\$KVMX_VENDOR); do insmod /kvmx/ref/\$m.ko || exit 1; done
-else
-	insmod /kvmx/kvmx.ko || exit 1
-fi
+case "$hv" in
+ref*)
+	for m in \$(cat /kvmx/ref/load-\$KVMX_VENDOR); do
+		p=
+		if [ "$hv" = ref-shadow ]; then
+			case \$m in kvm-amd) p=npt=0 ;; kvm-intel) p=ept=0 ;; esac
+		fi
+		insmod /kvmx/ref/\$m.ko \$p || exit 1
+	done ;;
+*)
+	p=
+	[ "$hv" = kvmx-shadow ] && p=tdp=0
+	insmod /kvmx/kvmx.ko \$p || exit 1 ;;
+esac
 insmod \$F/tun.ko 2>/dev/null
 # run_test's terminal case needs ptys.
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
@@ -149,7 +164,7 @@ echo "L1: disk after: \$(dd if=\$F/disk.img bs=512 skip=8 count=1 2>/dev/null | 
 [ \$rc -eq 0 ] && grep -q KVMX-L2-OK /tmp/l2.log
 RUN
 
-if [ "$hv" = kvmx ]; then
+if [ "${hv%-shadow}" = kvmx ]; then
 	module_args=(--module "${KVMX_MODULE:-$cache/build-6.1/kvmx.ko}")
 else
 	module_args=(--no-module)
