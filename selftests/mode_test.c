@@ -348,6 +348,56 @@ static void test_real_mode_events(void)
 	vm_free(vm);
 }
 
+/*
+ * From RESET: the first instruction is fetched at 0xfffffff0 (CS base
+ * 0xffff0000, not selector * 16) and is the usual far JMP into low memory,
+ * which reloads CS.  VMX without unrestricted guest runs real mode in
+ * virtual-8086 mode, which cannot hold that base: kvmx runs the JMP itself.
+ */
+#define RESET_SLOT	3
+#define RESET_PAGE_GPA	0xfffff000ULL
+
+extern const uint8_t rv_start[], rv_end[];
+asm(GUEST_SECTION
+    ".code16\n"
+    "rv_start:\n"
+    "	mov %cs, %si\n"
+    "	GUEST_SYNC 1\n"
+    "	GUEST_DONE\n"
+    "rv_end:\n"
+    ".code64\n"
+    GUEST_SECTION_END);
+
+static void test_reset_vector(void)
+{
+	struct kvm_vm *vm = vm_create_default();
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	/* jmp 0x0800:0x0000, i.e. GUEST_CODE_GPA 0x8000 */
+	static const uint8_t jmp[] = { 0xea, 0x00, 0x00, 0x00, 0x08 };
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct ucall uc;
+	uint8_t *top;
+
+	vm_load_code(vm, rv_start, rv_end);
+	top = vm_add_memslot(vm, RESET_SLOT, RESET_PAGE_GPA, 4096, 0);
+	memset(top, 0xf4, 4096);			/* HLT everywhere else */
+	memcpy(top + 0xff0, jmp, sizeof(jmp));
+	/* Only a stack: CS:IP stay at RESET's 0xf000:0xfff0. */
+	vcpu_get_regs(vcpu, &regs);
+	regs.rsp = GUEST_STACK_TOP;
+	vcpu_set_regs(vcpu, &regs);
+
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_EQ(uc.args[1] & 0xffff, 0x0800);
+	vcpu_get_sregs(vcpu, &sregs);
+	CHECK_EQ(sregs.cs.selector, 0x0800);
+	CHECK_EQ(sregs.cs.base, 0x8000);
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 /* A fresh vCPU is at RESET: real mode, CS.selector 0xf000, RIP 0xfff0. */
 static void test_reset_state(void)
 {
@@ -374,6 +424,7 @@ static void test_reset_state(void)
 
 static const struct test_case cases[] = {
 	TEST_CASE(test_reset_state),
+	TEST_CASE(test_reset_vector),
 	TEST_CASE(test_direct_real),
 	TEST_CASE(test_real_mode_events),
 	TEST_CASE(test_direct_prot32),

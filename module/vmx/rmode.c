@@ -22,9 +22,10 @@
  *    of reach of virtual-8086 code, which addresses 1 MiB + 64 KiB.
  *
  * What real mode does that virtual-8086 mode cannot show: segment limits
- * other than 64 KiB ("unreal mode") and bases that are not selector * 16
- * (the RESET CS base 0xffff0000 runs as 0xf0000, where PC firmware is
- * mapped too); PUSHF shows IOPL 3; SGDT and SIDT store kvmx's tables.
+ * other than 64 KiB ("unreal mode") and bases that are not selector * 16,
+ * but for a far JMP that reloads CS, which rmode_far_jmp() runs from the
+ * real base (RESET and the return from protected mode are followed by
+ * one); PUSHF shows IOPL 3; SGDT and SIDT store kvmx's tables.
  */
 #define pr_fmt(fmt) "kvmx: " fmt
 
@@ -44,13 +45,41 @@ u64 vmx_rmode_tss_base(const struct kvmx_vmx_vcpu *vmx)
 	return addr ? addr : RMODE_TSS_DEFAULT;
 }
 
-/* Before an entry in real mode (may sleep): the TSS exists. */
+/*
+ * A CS base virtual-8086 mode cannot hold (RESET's 0xffff0000, or what
+ * protected mode left) lasts until the guest loads CS, in practice with
+ * the far JMP that follows: run that one here, from the real base.
+ */
+static void rmode_far_jmp(struct kvmx_vmx_vcpu *vmx)
+{
+	struct kvmx_x86_vcpu *xv = &vmx->x86;
+	struct vmx_seg *cs = &vmx->guest.seg[KVMX_SREG_CS];
+	struct kvmx_insn insn;
+
+	if (cs->base == (u64)cs->selector << 4)
+		return;
+	if (kvmx_decode_at_rip(xv, &insn) || insn.map != 0 ||
+	    insn.opcode != 0xea) {
+		pr_warn_once("real-mode CS base 0x%llx is not selector * 16: running at 0x%llx\n",
+			     cs->base, (u64)cs->selector << 4);
+		return;
+	}
+	cs->selector = insn.imm2;
+	cs->base = (u64)cs->selector << 4;
+	xv->rip = insn.op_bytes == 2 ? (u16)insn.imm : (u32)insn.imm;
+	vmx->guest.dirty = true;
+}
+
+/* Before an entry in real mode (may sleep): CS and the TSS. */
 int vmx_rmode_prepare(struct kvmx_vmx_vcpu *vmx)
 {
 	struct page *pages;
 	u8 *tss;
 
-	if (!vmx_rmode(vmx) || vmx->rmode_tss)
+	if (!vmx_rmode(vmx))
+		return 0;
+	rmode_far_jmp(vmx);
+	if (vmx->rmode_tss)
 		return 0;
 	if (!to_x86_vm(vmx->x86.vcpu->vm)->tss_addr)
 		pr_warn_once("real mode without KVM_SET_TSS_ADDR: TSS at 0x%llx\n",
