@@ -10,6 +10,9 @@
  *               with 4 KiB pages (TLB misses; no exit once mapped)
  *   cr3_switch  a CR3 write (two address spaces, no PCID), then 64 reads
  *               256 KiB apart (a context switch and its TLB refill)
+ *   invlpg_read 256 times, INVLPG a mapped page of the area, then read it
+ *               (TLB maintenance without a page-table change: a TLB-flush
+ *               heavy guest; an exit per INVLPG under shadow paging only)
  *
  * The host prints "bench <op> min <cycles> mean <cycles> n <rounds>" as
  * exit_cost does; bench/run.sh runs it with nested and shadow paging on
@@ -33,12 +36,13 @@
 #define PML4_B_GPA	0x1a000
 #define VAR_CR3		0xc100			/* GUEST_DATA_GPA + 0x100 */
 
-enum { OP_CHURN, OP_RAND, OP_CR3, NR_OPS };
+enum { OP_CHURN, OP_RAND, OP_CR3, OP_INVLPG, NR_OPS };
 
 static const char *const op_names[NR_OPS] = {
 	[OP_CHURN]	= "pt_churn",
 	[OP_RAND]	= "rand_read",
 	[OP_CR3]	= "cr3_switch",
+	[OP_INVLPG]	= "invlpg_read",
 };
 
 /*
@@ -113,6 +117,15 @@ asm(GUEST_SECTION
     "	dec %edi\n"
     "	jnz 2b\n"
     ".endm\n"
+    ".macro OP_INVLPG\n"
+    "	mov $" GUEST_XSTR(VA_AREA) ", %rsi\n"
+    "	mov $256, %edi\n"
+    "2:	invlpg (%rsi)\n"
+    "	mov (%rsi), %rdx\n"
+    "	add $4096, %rsi\n"
+    "	dec %edi\n"
+    "	jnz 2b\n"
+    ".endm\n"
     ".code64\n"
     "pc_start:\n"
     "	TIMED 0, OP_CHURN\n"
@@ -120,6 +133,7 @@ asm(GUEST_SECTION
     "	TIMED 1, OP_RAND\n"
     "	movq $" GUEST_XSTR(GUEST_PML4_GPA) ", " GUEST_XSTR(VAR_CR3) "\n"
     "	TIMED 2, OP_CR3\n"
+    "	TIMED 3, OP_INVLPG\n"
     "	GUEST_DONE\n"
     "pc_end:\n"
     GUEST_SECTION_END);

@@ -3,12 +3,14 @@
 #
 # bench/run.sh [svm|vmx]: the benchmarks (make bench).  Boots one test
 # machine, runs bench/out/exit_cost and bench/out/paging_cost against
-# Debian's kvm (ref) and kvmx.ko in the same boot, on svm also with shadow
-# paging (ref-shadow: kvm_amd npt=0; kvmx-shadow: kvmx tdp=0), and prints
-# per operation the minimum guest-measured cycles of each and the ratios:
+# Debian's kvm (ref) and kvmx.ko in the same boot, also with shadow paging
+# (ref-shadow: kvm_amd npt=0 or kvm_intel ept=0; kvmx-shadow: kvmx tdp=0),
+# and prints per operation the minimum guest-measured cycles of each and the
+# ratios:
 #
-#   op     ref  kvmx  kvmx/ref  [ref-shadow  kvmx-shadow  kvmx/ref shadow
-#                                shadow/nested ref  shadow/nested kvmx]
+#   op  ref  kvmx  [ref-shadow  kvmx-shadow]  kvmx/ref
+#       [kvmx/ref-sh (kvmx/ref, shadow)  sh/npt-ref  sh/npt-kvmx (shadow over
+#        nested paging, for each)]
 #
 # On svm, QEMU runs with -icount shift=0,sleep=off (a wrapper first in PATH
 # adds it), so guest time follows the instruction count and the figures
@@ -16,8 +18,9 @@
 #
 # Environment: KVMX_BENCH_MODULE (default ./kvmx.ko at the top level),
 # KVMX_BENCH_LOG (default out/bench/<vendor>.log), KVMX_BENCH_HVS (default
-# "ref kvmx ref-shadow kvmx-shadow" on svm, "ref kvmx" on vmx).  Exit status
-# 0 when every hypervisor ran both programs.
+# "ref kvmx ref-shadow kvmx-shadow" on both vendors; the shadow columns are
+# printed when a -shadow hypervisor ran).  Exit status 0 when every
+# hypervisor ran both programs.
 set -euo pipefail
 {
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,9 +35,7 @@ trap 'rm -rf "$work"' EXIT
 make -s -C "$here" >&2
 mkdir -p "$work/tests" "$(dirname "$log")"
 cp "$here/out/exit_cost" "$here/out/paging_cost" "$work/tests/"
-hvs="ref kvmx"
-[ "$vendor" = svm ] && hvs="ref kvmx ref-shadow kvmx-shadow"
-hvs=${KVMX_BENCH_HVS:-$hvs}
+hvs=${KVMX_BENCH_HVS:-ref kvmx ref-shadow kvmx-shadow}
 printf 'kvmx-runner -H "%s" -t 900 exit_cost paging_cost\n' "$hvs" >"$work/run.sh"
 
 if [ "$vendor" = svm ]; then
