@@ -6,7 +6,9 @@
 # linux-source-6.1, built statically) against one hypervisor in one test
 # machine, and print a table: pass / fail / skip / timeout per program.
 #
-#   HV      ref (Debian's kvm.ko + kvm-amd/kvm-intel) or kvmx
+#   HV      ref (Debian's kvm.ko + kvm-amd/kvm-intel) or kvmx, or ref-shadow /
+#           kvmx-shadow for the same with shadow paging (npt=0 or ept=0;
+#           tdp=0)
 #   VENDOR  svm (QEMU) or vmx (Bochs)
 #   TEST    program names (cpuid_test, hyperv_cpuid...; default: all)
 #
@@ -38,7 +40,8 @@ set_memory_region_test"
 
 hv=${1:-}
 vendor=${2:-}
-case $hv in ref | kvmx) ;; *) die "usage: oracle.sh ref|kvmx svm|vmx [test...]" ;; esac
+case $hv in ref | kvmx | ref-shadow | kvmx-shadow) ;;
+*) die "usage: oracle.sh ref|kvmx|ref-shadow|kvmx-shadow svm|vmx [test...]" ;; esac
 case $vendor in svm | vmx) ;; *) die "usage: oracle.sh ref|kvmx svm|vmx [test...]" ;; esac
 shift 2
 
@@ -115,7 +118,7 @@ trap 'rm -rf "$sel"' EXIT
 for t in "${names[@]}"; do ln "$bin/$t" "$sel/$t" 2>/dev/null || cp "$bin/$t" "$sel/$t"; done
 
 fake=
-[ "$hv" = kvmx ] && fake=-f
+[ "${hv%-shadow}" = kvmx ] && fake=-f
 printf 'kvmx-runner -H %s -t %s -x /nonexistent %s %s\n' "$hv" "$limit" "$fake" "${names[*]}" >"$sel/.run"
 mv "$sel/.run" "$KVMX_CACHE/oracle/run-$$.sh"
 trap 'rm -rf "$sel" "$KVMX_CACHE/oracle/run-$$.sh"' EXIT
@@ -127,7 +130,7 @@ machine_limit=$((${#names[@]} * (limit * scale + 30) + 600))
 olog=$out/$hv-$vendor-$(date -u +%Y%m%dT%H%M%S)-$$.log
 args=(--tests "$sel" --run "$KVMX_CACHE/oracle/run-$$.sh" --log "$olog"
 	--timeout "$machine_limit" --mem "$([ "$vendor" = vmx ] && echo 1024 || echo 2048)")
-[ "$hv" = kvmx ] && args+=(--module "$KVMX_ROOT/kvmx.ko")
+[ "${hv%-shadow}" = kvmx ] && args+=(--module "$KVMX_ROOT/kvmx.ko")
 [ -n "${KVMX_MODPARAMS:-}" ] && args+=(--env "KVMX_MODPARAMS=$KVMX_MODPARAMS")
 
 log "oracle: ${#names[@]} KVM selftests against $hv on $vendor, ${limit}s each"
