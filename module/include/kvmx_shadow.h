@@ -89,6 +89,8 @@ int kvmx_shadow_load(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw);
 /* Exit handlers (1 = resume, 0 = kvm_run filled, <0 = error). */
 int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code);
 int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv);
+/* The same with the linear address known (VMX's exit qualification). */
+int kvmx_shadow_invlpg_at(struct kvmx_x86_vcpu *xv, u64 la);
 int kvmx_shadow_cr_access(struct kvmx_x86_vcpu *xv);
 
 /* INVLPG's operand at RIP as a linear address (false: not worked out). */

@@ -74,6 +74,8 @@ MODULE_PARM_DESC(ept,
 #define SPT_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
 /* A PAE PDPTE has no R/W, U/S or A bit (they are reserved). */
 #define SPT_PDPTE	_PAGE_PRESENT
+/* A leaf that is a piece of a larger guest page (bit 9: ignored by the CPU). */
+#define SPT_PIECE	_PAGE_SOFTW1
 /* Tables a tree keeps when it is cleared, before it is freed instead. */
 #define SPT_MAX_TABLES	256
 /* The trees of a vCPU never grow past this (8 MiB): a fault frees them. */
@@ -1018,6 +1020,8 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 		leaf |= _PAGE_USER;
 	if (!(perms & KVMX_WALK_PERM_X))
 		leaf |= _PAGE_NX;
+	if (page_size > PAGE_SIZE)
+		leaf |= SPT_PIECE;
 	if (page_size > PMD_SIZE)
 		xv->shadow->cur->big_pages = true;
 	t->leaf_gfn = gfn;
@@ -1112,8 +1116,9 @@ int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 }
 
 /*
- * Drop the leaves of the 2 MiB-aligned range around @gva: every piece of a
- * guest page of 4 KiB or 2 MiB that contains @gva.
+ * Drop the leaf of @gva, a guest page of 4 KiB; where it is a piece of a
+ * 2 MiB guest page, the leaves of the 2 MiB-aligned range around it, which
+ * hold every piece of that page.
  */
 static void flush_range(struct kvmx_x86_vcpu *xv, u64 gva)
 {
@@ -1128,6 +1133,10 @@ static void flush_range(struct kvmx_x86_vcpu *xv, u64 gva)
 
 		table = (e & _PAGE_PRESENT) ? __va(e & SPT_ADDR_MASK) : NULL;
 	}
+	if (table && !(table[spt_index(gva, 1)] & SPT_PIECE)) {
+		WRITE_ONCE(table[spt_index(gva, 1)], 0);
+		table = NULL;
+	}
 	for (i = 0; table && i < SPT_ENTRIES; i++)
 		if (table[i] & _PAGE_PRESENT)
 			WRITE_ONCE(table[i], 0);
@@ -1136,22 +1145,31 @@ static void flush_range(struct kvmx_x86_vcpu *xv, u64 gva)
 }
 
 /*
- * INVLPG: drop what may translate the address in the current tree
- * (flushing more than asked is allowed): its 2 MiB range, or the whole
- * tree when the address is not known or larger guest pages are shadowed.
- * The other trees hold nothing derived from a changed entry (the tables
- * are write-protected), so they stay.
+ * INVLPG of @la: drop what may translate the address in the current tree
+ * (flushing more than asked is allowed), or the whole tree when pieces of
+ * guest pages larger than 2 MiB are shadowed.  The other trees hold
+ * nothing derived from a changed entry (the tables are write-protected),
+ * so they stay.  Then step over the instruction.
  */
+int kvmx_shadow_invlpg_at(struct kvmx_x86_vcpu *xv, u64 la)
+{
+	if (xv->shadow->cur->big_pages)
+		flush_current(xv);
+	else
+		flush_range(xv, la);
+	return kvmx_skip_insn(xv);
+}
+
+/* INVLPG at RIP, its operand decoded (SVM without decode assists). */
 int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv)
 {
 	u64 la;
 
-	if (!xv->shadow->cur->big_pages &&
-	    kvmx_shadow_invlpg_address(xv, &la))
-		flush_range(xv, la);
-	else
+	if (!kvmx_shadow_invlpg_address(xv, &la)) {
 		flush_current(xv);
-	return kvmx_skip_insn(xv);
+		return kvmx_skip_insn(xv);
+	}
+	return kvmx_shadow_invlpg_at(xv, la);
 }
 
 void kvmx_shadow_zap_all(struct kvmx_vm *vm)

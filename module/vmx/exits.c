@@ -338,8 +338,9 @@ static int handle_ept_misconfig(struct kvmx_vmx_vcpu *vmx)
 
 static int handle_invlpg(struct kvmx_vmx_vcpu *vmx)
 {
+	/* The exit qualification is INVLPG's linear address. */
 	if (vmx->x86.shadow)
-		return kvmx_shadow_invlpg(&vmx->x86);
+		return kvmx_shadow_invlpg_at(&vmx->x86, vmx->exit.qual);
 	/* Only if the CPU forces INVLPG exiting: drop this VPID's entries. */
 	vmx->flush_tlb = true;
 	return kvmx_skip_insn(&vmx->x86);
