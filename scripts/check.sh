@@ -18,9 +18,10 @@
 #   svm results  one count per selftest x hypervisor, plus each rmmod;
 #                hypervisors ref, kvmx, ref-shadow, kvmx-shadow (the last
 #                two with shadow paging: kvm_amd npt=0, kvmx tdp=0)
-#   linux-svm-ref, linux-svm-kvmx
+#   linux-svm-ref, linux-svm-ref-shadow, linux-svm-kvmx, linux-svm-kvmx-shadow
 #                the VMM boots Debian's kernel in the SVM machine on
-#                Debian's kvm-amd and on kvmx.ko (vmm/tests/linux_boot.sh)
+#                Debian's kvm-amd and on kvmx.ko, each with NPT and with
+#                shadow paging (vmm/tests/linux_boot.sh)
 #   machine-vmx  the same in the Bochs VMX machine
 #   vmx results  the same four hypervisors (kvm_intel ept=0, kvmx tdp=0)
 #
@@ -182,17 +183,24 @@ machine_tests() {
 }
 
 # vmm_linux_boot VENDOR: vmm/kvmx boots Debian's kernel to a shell inside
-# the machine, with its disks, network and console (12 checks), first on
-# Debian's KVM, then on the kvmx.ko of build-6.1.  One count each.
+# the machine, with its disks, network and console (12 checks), on Debian's
+# KVM and on the kvmx.ko of build-6.1, each with nested and with shadow
+# paging.  One count each.
 vmm_linux_boot() {
-	step "linux-$1-ref" "$KVMX_ROOT/vmm/tests/linux_boot.sh" "$1" --hv ref
-	if [ -n "$MODULE_OK" ]; then
-		step "linux-$1-kvmx" env KVMX_MODULE="$KVMX_CACHE/build-6.1/kvmx.ko" \
-			"$KVMX_ROOT/vmm/tests/linux_boot.sh" "$1" --hv kvmx
-	else
-		echo "linux-$1-kvmx ... FAIL (no 6.1 build of kvmx.ko)"
-		fail "linux-$1-kvmx"
-	fi
+	local hv
+
+	for hv in ref ref-shadow; do
+		step "linux-$1-$hv" "$KVMX_ROOT/vmm/tests/linux_boot.sh" "$1" --hv $hv
+	done
+	for hv in kvmx kvmx-shadow; do
+		if [ -n "$MODULE_OK" ]; then
+			step "linux-$1-$hv" env KVMX_MODULE="$KVMX_CACHE/build-6.1/kvmx.ko" \
+				"$KVMX_ROOT/vmm/tests/linux_boot.sh" "$1" --hv $hv
+		else
+			echo "linux-$1-$hv ... FAIL (no 6.1 build of kvmx.ko)"
+			fail "linux-$1-$hv"
+		fi
+	done
 }
 
 # summarize VENDOR LOG EXPECTED: count the TAP results of one machine.
