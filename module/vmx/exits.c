@@ -116,71 +116,40 @@ static int set_guest_cr4(struct kvmx_vmx_vcpu *vmx, u64 val)
 }
 
 /*
- * Shadow paging: CR0, CR3 and CR4 are mmu/shadow.c's, whose checks are the
+ * MOV to CR0, CR3 or CR4, CLTS, LMSW: 0, or 1 if the write must #GP.  With
+ * shadow paging the three are mmu/shadow.c's, whose checks are the
  * architectural ones; VMX adds the CR4 bits it cannot run with.
  */
-static int handle_cr_shadow(struct kvmx_vmx_vcpu *vmx)
+static int write_cr(struct kvmx_vmx_vcpu *vmx, unsigned int cr, u64 val)
 {
-	struct kvmx_x86_vcpu *xv = &vmx->x86;
-	u64 q = vmx->exit.qual, val, cr0 = kvmx_shadow_get_cr(xv, 0);
-	unsigned int cr = VMX_CR_QUAL_CR(q), gpr = VMX_CR_QUAL_GPR(q);
-	int bad = 0;
-
-	switch (VMX_CR_QUAL_TYPE(q)) {
-	case VMX_CR_TYPE_MOV_TO:
-		val = gpr_value(vmx, gpr);
-		if (cr == 8) {
-			if (val > 15)
-				bad = 1;
-			else
-				vmx->guest.cr8 = val;
-		} else if (cr == 4 && ((val & ~vmx_cfg.cr4_fixed1) ||
-				       (val & X86_CR4_VMXE))) {
-			bad = 1;
-		} else {
-			bad = kvmx_shadow_write_cr(xv, cr, val);
-		}
-		break;
-	case VMX_CR_TYPE_MOV_FROM:
-		if (cr == 3)
-			xv->regs[gpr] = kvmx_shadow_get_cr(xv, 3);
-		else if (cr == 8)
-			xv->regs[gpr] = vmx->guest.cr8;
-		else
-			bad = 1;
-		break;
-	case VMX_CR_TYPE_CLTS:
-		bad = kvmx_shadow_write_cr(xv, 0, cr0 & ~(u64)X86_CR0_TS);
-		break;
-	case VMX_CR_TYPE_LMSW:
-		val = VMX_CR_QUAL_LMSW_DATA(q) & 0xf;
-		bad = kvmx_shadow_write_cr(xv, 0, (cr0 & ~0xeULL) | val);
-		break;
+	if (vmx->x86.shadow) {
+		if (cr == 4 && ((val & ~vmx_cfg.cr4_fixed1) || (val & X86_CR4_VMXE)))
+			return 1;
+		return kvmx_shadow_write_cr(&vmx->x86, cr, val);
 	}
-	if (bad)
-		return inject(vmx, X86_TRAP_GP);
-	return kvmx_skip_insn(xv);
+	switch (cr) {
+	case 0:
+		return set_guest_cr0(vmx, val);
+	case 3:
+		kvmx_vmx_ops.set_cr(&vmx->x86, 3, val);
+		return 0;
+	default:
+		return set_guest_cr4(vmx, val);
+	}
 }
 
 static int handle_cr(struct kvmx_vmx_vcpu *vmx)
 {
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
-	u64 q = vmx->exit.qual, val;
+	u64 q = vmx->exit.qual, val, cr0 = kvmx_vmx_ops.get_cr(xv, 0);
 	unsigned int cr = VMX_CR_QUAL_CR(q), gpr = VMX_CR_QUAL_GPR(q);
 	int bad = 0;
-
-	if (xv->shadow)
-		return handle_cr_shadow(vmx);
 
 	switch (VMX_CR_QUAL_TYPE(q)) {
 	case VMX_CR_TYPE_MOV_TO:
 		val = gpr_value(vmx, gpr);
-		if (cr == 0)
-			bad = set_guest_cr0(vmx, val);
-		else if (cr == 3)
-			kvmx_vmx_ops.set_cr(xv, 3, val);
-		else if (cr == 4)
-			bad = set_guest_cr4(vmx, val);
+		if (cr == 0 || cr == 3 || cr == 4)
+			bad = write_cr(vmx, cr, val);
 		else if (cr == 8 && val <= 15)
 			vmx->guest.cr8 = val;
 		else
@@ -188,19 +157,19 @@ static int handle_cr(struct kvmx_vmx_vcpu *vmx)
 		break;
 	case VMX_CR_TYPE_MOV_FROM:
 		if (cr == 3)
-			xv->regs[gpr] = vmx->guest.cr3;
+			xv->regs[gpr] = kvmx_vmx_ops.get_cr(xv, 3);
 		else if (cr == 8)
 			xv->regs[gpr] = vmx->guest.cr8;
 		else
 			bad = 1;
 		break;
 	case VMX_CR_TYPE_CLTS:
-		bad = set_guest_cr0(vmx, vmx->guest.cr0 & ~(u64)X86_CR0_TS);
+		bad = write_cr(vmx, 0, cr0 & ~(u64)X86_CR0_TS);
 		break;
 	case VMX_CR_TYPE_LMSW:
 		/* LMSW loads PE, MP, EM and TS, and cannot clear PE. */
 		val = VMX_CR_QUAL_LMSW_DATA(q) & 0xf;
-		bad = set_guest_cr0(vmx, (vmx->guest.cr0 & ~0xeULL) | val);
+		bad = write_cr(vmx, 0, (cr0 & ~0xeULL) | val);
 		break;
 	}
 	if (bad)
