@@ -16,7 +16,10 @@
  *     kvm's for the reference) is back to its value before the first VM;
  *   - unreclaimable slab (SUnreclaim), vmalloc use and free memory
  *     (/proc/meminfo) have not grown by more than a fraction of what one
- *     lost VM per round would cost.
+ *     lost VM per round would cost.  A leak grows with every round, so a
+ *     loop over the limits is measured once more and fails only if the
+ *     second loop is over them too: something else in the machine (once,
+ *     4 MiB of MemFree under the reference) does not fail the test.
  *
  * For kvmx, the runner also checks that "rmmod kvmx" succeeds afterwards.
  */
@@ -277,7 +280,7 @@ static void test_vm_create_destroy_loop(void)
 	struct mem_sample before, after;
 	long ref0, ref1;
 	bool resample;
-	int fds0, fds1, i, tries;
+	int fds0, fds1, i, tries, attempt;
 
 	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP) && kvm_check_cap(KVM_CAP_PIT2) &&
 		kvm_check_cap(KVM_CAP_IRQFD) && kvm_check_cap(KVM_CAP_IOEVENTFD),
@@ -290,14 +293,22 @@ static void test_vm_create_destroy_loop(void)
 
 	for (i = 0; i < WARMUP_ROUNDS; i++)
 		stress_round(resample);
-	sample_mem(&before);
-	for (i = 0; i < MEASURED_ROUNDS; i++)
-		stress_round(resample);
-	for (tries = 0; tries < 10; tries++) {
-		sample_mem(&after);
+	for (attempt = 0; attempt < 2; attempt++) {
+		sample_mem(&before);
+		for (i = 0; i < MEASURED_ROUNDS; i++)
+			stress_round(resample);
+		for (tries = 0; tries < 10; tries++) {
+			sample_mem(&after);
+			if (!over_limits(&before, &after))
+				break;
+			usleep(100000);
+		}
 		if (!over_limits(&before, &after))
 			break;
-		usleep(100000);
+		test_info("loop %d over the limits (SUnreclaim %+ld, VmallocUsed %+ld, MemFree %+ld KiB)",
+			  attempt + 1, after.slab_kb - before.slab_kb,
+			  after.vmalloc_kb - before.vmalloc_kb,
+			  after.free_kb - before.free_kb);
 	}
 
 	test_info("%d VMs x %d vCPUs: SUnreclaim %ld -> %ld KiB, VmallocUsed %ld -> %ld KiB, MemFree %ld -> %ld KiB",
