@@ -43,8 +43,9 @@ demo:
 oracle:
 	scripts/oracle.sh $(or $(HV),kvmx) $(or $(VENDOR),svm) $(TESTS)
 
-# The exit-cost benchmark: Debian's kvm and kvmx.ko in one SVM machine
-# (Documentation/observability.rst).
+# The benchmarks (exit costs, and paging with nested and shadow paging):
+# Debian's kvm and kvmx.ko in one SVM machine; bench/run.sh vmx for Bochs
+# (Documentation/observability.rst, Documentation/mmu.rst).
 bench: module
 	$(MAKE) -C bench run
 
