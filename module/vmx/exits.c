@@ -203,10 +203,16 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return 1;	/* already passed to the host: vmx_handle_nmi_irqoff */
-	/* Shadow paging: the qualification is the linear address. */
-	if (vector == X86_TRAP_PF && vmx->x86.shadow)
+	/*
+	 * Shadow paging: the qualification is the linear address.  Like an
+	 * EPT violation, the fault brings host data (the guest's tables, the
+	 * page) into L1D: flush it before the next entry.
+	 */
+	if (vector == X86_TRAP_PF && vmx->x86.shadow) {
+		vmx->l1d_flush = true;
 		return kvmx_shadow_page_fault(&vmx->x86, vmx->exit.qual,
 					      vmx->exit.intr_error);
+	}
 	if (vector != X86_TRAP_DB && vmx_rmode(vmx))
 		return vmx_rmode_exception(vmx);
 	/*
