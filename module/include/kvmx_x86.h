@@ -360,6 +360,12 @@ bool kvmx_guest_has_tsc_adjust(struct kvmx_x86_vcpu *xv);
 int kvmx_check_xcr0(u64 xcr0);
 bool kvmx_vcpu_cr4_valid(struct kvmx_x86_vcpu *xv, u64 cr4);
 
+/* CR0 after LMSW of @msw: it loads PE, MP, EM and TS, and cannot clear PE. */
+static inline u64 kvmx_lmsw_cr0(u64 cr0, u16 msw)
+{
+	return (cr0 & ~0xeULL) | (msw & 0xf);
+}
+
 /* x86/msr.c */
 long kvmx_get_msr_index_list(struct kvm_msr_list __user *u, bool features);
 int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host);

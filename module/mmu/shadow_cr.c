@@ -209,8 +209,8 @@ int kvmx_shadow_cr_access(struct kvmx_x86_vcpu *xv)
 				xv->regs[gpr] = insn.op_bytes == 8 ? cr0 : (u32)cr0;
 			break;
 		}
-		if (reg == 6) {		/* LMSW r16: PE can be set, not cleared */
-			val = (cr0 & ~0xeULL) | (xv->regs[gpr] & 0xf);
+		if (reg == 6) {		/* LMSW r16 */
+			val = kvmx_lmsw_cr0(cr0, xv->regs[gpr]);
 			if (kvmx_shadow_write_cr(xv, 0, val)) {
 				kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
 				return 1;

@@ -167,9 +167,8 @@ static int handle_cr(struct kvmx_vmx_vcpu *vmx)
 		bad = write_cr(vmx, 0, cr0 & ~(u64)X86_CR0_TS);
 		break;
 	case VMX_CR_TYPE_LMSW:
-		/* LMSW loads PE, MP, EM and TS, and cannot clear PE. */
-		val = VMX_CR_QUAL_LMSW_DATA(q) & 0xf;
-		bad = write_cr(vmx, 0, (cr0 & ~0xeULL) | val);
+		bad = write_cr(vmx, 0,
+			       kvmx_lmsw_cr0(cr0, VMX_CR_QUAL_LMSW_DATA(q)));
 		break;
 	}
 	if (bad)

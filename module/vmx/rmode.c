@@ -35,6 +35,9 @@
 
 #include "vmx.h"
 
+/* The TSS's pages come as one allocation of this order. */
+#define RMODE_TSS_ORDER		get_order(VMX_RMODE_TSS_PAGES * PAGE_SIZE)
+
 /* Where the TSS goes when userspace never called KVM_SET_TSS_ADDR. */
 #define RMODE_TSS_DEFAULT	0xfeffd000ULL
 
@@ -84,8 +87,7 @@ int vmx_rmode_prepare(struct kvmx_vmx_vcpu *vmx)
 	if (!to_x86_vm(vmx->x86.vcpu->vm)->tss_addr)
 		pr_warn_once("real mode without KVM_SET_TSS_ADDR: TSS at 0x%llx\n",
 			     RMODE_TSS_DEFAULT);
-	pages = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO,
-			    get_order(VMX_RMODE_TSS_PAGES * PAGE_SIZE));
+	pages = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, RMODE_TSS_ORDER);
 	if (!pages)
 		return -ENOMEM;
 	/* Bitmaps all zero: every INT n redirected, every port allowed. */
@@ -99,8 +101,7 @@ int vmx_rmode_prepare(struct kvmx_vmx_vcpu *vmx)
 void vmx_rmode_free(struct kvmx_vmx_vcpu *vmx)
 {
 	if (vmx->rmode_tss)
-		__free_pages(vmx->rmode_tss,
-			     get_order(VMX_RMODE_TSS_PAGES * PAGE_SIZE));
+		__free_pages(vmx->rmode_tss, RMODE_TSS_ORDER);
 	vmx->rmode_tss = NULL;
 }
 
@@ -206,7 +207,7 @@ static int load_dtable(struct kvmx_vmx_vcpu *vmx, const struct kvmx_insn *insn,
 	return kvmx_skip_insn(xv);
 }
 
-/* LMSW m16: PE, MP, EM and TS; PE is never cleared. */
+/* LMSW m16. */
 static int lmsw_mem(struct kvmx_vmx_vcpu *vmx, const struct kvmx_insn *insn)
 {
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
@@ -216,7 +217,7 @@ static int lmsw_mem(struct kvmx_vmx_vcpu *vmx, const struct kvmx_insn *insn)
 	if (!kvmx_insn_linear_address(xv, insn, &la))
 		return RMODE_NOT_PRIVILEGED;
 	kvmx_read_guest(xv->vcpu->vm, la, &val, 2);
-	if (kvmx_shadow_write_cr(xv, 0, (cr0 & ~0xeULL) | (val & 0xf))) {
+	if (kvmx_shadow_write_cr(xv, 0, kvmx_lmsw_cr0(cr0, val))) {
 		kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
 		return 1;
 	}

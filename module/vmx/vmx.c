@@ -570,7 +570,6 @@ static int vmx_vcpu_create(struct kvmx_x86_vcpu *xv)
 	vmx->vpid = vpid_alloc();
 	vmx->guest.pat = 0x0007040600070406ULL;
 	vmx->exc_bitmap = VMX_EXCEPTION_BITMAP;
-	vmx->exc_bitmap_hw = ~0U;
 	vmx->guest.dirty = true;
 	vmx->l1d_flush = true;
 	/* The guest's TSC starts near zero, as with kvm. */
@@ -829,18 +828,20 @@ static const u8 vmx_seg_index[KVMX_NR_SREGS] = {
 	[KVMX_SREG_LDTR] = 6, [KVMX_SREG_TR] = 7,
 };
 
-/* CR0 and CR4 as the processor runs them, from the guest's view. */
-static u64 hw_cr0(const struct vmx_guest *g)
+/*
+ * CR0 and CR4 as the processor runs them: the guest's values (or shadow
+ * paging's) with the bits VMX operation fixes.
+ */
+static u64 hw_cr0(u64 cr0)
 {
 	/* Caching stays on: the guest's CD/NW only show in the shadow. */
-	u64 cr0 = g->cr0 & ~(u64)(X86_CR0_CD | X86_CR0_NW);
-
+	cr0 &= ~(u64)(X86_CR0_CD | X86_CR0_NW);
 	return (cr0 | vmx_cfg.cr0_fixed0) & vmx_cfg.cr0_fixed1;
 }
 
-static u64 hw_cr4(const struct vmx_guest *g)
+static u64 hw_cr4(u64 cr4)
 {
-	return (g->cr4 | vmx_cfg.cr4_fixed0) & vmx_cfg.cr4_fixed1;
+	return (cr4 | vmx_cfg.cr4_fixed0) & vmx_cfg.cr4_fixed1;
 }
 
 /*
@@ -885,17 +886,16 @@ static struct vmx_seg vm86_seg(const struct kvmx_vmx_vcpu *vmx, int i)
 static void write_shadow_cr(struct kvmx_vmx_vcpu *vmx, bool vm86)
 {
 	const struct kvmx_shadow_hw *hw = &vmx->shadow_hw;
-	u64 cr0 = hw->cr0 & ~(u64)(X86_CR0_CD | X86_CR0_NW);
-	u64 cr4 = hw->cr4;
+	u64 cr0 = hw->cr0, cr4 = hw->cr4;
 
 	/* Real mode knows no alignment checks; VME redirects INT n. */
 	if (vm86) {
 		cr0 = (cr0 | X86_CR0_PE) & ~(u64)X86_CR0_AM;
 		cr4 |= X86_CR4_VME;
 	}
-	vmcs_write(GUEST_CR0, (cr0 | vmx_cfg.cr0_fixed0) & vmx_cfg.cr0_fixed1);
+	vmcs_write(GUEST_CR0, hw_cr0(cr0));
 	vmcs_write(GUEST_CR3, hw->cr3);
-	vmcs_write(GUEST_CR4, (cr4 | vmx_cfg.cr4_fixed0) & vmx_cfg.cr4_fixed1);
+	vmcs_write(GUEST_CR4, hw_cr4(cr4));
 	vmcs_write(GUEST_IA32_EFER, hw->efer);
 }
 
@@ -923,9 +923,9 @@ static void write_guest_state(struct kvmx_vmx_vcpu *vmx)
 	if (vmx->x86.shadow) {
 		write_shadow_cr(vmx, vm86);
 	} else {
-		vmcs_write(GUEST_CR0, hw_cr0(g));
+		vmcs_write(GUEST_CR0, hw_cr0(g->cr0));
 		vmcs_write(GUEST_CR3, g->cr3);
-		vmcs_write(GUEST_CR4, hw_cr4(g));
+		vmcs_write(GUEST_CR4, hw_cr4(g->cr4));
 		vmcs_write(GUEST_IA32_EFER, g->efer);
 	}
 	vmcs_write(CR0_READ_SHADOW, g->cr0);
@@ -954,10 +954,9 @@ static void read_guest_state(struct kvmx_vmx_vcpu *vmx)
 {
 	struct vmx_guest *g = &vmx->guest;
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
-	int i;
-
 	bool vm86 = vmx_rmode(vmx);
 	u64 rflags;
+	int i;
 
 	xv->rip = vmcs_read(GUEST_RIP);
 	xv->regs[KVMX_RSP] = vmcs_read(GUEST_RSP);
@@ -1179,15 +1178,16 @@ static void vmx_flush_tlb(struct kvmx_vmx_vcpu *vmx)
 	struct kvmx_tdp *tdp = vm_tdp(vmx->x86.vcpu->vm);
 	u64 gen = atomic64_read(&tdp->gen);
 
-	/* Shadow paging: the host's changes are in the VPID's translations. */
-	if (vmx->x86.shadow && vmx->tdp_gen != gen) {
+	if (vmx->tdp_gen != gen) {
 		vmx->tdp_gen = gen;
-		vmx->flush_tlb = true;
-	} else if (vmx->tdp_gen != gen) {
-		vmx->tdp_gen = gen;
-		ept_flush(VMX_EPT_EXTENT_CONTEXT,
-			  tdp->root_pa | EPTP_MT_WB | EPTP_WALK_4);
-		vmx->flush_tlb = false;	/* also dropped the linear mappings */
+		if (vmx->x86.shadow) {
+			/* The host's changes are in the VPID's translations. */
+			vmx->flush_tlb = true;
+		} else {
+			ept_flush(VMX_EPT_EXTENT_CONTEXT,
+				  tdp->root_pa | EPTP_MT_WB | EPTP_WALK_4);
+			vmx->flush_tlb = false;	/* also dropped the linear mappings */
+		}
 	}
 	if (vmx->flush_tlb) {
 		vmx->flush_tlb = false;
