@@ -12,7 +12,7 @@
  * instructions the emulator does not execute.
  */
 #include "kvmx_emulate.h"
-#include "emulate_internal.h"
+#include "internal.h"
 
 #define DESC(f, i, e)	{ .flags = (f), .imm = (i), .exec = (e) }
 

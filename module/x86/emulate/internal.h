@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Private to the emulator (emulate_decode.c and emulate.c): the opcode
+ * Private to the emulator (decode.c and emulate.c): the opcode
  * descriptor format shared by the decoder tables and the executor.
  */
 #ifndef KVMX_EMULATE_INTERNAL_H

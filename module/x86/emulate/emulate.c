@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86 instruction emulator: executes what emulate_decode.c decoded, for the
+ * x86 instruction emulator: executes what decode.c decoded, for the
  * instructions guests use on MMIO (MOV forms, ALU with memory, string
  * instructions, XCHG, BT*, CMPXCHG, XADD).  Pure code (see kvmx_pure.h).
  *
@@ -11,7 +11,7 @@
  * the instruction can be run again when the data is known.
  */
 #include "kvmx_emulate.h"
-#include "emulate_internal.h"
+#include "internal.h"
 
 /* ALU operations in the order of their opcode rows and ModRM.reg in 80-83. */
 enum alu_op {
