@@ -221,7 +221,7 @@ struct kvmx_x86_ops {
  * @nmi_injected: an NMI whose delivery an exit cut short: re-injected next
  * @triple_fault: a fault while delivering #DF: the next run exits SHUTDOWN
  * @ran:         KVM_RUN entered the guest once (CPUID is frozen from then)
- * @apic:        the in-kernel local APIC (x86/lapic.c), NULL without an
+ * @apic:        the in-kernel local APIC (x86/irqchip/lapic.c), NULL without an
  *               in-kernel irqchip; set at creation, freed with the vCPU
  * @shadow:      shadow-paging context (mmu/shadow.c), NULL when the VM
  *               uses TDP; set at creation, freed with the vCPU
@@ -311,7 +311,7 @@ struct kvmx_x86_vcpu {
  *                     the mmu lock for shadow paging too
  * @shadow:            shadow-paging state (mmu/shadow.c)
  * @irqchip:           in-kernel interrupt controllers and eventfds
- *                     (x86/irqchip.c), allocated with the VM
+ *                     (x86/irqchip/irqchip.c), allocated with the VM
  */
 struct kvmx_x86_vm {
 	bool platform_info_readable;
@@ -454,12 +454,12 @@ long kvmx_get_vcpu_events(struct kvmx_x86_vcpu *xv,
 long kvmx_set_vcpu_events(struct kvmx_x86_vcpu *xv,
 			  struct kvm_vcpu_events __user *u);
 
-/* x86/pio.c */
+/* x86/emulate/pio.c */
 int kvmx_handle_io(struct kvmx_x86_vcpu *xv, const struct kvmx_pio *pio);
 int kvmx_complete_pio_in(struct kvmx_x86_vcpu *xv);
 int kvmx_complete_pio_string(struct kvmx_x86_vcpu *xv);
 
-/* x86/mmio.c */
+/* x86/emulate/mmio.c */
 struct kvmx_walker;
 struct kvmx_walk_ops;
 /*

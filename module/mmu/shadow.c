@@ -20,7 +20,7 @@
  *   every leaf of every tree (one pass, then a remote TLB flush) and the
  *   fault is retried;
  * - a guest write to a protected table faults; the instruction is emulated
- *   (module/x86/emulate.c) and the leaves derived from the entries written
+ *   (module/x86/emulate/emulate.c) and the leaves derived from the entries written
  *   are dropped from every tree that used the table (or, where the table
  *   serves at several places, those trees are marked stale and cleared
  *   when next loaded).  A table written again and again without being

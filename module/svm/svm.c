@@ -305,7 +305,7 @@ static int svm_vcpu_create(struct kvmx_x86_vcpu *xv)
 	svm->asid_cpu = -1;
 	init_vmcb_control(svm);
 	svm->vmcb->save.g_pat = 0x0007040600070406ULL;
-	/* The guest's DR7 is kept apart: no breakpoint is armed in hardware. */
+	/* DR7's reset value; each entry loads kvmx_dr7_for_entry(). */
 	svm->vmcb->save.dr7 = 0x400;
 	/* The guest's TSC starts near zero, as with kvm. */
 	xv->tsc_offset = -(s64)rdtsc();
@@ -810,8 +810,8 @@ static int handle_vintr(struct kvmx_svm_vcpu *svm)
 static int handle_iret(struct kvmx_svm_vcpu *svm)
 {
 	/*
-	 * The NMI handler returns.  TODO: NMIs stay blocked until the IRET
-	 * has completed; an NMI injected before it runs nests (issue 5).
+	 * The NMI handler returns.  TODO: NMIs should stay blocked until the
+	 * IRET has completed; an NMI injected before it runs nests.
 	 */
 	svm_set_nmi_mask(&svm->x86, false);
 	return 1;

@@ -17,7 +17,7 @@
 #
 # On svm the machine's QEMU runs with -icount shift=0,sleep=off: the
 # machine's clock follows its instruction count, so the figures repeat from
-# run to run (bench/run.sh does the same).  Targets (issue 6): kvmx reaches
+# run to run (bench/run.sh does the same).  The VMM's targets: kvmx reaches
 # init sooner than QEMU, sets up >= 10x quicker, and stays under 3 MiB.
 #
 # Each VMM run is limited to 60 s of machine time (a wedged nested guest

@@ -250,7 +250,7 @@ static enum kvmx_emul_result emul_read(struct kvmx_emul_ctxt *c, u64 la,
 	r = emul_translate(c, la, 0, &gpa);
 	if (r != KVMX_EMUL_DONE)
 		return r;
-	/* TODO: an access that crosses into another page (issue 3). */
+	/* TODO: an access that crosses into another page is not split. */
 	if (gpa_is_ram(xv, gpa, false))
 		return kvmx_read_guest(xv->vcpu->vm, gpa, buf, bytes) ?
 		       KVMX_EMUL_UNHANDLED : KVMX_EMUL_DONE;
