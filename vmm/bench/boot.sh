@@ -57,8 +57,9 @@ work=$(mktemp -d /tmp/kvmx-bench-boot.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 # A static kvmx and the probe, built from a copy (the tree's build stays).
-mkdir -p "$work/src/vmm" "$work/files"
+mkdir -p "$work/src/vmm/devices" "$work/files"
 cp "$root"/vmm/*.[ch] "$root/vmm/Makefile" "$work/src/vmm/"
+cp "$root"/vmm/devices/*.[ch] "$work/src/vmm/devices/"
 make -s -C "$work/src/vmm" STATIC=1 kvmx 2>&1 | grep -v 'statically linked' || true
 cp "$work/src/vmm/kvmx" "$work/files/"
 gcc -O2 -Wall -Wextra -D_GNU_SOURCE -static -o "$work/files/probe" "$here/probe.c"
