@@ -12,6 +12,7 @@
 #include <asm/cpufeature.h>
 #include <asm/io.h>
 #include <asm/fpu/api.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 #include <asm/traps.h>
@@ -1068,6 +1069,10 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.tdp_format		= &npt_format,
 	.tss_addr_max		= U64_MAX,	/* kvm-amd only records it */
 	.shadow_paging		= true,
+	.tpr_patching		= true,		/* no TPR shadow in SVM */
+	.mcg_cap_extra		= 0,
+	/* AMD reserves MCG_CAP[63:9] (APM vol. 2, "Machine-Check Architecture"). */
+	.mcg_cap_kept		= MCG_BANKCNT_MASK | MCG_CTL_P,
 	.vcpu_alloc		= svm_vcpu_alloc,
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_free		= svm_vcpu_free,

@@ -29,6 +29,7 @@
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/io.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 #include <asm/processor.h>
@@ -1591,6 +1592,9 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.tdp_format		= &ept_format,
 	.tss_addr_max		= 0xffffd000,	/* three pages below 4 GiB, as kvm-intel */
 	.shadow_paging		= true,
+	.tpr_patching		= false,	/* as kvm-intel with flexpriority */
+	.mcg_cap_extra		= MCG_CMCI_P,
+	.mcg_cap_kept		= ~0ULL,
 	.private_page		= vmx_private_page,
 	.vcpu_alloc		= vmx_vcpu_alloc,
 	.vcpu_create		= vmx_vcpu_create,
