@@ -98,6 +98,8 @@ struct kvmx_x86_ops {
 	int (*hw_enable_cpu)(void);
 	void (*hw_disable_cpu)(void);
 
+	/* The backend's exit codes: names and kinds (x86/trace.c). */
+	const struct kvmx_exit_codes *exit_codes;
 	/* Encoding of the backend's TDP entries (NPT or EPT). */
 	const struct kvmx_tdp_format *tdp_format;
 	/* Highest address KVM_SET_TSS_ADDR accepts (the vendor kvm module's). */

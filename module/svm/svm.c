@@ -9,6 +9,7 @@
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/tracepoint-defs.h>
 #include <asm/cpufeature.h>
 #include <asm/io.h>
 #include <asm/fpu/api.h>
@@ -16,6 +17,7 @@
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 #include <asm/traps.h>
+#include <uapi/asm/svm.h>
 
 #include "kvmx_tdp.h"
 #include "svm.h"
@@ -737,6 +739,7 @@ static int handle_npf(struct kvmx_svm_vcpu *svm)
 	bool write = svm->vmcb->control.exit_info_1 & BIT(1);
 	int r;
 
+	kvmx_trace_page_fault(xv, gpa, svm->vmcb->control.exit_info_1);
 	r = kvmx_tdp_fault(xv->vcpu->vm, vm_tdp(xv->vcpu->vm), gpa, write);
 	if (r < 0)
 		return r;
@@ -906,6 +909,41 @@ static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
 	[SVMX_EXIT_NPF]				= handle_npf,
 };
 
+/* What an exit code costs, for the statistics (enum kvmx_exit_kind). */
+static enum kvmx_exit_kind svm_exit_kind(u32 code)
+{
+	if (code >= SVM_EXIT_EXCP_BASE && code <= SVM_EXIT_LAST_EXCP)
+		return KVMX_EXIT_EXCEPTION;
+	switch (code) {
+	case SVM_EXIT_IOIO:		return KVMX_EXIT_IO;
+	case SVM_EXIT_HLT:		return KVMX_EXIT_HLT;
+	case SVM_EXIT_CPUID:		return KVMX_EXIT_CPUID;
+	case SVM_EXIT_MSR:		return KVMX_EXIT_MSR;
+	case SVM_EXIT_NPF:		return KVMX_EXIT_TDP_FAULT;
+	case SVM_EXIT_VMMCALL:		return KVMX_EXIT_HYPERCALL;
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+	case SVM_EXIT_INIT:		return KVMX_EXIT_EXT_INTR;
+	case SVM_EXIT_VINTR:
+	case SVM_EXIT_IRET:		return KVMX_EXIT_WINDOW;
+	case SVM_EXIT_XSETBV:		return KVMX_EXIT_XSETBV;
+	case SVM_EXIT_SHUTDOWN:		return KVMX_EXIT_SHUTDOWN;
+	default:			return KVMX_EXIT_OTHER;
+	}
+}
+
+/* The kernel's names of the exit codes, as kvm's kvm_exit prints them. */
+static const struct trace_print_flags svm_exit_names[] = {
+	SVM_EXIT_REASONS, { -1, NULL }
+};
+
+static const struct kvmx_exit_codes svm_exit_codes = {
+	.mask	= U32_MAX,
+	.names	= svm_exit_names,
+	.kind	= svm_exit_kind,
+};
+
 static int svm_handle_exit(struct kvmx_svm_vcpu *svm)
 {
 	struct kvm_run *run = svm->x86.vcpu->run;
@@ -1066,6 +1104,7 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.hardware_unsetup	= svm_hardware_unsetup,
 	.hw_enable_cpu		= svm_hw_enable_cpu,
 	.hw_disable_cpu		= svm_hw_disable_cpu,
+	.exit_codes		= &svm_exit_codes,
 	.tdp_format		= &npt_format,
 	.tss_addr_max		= U64_MAX,	/* kvm-amd only records it */
 	.shadow_paging		= true,

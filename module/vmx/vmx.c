@@ -1589,6 +1589,7 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.hardware_unsetup	= vmx_hardware_unsetup,
 	.hw_enable_cpu		= vmx_hw_enable_cpu,
 	.hw_disable_cpu		= vmx_hw_disable_cpu,
+	.exit_codes		= &kvmx_vmx_exit_codes,
 	.tdp_format		= &ept_format,
 	.tss_addr_max		= 0xffffd000,	/* three pages below 4 GiB, as kvm-intel */
 	.shadow_paging		= true,
