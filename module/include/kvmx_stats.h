@@ -20,8 +20,9 @@ struct dentry;
 
 /*
  * Exit kinds: vendor exit codes grouped by what the exit costs and why it
- * happens; the vendor tables (x86/trace.c) map each exit code to one kind.
- * KVMX_EXIT_MMIO is a TDP fault that found no memslot (an MMIO access).
+ * happens; each backend maps its exit codes to kinds (struct
+ * kvmx_exit_codes).  KVMX_EXIT_MMIO is a TDP fault that found no memslot
+ * (an MMIO access).
  */
 enum kvmx_exit_kind {
 	KVMX_EXIT_IO,
@@ -47,6 +48,25 @@ enum kvmx_exit_kind {
 enum kvmx_isa {
 	KVMX_ISA_VMX = 1,
 	KVMX_ISA_SVM = 2,
+};
+
+struct trace_print_flags;
+
+/**
+ * struct kvmx_exit_codes - a backend's exit codes, for tracing and statistics
+ * @mask:  the bits of the raw exit code (as the backend passes it to
+ *         kvmx_stat_exit()) that @names and @kind look at
+ * @names: exit code to name, as the kvmx_exit tracepoint prints it; the
+ *         array __print_symbolic() builds, ended by { -1, NULL }
+ * @kind:  exit code to the kind it is counted as
+ *
+ * The common code knows no vendor's exit codes: x86/trace.c reaches them
+ * only through kvmx_x86_ops.exit_codes.
+ */
+struct kvmx_exit_codes {
+	u32 mask;
+	const struct trace_print_flags *names;
+	enum kvmx_exit_kind (*kind)(u32 code);
 };
 
 /**
@@ -102,8 +122,9 @@ void kvmx_stat_hist_add(u64 *hist, u64 value);
 /*
  * x86/trace.c: the hooks the run paths call (vcpu->mutex held).
  * kvmx_stat_exit():      right after a VM exit, with the vendor's exit
- *                        information (as kvm_exit has it): counts it,
- *                        starts its timing, traces kvmx_exit
+ *                        information (as kvm_exit has it; @isa is the
+ *                        namespace of @reason): counts it, starts its
+ *                        timing, traces kvmx_exit
  * kvmx_stat_exit_done(): after the vendor's run op returned @r: ends the
  *                        timing, traces PIO/MMIO exits to userspace
  * kvmx_stat_set_kind():  the handler found the exit is of another kind

@@ -98,12 +98,32 @@ struct kvmx_x86_ops {
 	int (*hw_enable_cpu)(void);
 	void (*hw_disable_cpu)(void);
 
+	/* The backend's exit codes: names and kinds (x86/trace.c). */
+	const struct kvmx_exit_codes *exit_codes;
 	/* Encoding of the backend's TDP entries (NPT or EPT). */
 	const struct kvmx_tdp_format *tdp_format;
 	/* Highest address KVM_SET_TSS_ADDR accepts (the vendor kvm module's). */
 	u64 tss_addr_max;
 	/* The backend can run VMs with shadow paging (kvmx_shadow.h). */
 	bool shadow_paging;
+	/*
+	 * KVM_CAP_VAPIC: userspace is offered the TPR-patching interface
+	 * (KVM_SET_VAPIC_ADDR and KVM_HC_VAPIC_POLL_IRQ work either way).
+	 * kvm offers it only where the CPU has no TPR shadow: kvm-amd does,
+	 * kvm-intel does not (flexpriority), and kvmx answers as each.
+	 */
+	bool tpr_patching;
+	/*
+	 * Machine checks (x86/mce.c), as the vendor's kvm module presents
+	 * them.  @mcg_cap_extra: capabilities offered by
+	 * KVM_X86_GET_MCE_CAP_SUPPORTED besides MCG_CTL_P and MCG_SER_P
+	 * (kvm-intel: MCG_CMCI_P, corrected-error interrupts).
+	 * @mcg_cap_kept: the MCG_CAP bits KVM_X86_SETUP_MCE keeps, the rest
+	 * read as 0 (kvm-amd: the bank count and MCG_CTL_P, as AMD reserves
+	 * MCG_CAP[63:9]; kvm-intel: all).
+	 */
+	u64 mcg_cap_extra;
+	u64 mcg_cap_kept;
 	/*
 	 * Shadow paging: a page of the backend's own that the guest-physical
 	 * page @gfn maps to for now (VMX: the virtual-8086 TSS), or NULL.

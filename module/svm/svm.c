@@ -9,12 +9,15 @@
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/tracepoint-defs.h>
 #include <asm/cpufeature.h>
 #include <asm/io.h>
 #include <asm/fpu/api.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 #include <asm/traps.h>
+#include <uapi/asm/svm.h>
 
 #include "kvmx_tdp.h"
 #include "svm.h"
@@ -534,11 +537,11 @@ static int svm_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data)
 static u8 plain_insn_len(u64 exit_code)
 {
 	switch (exit_code) {
-	case SVMX_EXIT_HLT:
+	case SVM_EXIT_HLT:
 		return 1;
-	case SVMX_EXIT_CPUID: case SVMX_EXIT_MSR: case SVMX_EXIT_INVD:
+	case SVM_EXIT_CPUID: case SVM_EXIT_MSR: case SVM_EXIT_INVD:
 		return 2;
-	case SVMX_EXIT_VMMCALL: case SVMX_EXIT_XSETBV:
+	case SVM_EXIT_VMMCALL: case SVM_EXIT_XSETBV:
 		return 3;
 	default:
 		return 0;
@@ -551,7 +554,7 @@ static int svm_skip_insn(struct kvmx_x86_vcpu *xv)
 	struct vmcb *vmcb = svm->vmcb;
 	u64 next;
 
-	if (vmcb->control.exit_code == SVMX_EXIT_IOIO)
+	if (vmcb->control.exit_code == SVM_EXIT_IOIO)
 		next = vmcb->control.exit_info_2;	/* always provided */
 	else if (has_nrips)
 		next = vmcb->control.next_rip;
@@ -721,7 +724,7 @@ static int handle_intr(struct kvmx_svm_vcpu *svm)
 
 static int handle_reflect(struct kvmx_svm_vcpu *svm)
 {
-	u8 vector = svm->vmcb->control.exit_code - SVMX_EXIT_EXCP_BASE;
+	u8 vector = svm->vmcb->control.exit_code - SVM_EXIT_EXCP_BASE;
 	bool has_error = vector == X86_TRAP_AC;
 
 	kvmx_queue_exception(&svm->x86, vector, has_error,
@@ -736,6 +739,7 @@ static int handle_npf(struct kvmx_svm_vcpu *svm)
 	bool write = svm->vmcb->control.exit_info_1 & BIT(1);
 	int r;
 
+	kvmx_trace_page_fault(xv, gpa, svm->vmcb->control.exit_info_1);
 	r = kvmx_tdp_fault(xv->vcpu->vm, vm_tdp(xv->vcpu->vm), gpa, write);
 	if (r < 0)
 		return r;
@@ -833,7 +837,7 @@ static int handle_dr(struct kvmx_svm_vcpu *svm)
 		return 1;
 	}
 	return kvmx_handle_dr_access(&svm->x86, code & 0xf,
-				     code >= SVMX_EXIT_WRITE_DR0);
+				     code >= SVM_EXIT_WRITE_DR0);
 }
 
 /* DR6 in the VMCB started from kvmx_dr6_for_entry() and holds this #DB. */
@@ -868,41 +872,76 @@ static int handle_nop(struct kvmx_svm_vcpu *svm)
  * 0 = kvm_run is filled for userspace, <0 = error for KVM_RUN.
  */
 static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
-	[SVMX_EXIT_READ_CR0 ... SVMX_EXIT_READ_CR0 + 15] = handle_cr,
-	[SVMX_EXIT_WRITE_CR0 ... SVMX_EXIT_WRITE_CR0 + 15] = handle_cr,
-	[SVMX_EXIT_READ_DR0 ... SVMX_EXIT_READ_DR0 + 7]	= handle_dr,
-	[SVMX_EXIT_WRITE_DR0 ... SVMX_EXIT_WRITE_DR0 + 7] = handle_dr,
-	[SVMX_EXIT_EXCP_BASE + X86_TRAP_DB]	= handle_db,
-	[SVMX_EXIT_EXCP_BASE + X86_TRAP_BP]	= handle_bp,
-	[SVMX_EXIT_EXCP_BASE + X86_TRAP_PF]	= handle_pf,
-	[SVMX_EXIT_EXCP_BASE + X86_TRAP_AC]	= handle_reflect,
-	[SVMX_EXIT_INTR]			= handle_intr,
-	[SVMX_EXIT_NMI]				= handle_intr,
-	[SVMX_EXIT_SMI]				= handle_intr,
-	[SVMX_EXIT_INIT]			= handle_intr,
-	[SVMX_EXIT_VINTR]			= handle_vintr,
-	[SVMX_EXIT_IRET]			= handle_iret,
-	[SVMX_EXIT_CPUID]			= handle_cpuid,
-	[SVMX_EXIT_INVD]			= handle_nop,
-	[SVMX_EXIT_HLT]				= handle_hlt,
-	[SVMX_EXIT_INVLPG]			= handle_invlpg,
-	[SVMX_EXIT_INVLPGA]			= handle_ud,
-	[SVMX_EXIT_IOIO]			= handle_ioio,
-	[SVMX_EXIT_MSR]				= handle_msr,
-	[SVMX_EXIT_SHUTDOWN]			= handle_shutdown,
-	[SVMX_EXIT_VMRUN]			= handle_ud,
-	[SVMX_EXIT_VMMCALL]			= handle_vmmcall,
-	[SVMX_EXIT_VMLOAD]			= handle_ud,
-	[SVMX_EXIT_VMSAVE]			= handle_ud,
-	[SVMX_EXIT_STGI]			= handle_ud,
-	[SVMX_EXIT_CLGI]			= handle_ud,
-	[SVMX_EXIT_SKINIT]			= handle_ud,
-	[SVMX_EXIT_RDTSCP]			= handle_ud,
-	[SVMX_EXIT_MONITOR]			= handle_ud,
-	[SVMX_EXIT_MWAIT]			= handle_ud,
-	[SVMX_EXIT_MWAIT_COND]			= handle_ud,
-	[SVMX_EXIT_XSETBV]			= handle_xsetbv,
-	[SVMX_EXIT_NPF]				= handle_npf,
+	[SVM_EXIT_READ_CR0 ... SVM_EXIT_READ_CR0 + 15] = handle_cr,
+	[SVM_EXIT_WRITE_CR0 ... SVM_EXIT_WRITE_CR0 + 15] = handle_cr,
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR0 + 7]	= handle_dr,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 7] = handle_dr,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB]	= handle_db,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_BP]	= handle_bp,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_PF]	= handle_pf,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC]	= handle_reflect,
+	[SVM_EXIT_INTR]				= handle_intr,
+	[SVM_EXIT_NMI]				= handle_intr,
+	[SVM_EXIT_SMI]				= handle_intr,
+	[SVM_EXIT_INIT]				= handle_intr,
+	[SVM_EXIT_VINTR]			= handle_vintr,
+	[SVM_EXIT_IRET]				= handle_iret,
+	[SVM_EXIT_CPUID]			= handle_cpuid,
+	[SVM_EXIT_INVD]				= handle_nop,
+	[SVM_EXIT_HLT]				= handle_hlt,
+	[SVM_EXIT_INVLPG]			= handle_invlpg,
+	[SVM_EXIT_INVLPGA]			= handle_ud,
+	[SVM_EXIT_IOIO]				= handle_ioio,
+	[SVM_EXIT_MSR]				= handle_msr,
+	[SVM_EXIT_SHUTDOWN]			= handle_shutdown,
+	[SVM_EXIT_VMRUN]			= handle_ud,
+	[SVM_EXIT_VMMCALL]			= handle_vmmcall,
+	[SVM_EXIT_VMLOAD]			= handle_ud,
+	[SVM_EXIT_VMSAVE]			= handle_ud,
+	[SVM_EXIT_STGI]				= handle_ud,
+	[SVM_EXIT_CLGI]				= handle_ud,
+	[SVM_EXIT_SKINIT]			= handle_ud,
+	[SVM_EXIT_RDTSCP]			= handle_ud,
+	[SVM_EXIT_MONITOR]			= handle_ud,
+	[SVM_EXIT_MWAIT]			= handle_ud,
+	[SVM_EXIT_MWAIT_COND]			= handle_ud,
+	[SVM_EXIT_XSETBV]			= handle_xsetbv,
+	[SVM_EXIT_NPF]				= handle_npf,
+};
+
+/* What an exit code costs, for the statistics (enum kvmx_exit_kind). */
+static enum kvmx_exit_kind svm_exit_kind(u32 code)
+{
+	if (code >= SVM_EXIT_EXCP_BASE && code <= SVM_EXIT_LAST_EXCP)
+		return KVMX_EXIT_EXCEPTION;
+	switch (code) {
+	case SVM_EXIT_IOIO:		return KVMX_EXIT_IO;
+	case SVM_EXIT_HLT:		return KVMX_EXIT_HLT;
+	case SVM_EXIT_CPUID:		return KVMX_EXIT_CPUID;
+	case SVM_EXIT_MSR:		return KVMX_EXIT_MSR;
+	case SVM_EXIT_NPF:		return KVMX_EXIT_TDP_FAULT;
+	case SVM_EXIT_VMMCALL:		return KVMX_EXIT_HYPERCALL;
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+	case SVM_EXIT_INIT:		return KVMX_EXIT_EXT_INTR;
+	case SVM_EXIT_VINTR:
+	case SVM_EXIT_IRET:		return KVMX_EXIT_WINDOW;
+	case SVM_EXIT_XSETBV:		return KVMX_EXIT_XSETBV;
+	case SVM_EXIT_SHUTDOWN:		return KVMX_EXIT_SHUTDOWN;
+	default:			return KVMX_EXIT_OTHER;
+	}
+}
+
+/* The kernel's names of the exit codes, as kvm's kvm_exit prints them. */
+static const struct trace_print_flags svm_exit_names[] = {
+	SVM_EXIT_REASONS, { -1, NULL }
+};
+
+static const struct kvmx_exit_codes svm_exit_codes = {
+	.mask	= U32_MAX,
+	.names	= svm_exit_names,
+	.kind	= svm_exit_kind,
 };
 
 static int svm_handle_exit(struct kvmx_svm_vcpu *svm)
@@ -910,7 +949,7 @@ static int svm_handle_exit(struct kvmx_svm_vcpu *svm)
 	struct kvm_run *run = svm->x86.vcpu->run;
 	u64 code = svm->vmcb->control.exit_code;
 
-	if (code == (u64)SVMX_EXIT_INVALID) {
+	if (code == (u64)SVM_EXIT_ERR) {
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = code;
 		run->fail_entry.cpu = svm->asid_cpu;
@@ -1065,9 +1104,14 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.hardware_unsetup	= svm_hardware_unsetup,
 	.hw_enable_cpu		= svm_hw_enable_cpu,
 	.hw_disable_cpu		= svm_hw_disable_cpu,
+	.exit_codes		= &svm_exit_codes,
 	.tdp_format		= &npt_format,
 	.tss_addr_max		= U64_MAX,	/* kvm-amd only records it */
 	.shadow_paging		= true,
+	.tpr_patching		= true,		/* no TPR shadow in SVM */
+	.mcg_cap_extra		= 0,
+	/* AMD reserves MCG_CAP[63:9] (APM vol. 2, "Machine-Check Architecture"). */
+	.mcg_cap_kept		= MCG_BANKCNT_MASK | MCG_CTL_P,
 	.vcpu_alloc		= svm_vcpu_alloc,
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_free		= svm_vcpu_free,

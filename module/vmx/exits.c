@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) "kvmx: " fmt
 
 #include <linux/ratelimit.h>
+#include <linux/tracepoint-defs.h>
 #include <asm/apic.h>
 #include <asm/debugreg.h>
 #include <asm/traps.h>
@@ -446,6 +447,39 @@ static int (*const vmx_exit_handlers[])(struct kvmx_vmx_vcpu *vmx) = {
 	[EXIT_REASON_WBINVD]			= handle_nop,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 	[EXIT_REASON_VMFUNC]			= handle_ud,
+};
+
+/* What a basic exit reason costs, for the statistics (enum kvmx_exit_kind). */
+static enum kvmx_exit_kind vmx_exit_kind(u32 basic)
+{
+	switch (basic) {
+	case EXIT_REASON_IO_INSTRUCTION:	return KVMX_EXIT_IO;
+	case EXIT_REASON_HLT:			return KVMX_EXIT_HLT;
+	case EXIT_REASON_CPUID:			return KVMX_EXIT_CPUID;
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE:		return KVMX_EXIT_MSR;
+	case EXIT_REASON_EPT_VIOLATION:
+	case EXIT_REASON_EPT_MISCONFIG:		return KVMX_EXIT_TDP_FAULT;
+	case EXIT_REASON_VMCALL:		return KVMX_EXIT_HYPERCALL;
+	case EXIT_REASON_EXTERNAL_INTERRUPT:	return KVMX_EXIT_EXT_INTR;
+	case EXIT_REASON_EXCEPTION_NMI:		return KVMX_EXIT_EXCEPTION;
+	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_NMI_WINDOW:		return KVMX_EXIT_WINDOW;
+	case EXIT_REASON_XSETBV:		return KVMX_EXIT_XSETBV;
+	case EXIT_REASON_TRIPLE_FAULT:		return KVMX_EXIT_SHUTDOWN;
+	default:				return KVMX_EXIT_OTHER;
+	}
+}
+
+/* The kernel's names of the basic exit reasons, as kvm's kvm_exit prints them. */
+static const struct trace_print_flags vmx_exit_names[] = {
+	VMX_EXIT_REASONS, { -1, NULL }
+};
+
+const struct kvmx_exit_codes kvmx_vmx_exit_codes = {
+	.mask	= 0xffff,	/* the basic exit reason (SDM "Basic VM-Exit Information") */
+	.names	= vmx_exit_names,
+	.kind	= vmx_exit_kind,
 };
 
 int vmx_fail_entry(struct kvmx_vmx_vcpu *vmx, u32 reason)

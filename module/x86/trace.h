@@ -15,10 +15,11 @@
 #define KVMX_TRACE_H
 
 #include <linux/tracepoint.h>
-#include <asm/svm.h>
-#include <asm/vmx.h>
 
 #include "kvmx_stats.h"
+
+struct trace_seq;
+const char *kvmx_trace_exit_reason(struct trace_seq *p, u32 reason);
 
 TRACE_EVENT(kvmx_entry,
 	    TP_PROTO(unsigned int vcpu_id, unsigned long rip,
@@ -34,7 +35,10 @@ TRACE_EVENT(kvmx_entry,
 		      __entry->immediate_exit ? "[immediate exit]" : "")
 );
 
-/* The reason is printed by name from the vendor's list in the uapi headers. */
+/*
+ * The reason is printed by name from the backend's list (struct
+ * kvmx_exit_codes: the uapi headers' lists, VMX by basic exit reason).
+ */
 TRACE_EVENT(kvmx_exit,
 	    TP_PROTO(unsigned int vcpu_id, unsigned long rip, u32 isa,
 		     u32 reason, u64 info1, u64 info2, u32 intr_info,
@@ -59,10 +63,7 @@ TRACE_EVENT(kvmx_exit,
 			   __entry->vcpu_id = vcpu_id;),
 	    TP_printk("vcpu %u reason %s rip 0x%lx info1 0x%016llx info2 0x%016llx intr_info 0x%08x error_code 0x%08x",
 		      __entry->vcpu_id,
-		      __entry->isa == KVMX_ISA_VMX ?
-		      __print_symbolic(__entry->exit_reason & 0xffff,
-				       VMX_EXIT_REASONS) :
-		      __print_symbolic(__entry->exit_reason, SVM_EXIT_REASONS),
+		      kvmx_trace_exit_reason(p, __entry->exit_reason),
 		      __entry->guest_rip, __entry->info1, __entry->info2,
 		      __entry->intr_info, __entry->error_code)
 );
