@@ -50,22 +50,19 @@ enum kvmx_isa {
 	KVMX_ISA_SVM = 2,
 };
 
-struct trace_print_flags;
-
 /**
  * struct kvmx_exit_codes - a backend's exit codes, for tracing and statistics
  * @mask:  the bits of the raw exit code (as the backend passes it to
- *         kvmx_stat_exit()) that @names and @kind look at
- * @names: exit code to name, as the kvmx_exit tracepoint prints it; the
- *         array __print_symbolic() builds, ended by { -1, NULL }
+ *         kvmx_stat_exit()) that @kind looks at
  * @kind:  exit code to the kind it is counted as
  *
- * The common code knows no vendor's exit codes: x86/trace.c reaches them
- * only through kvmx_x86_ops.exit_codes.
+ * The common code classifies no vendor's exit codes: x86/trace.c reaches
+ * them only through kvmx_x86_ops.exit_codes.  (The kvmx_exit tracepoint's
+ * format names the codes from the kernel's uapi lists, as kvm's does, so
+ * that tools reading the raw buffer can print them: see trace.h.)
  */
 struct kvmx_exit_codes {
 	u32 mask;
-	const struct trace_print_flags *names;
 	enum kvmx_exit_kind (*kind)(u32 code);
 };
 

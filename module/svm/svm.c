@@ -933,14 +933,8 @@ static enum kvmx_exit_kind svm_exit_kind(u32 code)
 	}
 }
 
-/* The kernel's names of the exit codes, as kvm's kvm_exit prints them. */
-static const struct trace_print_flags svm_exit_names[] = {
-	SVM_EXIT_REASONS, { -1, NULL }
-};
-
 static const struct kvmx_exit_codes svm_exit_codes = {
 	.mask	= U32_MAX,
-	.names	= svm_exit_names,
 	.kind	= svm_exit_kind,
 };
 

@@ -471,14 +471,8 @@ static enum kvmx_exit_kind vmx_exit_kind(u32 basic)
 	}
 }
 
-/* The kernel's names of the basic exit reasons, as kvm's kvm_exit prints them. */
-static const struct trace_print_flags vmx_exit_names[] = {
-	VMX_EXIT_REASONS, { -1, NULL }
-};
-
 const struct kvmx_exit_codes kvmx_vmx_exit_codes = {
 	.mask	= 0xffff,	/* the basic exit reason (SDM "Basic VM-Exit Information") */
-	.names	= vmx_exit_names,
 	.kind	= vmx_exit_kind,
 };
 

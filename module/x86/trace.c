@@ -12,21 +12,12 @@
  * every host kvmx supports, as kvm assumes).
  */
 #include <linux/kvm.h>
-#include <linux/trace_events.h>
 #include <asm/msr.h>
 
 #include "kvmx_x86.h"
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
-
-/* kvmx_exit's reason by name, from the backend's table (its TP_printk). */
-const char *kvmx_trace_exit_reason(struct trace_seq *p, u32 reason)
-{
-	const struct kvmx_exit_codes *codes = kvmx_x86->exit_codes;
-
-	return trace_print_symbols_seq(p, reason & codes->mask, codes->names);
-}
 
 void kvmx_stat_exit(struct kvmx_x86_vcpu *xv, enum kvmx_isa isa, u32 reason,
 		    u64 info1, u64 info2, u32 intr_info, u32 error_code)

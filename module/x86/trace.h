@@ -15,11 +15,10 @@
 #define KVMX_TRACE_H
 
 #include <linux/tracepoint.h>
+#include <asm/svm.h>
+#include <asm/vmx.h>
 
 #include "kvmx_stats.h"
-
-struct trace_seq;
-const char *kvmx_trace_exit_reason(struct trace_seq *p, u32 reason);
 
 TRACE_EVENT(kvmx_entry,
 	    TP_PROTO(unsigned int vcpu_id, unsigned long rip,
@@ -36,8 +35,9 @@ TRACE_EVENT(kvmx_entry,
 );
 
 /*
- * The reason is printed by name from the backend's list (struct
- * kvmx_exit_codes: the uapi headers' lists, VMX by basic exit reason).
+ * The reason is printed by name from the kernel's uapi lists, chosen by the
+ * recorded isa, inline in the format as kvm's: perf and trace-cmd evaluate
+ * the format file themselves and cannot call into the module.
  */
 TRACE_EVENT(kvmx_exit,
 	    TP_PROTO(unsigned int vcpu_id, unsigned long rip, u32 isa,
@@ -63,7 +63,10 @@ TRACE_EVENT(kvmx_exit,
 			   __entry->vcpu_id = vcpu_id;),
 	    TP_printk("vcpu %u reason %s rip 0x%lx info1 0x%016llx info2 0x%016llx intr_info 0x%08x error_code 0x%08x",
 		      __entry->vcpu_id,
-		      kvmx_trace_exit_reason(p, __entry->exit_reason),
+		      __entry->isa == KVMX_ISA_VMX ?
+		      __print_symbolic(__entry->exit_reason & 0xffff,
+				       VMX_EXIT_REASONS) :
+		      __print_symbolic(__entry->exit_reason, SVM_EXIT_REASONS),
 		      __entry->guest_rip, __entry->info1, __entry->info2,
 		      __entry->intr_info, __entry->error_code)
 );
