@@ -186,6 +186,24 @@ int kvmx_translate_data(struct kvmx_x86_vcpu *xv, u64 la, bool write, u64 *gpa)
 	return r ? 1 : 0;
 }
 
+/*
+ * The guest's CPUID vendor (leaf 0) decides, as kvm's emulator does:
+ * "GenuineIntel" is Intel, any other vendor is not.  A vCPU without
+ * KVM_SET_CPUID2 gets the host's behaviour, which is what it runs on.
+ */
+enum kvmx_emul_vendor kvmx_emul_vendor(struct kvmx_x86_vcpu *xv)
+{
+	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(xv, 0, 0);
+	bool intel;
+
+	if (e)
+		intel = e->ebx == 0x756e6547 && e->edx == 0x49656e69 &&
+			e->ecx == 0x6c65746e;	/* "Genu" "ineI" "ntel" */
+	else
+		intel = boot_cpu_data.x86_vendor == X86_VENDOR_INTEL;
+	return intel ? KVMX_EMUL_VENDOR_INTEL : KVMX_EMUL_VENDOR_AMD;
+}
+
 /* Decode the instruction at CS:RIP; 0, or -errno as kvmx_insn_decode(). */
 int kvmx_decode_at_rip(struct kvmx_x86_vcpu *xv, struct kvmx_insn *insn)
 {
@@ -362,6 +380,7 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv, bool soft)
 	int i;
 
 	kvmx_emul_init(c, &emul_ops, xv, vcpu_mode(xv));
+	c->vendor = kvmx_emul_vendor(xv);
 	c->la57 = kvmx_x86->get_cr(xv, 4) & X86_CR4_LA57;
 	memcpy(c->regs, xv->regs, sizeof(c->regs));
 	c->rip = xv->rip;
