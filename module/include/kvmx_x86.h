@@ -500,6 +500,8 @@ int kvmx_emulate_write(struct kvmx_x86_vcpu *xv);
 int kvmx_complete_mmio(struct kvmx_x86_vcpu *xv);
 unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain);
 int kvmx_decode_at_rip(struct kvmx_x86_vcpu *xv, struct kvmx_insn *insn);
+/* Whose vendor-specific behaviour the emulation gives this guest. */
+enum kvmx_emul_vendor kvmx_emul_vendor(struct kvmx_x86_vcpu *xv);
 long kvmx_translate_ioctl(struct kvmx_x86_vcpu *xv,
 			  struct kvm_translation __user *u);
 void kvmx_queue_exception(struct kvmx_x86_vcpu *xv, u8 vector,

@@ -751,15 +751,15 @@ static int handle_npf(struct kvmx_svm_vcpu *svm)
 /* Shadow paging only: the CR0/CR3/CR4 and INVLPG intercepts, #PF. */
 static int handle_cr(struct kvmx_svm_vcpu *svm)
 {
-	if (WARN_ON_ONCE(!svm->x86.shadow))
-		return kvmx_internal_error(&svm->x86, KVM_INTERNAL_ERROR_EMULATION);
+	if (KVMX_VM_DEAD_ON(!svm->x86.shadow, svm->x86.vcpu->vm))
+		return -EIO;
 	return kvmx_shadow_cr_access(&svm->x86);
 }
 
 static int handle_invlpg(struct kvmx_svm_vcpu *svm)
 {
-	if (WARN_ON_ONCE(!svm->x86.shadow))
-		return kvmx_internal_error(&svm->x86, KVM_INTERNAL_ERROR_EMULATION);
+	if (KVMX_VM_DEAD_ON(!svm->x86.shadow, svm->x86.vcpu->vm))
+		return -EIO;
 	return kvmx_shadow_invlpg(&svm->x86);
 }
 
@@ -768,8 +768,8 @@ static int handle_pf(struct kvmx_svm_vcpu *svm)
 {
 	struct vmcb_control *c = &svm->vmcb->control;
 
-	if (WARN_ON_ONCE(!svm->x86.shadow))
-		return kvmx_internal_error(&svm->x86, KVM_INTERNAL_ERROR_EMULATION);
+	if (KVMX_VM_DEAD_ON(!svm->x86.shadow, svm->x86.vcpu->vm))
+		return -EIO;
 	return kvmx_shadow_page_fault(&svm->x86, c->exit_info_2,
 				      c->exit_info_1);
 }
@@ -952,7 +952,9 @@ static int svm_handle_exit(struct kvmx_svm_vcpu *svm)
 	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
 		return svm_exit_handlers[code](svm);
 
-	pr_warn_ratelimited("unexpected SVM exit 0x%llx\n", code);
+	/* kvmx intercepts nothing it has no handler for: a host bug. */
+	WARN_ONCE(1, "unexpected SVM exit 0x%llx\n", code);
+	kvmx_vm_mark_dead(svm->x86.vcpu->vm, "unexpected SVM exit");
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
 	run->internal.ndata = 2;

@@ -305,8 +305,8 @@ static int handle_ept_violation(struct kvmx_vmx_vcpu *vmx)
 static int handle_ept_misconfig(struct kvmx_vmx_vcpu *vmx)
 {
 	/* kvmx never writes a misconfigured entry: a bug, not the guest's. */
-	pr_err_ratelimited("EPT misconfiguration at gpa 0x%llx\n",
-			   vmx->exit.gpa);
+	WARN_ONCE(1, "EPT misconfiguration at gpa 0x%llx\n", vmx->exit.gpa);
+	kvmx_vm_mark_dead(vmx->x86.vcpu->vm, "EPT misconfiguration");
 	return kvmx_internal_error(&vmx->x86,
 				   KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
@@ -497,8 +497,10 @@ int vmx_handle_exit(struct kvmx_vmx_vcpu *vmx)
 	if (basic < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[basic])
 		return vmx_exit_handlers[basic](vmx);
 
-	pr_warn_ratelimited("unexpected VMX exit %u, qualification 0x%llx\n",
-			    reason, vmx->exit.qual);
+	/* Every exit the controls allow has a handler: a host bug. */
+	WARN_ONCE(1, "unexpected VMX exit %u, qualification 0x%llx\n",
+		  reason, vmx->exit.qual);
+	kvmx_vm_mark_dead(vmx->x86.vcpu->vm, "unexpected VMX exit");
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
 	run->internal.ndata = 2;
