@@ -12,8 +12,7 @@
 
 #include "kvmx_host.h"
 #include "kvmx_emulate.h"
-#include "kvmx_tdp.h"
-#include "kvmx_shadow.h"
+#include "kvmx_mmu.h"
 
 /* GPR indices (enum kvmx_gpr, KVMX_RAX...) come from kvmx_emulate.h. */
 
@@ -100,6 +99,12 @@ struct kvmx_x86_ops {
 
 	/* Encoding of the backend's TDP entries (NPT or EPT). */
 	const struct kvmx_tdp_format *tdp_format;
+	/*
+	 * The backend's own nested-paging switch (its npt or ept module
+	 * parameter): false gives every VM shadow paging.  The MMU reads it
+	 * at load and clears it when tdp=N (sysfs shows what is in force).
+	 */
+	bool *nested_paging;
 	/* Highest address KVM_SET_TSS_ADDR accepts (the vendor kvm module's). */
 	u64 tss_addr_max;
 	/* The backend can run VMs with shadow paging (kvmx_shadow.h). */
@@ -307,9 +312,8 @@ struct kvmx_x86_vcpu {
  *                     KVM_CAP_X86_USER_SPACE_MSR; read locklessly
  * @tss_addr:          from KVM_SET_TSS_ADDR (recorded; VMX real mode uses it)
  * @identity_map_addr: from KVM_SET_IDENTITY_MAP_ADDR (@identity_map_set)
- * @tdp:               the guest-physical tables (NPT or EPT); its lock is
- *                     the mmu lock for shadow paging too
- * @shadow:            shadow-paging state (mmu/shadow.c)
+ * @mmu:               the VM's MMU: its lock, invalidation sequence, TLB
+ *                     generation and paging implementation (kvmx_mmu.h)
  * @irqchip:           in-kernel interrupt controllers and eventfds
  *                     (x86/irqchip.c), allocated with the VM
  */
@@ -328,8 +332,7 @@ struct kvmx_x86_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	bool identity_map_set;
-	struct kvmx_tdp tdp;
-	struct kvmx_shadow_vm shadow;
+	struct kvmx_mmu mmu;
 	struct kvmx_irqchip *irqchip;
 };
 
@@ -341,6 +344,11 @@ static inline struct kvmx_x86_vcpu *to_x86(struct kvmx_vcpu *vcpu)
 static inline struct kvmx_x86_vm *to_x86_vm(struct kvmx_vm *vm)
 {
 	return vm->arch;
+}
+
+static inline struct kvmx_mmu *kvmx_vm_mmu(struct kvmx_vm *vm)
+{
+	return &to_x86_vm(vm)->mmu;
 }
 
 extern const struct kvmx_x86_ops *kvmx_x86;

@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) "kvmx: " fmt
 
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -16,7 +17,6 @@
 #include <asm/nospec-branch.h>
 #include <asm/traps.h>
 
-#include "kvmx_tdp.h"
 #include "svm.h"
 
 /* The CPU's SVM features, read at probe. */
@@ -58,10 +58,11 @@ static const struct kvmx_tdp_format npt_format = {
 	.large	 = _PAGE_PSE,
 };
 
-static struct kvmx_tdp *vm_tdp(struct kvmx_vm *vm)
-{
-	return &to_x86_vm(vm)->tdp;
-}
+/* Read at load (mmu/mmu.c); cleared there when tdp=N. */
+static bool npt = true;
+module_param(npt, bool, 0444);
+MODULE_PARM_DESC(npt,
+		 "AMD: use nested paging (as kvm_amd's npt); N: shadow paging");
 
 static void check_svme(void *failed)
 {
@@ -269,7 +270,7 @@ static void init_vmcb_control(struct kvmx_svm_vcpu *svm)
 	c->msrpm_base_pa = __pa(svm->msrpm);
 	c->int_ctl = SVMX_INT_CTL_V_INTR_MASKING;
 	c->nested_ctl = SVMX_NESTED_CTL_NP_ENABLE;
-	c->nested_cr3 = vm_tdp(svm->x86.vcpu->vm)->root_pa;
+	c->nested_cr3 = kvmx_mmu_nested_root(kvmx_vm_mmu(svm->x86.vcpu->vm));
 	if (svm->x86.shadow) {
 		/*
 		 * Shadow paging (mmu/shadow.c): the CPU walks kvmx's tables,
@@ -732,16 +733,10 @@ static int handle_reflect(struct kvmx_svm_vcpu *svm)
 static int handle_npf(struct kvmx_svm_vcpu *svm)
 {
 	struct kvmx_x86_vcpu *xv = &svm->x86;
-	u64 gpa = svm->vmcb->control.exit_info_2;
-	bool write = svm->vmcb->control.exit_info_1 & BIT(1);
-	int r;
 
-	r = kvmx_tdp_fault(xv->vcpu->vm, vm_tdp(xv->vcpu->vm), gpa, write);
-	if (r < 0)
-		return r;
-	if (r == KVMX_TDP_MMIO)
-		return kvmx_handle_mmio(xv, gpa);
-	return 1;	/* mapped, or retry after a host mm change */
+	/* EXITINFO1: the fault's error code, in #PF format (APM "Nested Paging"). */
+	return kvmx_mmu_page_fault(xv, svm->vmcb->control.exit_info_2,
+				   svm->vmcb->control.exit_info_1);
 }
 
 /* Shadow paging only: the CR0/CR3/CR4 and INVLPG intercepts, #PF. */
@@ -766,8 +761,7 @@ static int handle_pf(struct kvmx_svm_vcpu *svm)
 
 	if (WARN_ON_ONCE(!svm->x86.shadow))
 		return kvmx_internal_error(&svm->x86, KVM_INTERNAL_ERROR_EMULATION);
-	return kvmx_shadow_page_fault(&svm->x86, c->exit_info_2,
-				      c->exit_info_1);
+	return kvmx_mmu_page_fault(&svm->x86, c->exit_info_2, c->exit_info_1);
 }
 
 static int handle_shutdown(struct kvmx_svm_vcpu *svm)
@@ -933,7 +927,7 @@ static void svm_pick_asid(struct kvmx_svm_vcpu *svm, struct svm_cpu *sc,
 			  int cpu)
 {
 	struct vmcb_control *c = &svm->vmcb->control;
-	u64 tlb_gen = atomic64_read(&vm_tdp(svm->x86.vcpu->vm)->gen);
+	u64 tlb_gen = kvmx_mmu_tlb_gen(kvmx_vm_mmu(svm->x86.vcpu->vm));
 
 	c->tlb_ctl = SVMX_TLB_FLUSH_NOTHING;
 	if (svm->asid_cpu != cpu || svm->asid_gen != sc->asid_gen) {
@@ -970,7 +964,7 @@ static int svm_load_shadow(struct kvmx_svm_vcpu *svm)
 	struct kvmx_shadow_hw hw;
 	int r;
 
-	r = kvmx_shadow_load(&svm->x86, &hw);
+	r = kvmx_mmu_load_root(&svm->x86, &hw);
 	if (r)
 		return r;
 	vmcb->save.cr0 = hw.cr0;
@@ -1066,6 +1060,7 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.hw_enable_cpu		= svm_hw_enable_cpu,
 	.hw_disable_cpu		= svm_hw_disable_cpu,
 	.tdp_format		= &npt_format,
+	.nested_paging		= &npt,
 	.tss_addr_max		= U64_MAX,	/* kvm-amd only records it */
 	.shadow_paging		= true,
 	.vcpu_alloc		= svm_vcpu_alloc,
