@@ -27,7 +27,6 @@ struct kvmx_x86_vcpu;
 
 /**
  * struct kvmx_mmu_ops - one paging implementation
- * @name:          for messages ("nested", "shadow")
  * @vcpu_init:     set up a new vCPU's paging state (vm->lock held, before
  *                 the backend's vcpu_create); optional
  * @vcpu_free:     free a vCPU's paging state, its roots included; also on
@@ -55,7 +54,6 @@ struct kvmx_x86_vcpu;
  * KVMX_CAP_SHADOW_PAGING, until the VM's first vCPU exists; fixed after.
  */
 struct kvmx_mmu_ops {
-	const char *name;
 	int (*vcpu_init)(struct kvmx_x86_vcpu *xv);
 	void (*vcpu_free)(struct kvmx_x86_vcpu *xv);
 	int (*page_fault)(struct kvmx_x86_vcpu *xv, u64 addr, u32 error_code);
@@ -119,11 +117,18 @@ void kvmx_mmu_destroy(struct kvmx_vm *vm);
 /* KVM_ENABLE_CAP(KVMX_CAP_SHADOW_PAGING): 0 or -EINVAL. */
 int kvmx_mmu_enable_shadow(struct kvmx_vm *vm, u64 on);
 
-/* The vCPU side: the VM's implementation, through its ops. */
+/*
+ * The vCPU side: the VM's implementation, through its ops (the vCPU keeps
+ * them in kvmx_x86_vcpu.mmu).  kvmx_mmu_page_fault() and
+ * kvmx_mmu_load_root() are inline in kvmx_x86.h.
+ */
 int kvmx_mmu_vcpu_init(struct kvmx_x86_vcpu *xv);
 void kvmx_mmu_vcpu_free(struct kvmx_x86_vcpu *xv);
-int kvmx_mmu_page_fault(struct kvmx_x86_vcpu *xv, u64 addr, u32 error_code);
-int kvmx_mmu_load_root(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw);
+
+/* The implementations' own page fault and root load, for those wrappers. */
+int kvmx_tdp_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa, u32 error_code);
+int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code);
+int kvmx_shadow_load_root(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw);
 
 /* Bump the generation and kick every CPU: vCPUs flush before re-entry. */
 void kvmx_mmu_flush(struct kvmx_mmu *mmu);

@@ -82,33 +82,18 @@ int kvmx_mmu_enable_shadow(struct kvmx_vm *vm, u64 on)
 	return r;
 }
 
+/* vm->lock held: the VM's ops are final once this vCPU exists. */
 int kvmx_mmu_vcpu_init(struct kvmx_x86_vcpu *xv)
 {
-	const struct kvmx_mmu_ops *ops = kvmx_vm_mmu(xv->vcpu->vm)->ops;
-
-	return ops->vcpu_init ? ops->vcpu_init(xv) : 0;
+	lockdep_assert_held(&xv->vcpu->vm->lock);
+	xv->mmu = kvmx_vm_mmu(xv->vcpu->vm)->ops;
+	return xv->mmu->vcpu_init ? xv->mmu->vcpu_init(xv) : 0;
 }
 
 void kvmx_mmu_vcpu_free(struct kvmx_x86_vcpu *xv)
 {
-	const struct kvmx_mmu_ops *ops = kvmx_vm_mmu(xv->vcpu->vm)->ops;
-
-	if (ops->vcpu_free)
-		ops->vcpu_free(xv);
-}
-
-int kvmx_mmu_page_fault(struct kvmx_x86_vcpu *xv, u64 addr, u32 error_code)
-{
-	return kvmx_vm_mmu(xv->vcpu->vm)->ops->page_fault(xv, addr, error_code);
-}
-
-int kvmx_mmu_load_root(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw)
-{
-	const struct kvmx_mmu_ops *ops = kvmx_vm_mmu(xv->vcpu->vm)->ops;
-
-	if (WARN_ON_ONCE(!ops->load_root))
-		return -EINVAL;
-	return ops->load_root(xv, hw);
+	if (xv->mmu->vcpu_free)
+		xv->mmu->vcpu_free(xv);
 }
 
 static void kick(void *unused)

@@ -449,8 +449,7 @@ void kvmx_shadow_efer_changed(struct kvmx_x86_vcpu *xv)
 	free_all(xv);
 }
 
-static int shadow_load_root(struct kvmx_x86_vcpu *xv,
-			    struct kvmx_shadow_hw *hw)
+int kvmx_shadow_load_root(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
 	struct spt_root *rt = sv->cur;
@@ -969,8 +968,7 @@ static void reflect_pf(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 }
 
 /* A guest #PF at @gva (the hardware's error code): fill a leaf, or reflect it. */
-static int shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva,
-			     u32 error_code)
+int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
 	struct walk_tables t = { .gva = gva };
@@ -1136,12 +1134,11 @@ static void shadow_commit_write_protect(struct kvmx_mmu *mmu)
 }
 
 const struct kvmx_mmu_ops kvmx_shadow_mmu_ops = {
-	.name			= "shadow",
 	.vcpu_init		= shadow_vcpu_init,
 	.vcpu_free		= shadow_vcpu_free,
-	.page_fault		= shadow_page_fault,
+	.page_fault		= kvmx_shadow_page_fault,
 	.zap_range		= shadow_zap_range,
 	.write_protect		= shadow_write_protect,
 	.commit_write_protect	= shadow_commit_write_protect,
-	.load_root		= shadow_load_root,
+	.load_root		= kvmx_shadow_load_root,
 };

@@ -330,7 +330,7 @@ out:
 }
 
 /* An NPT or EPT violation at @gpa: map it, or emulate the MMIO access. */
-static int tdp_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa, u32 error_code)
+int kvmx_tdp_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa, u32 error_code)
 {
 	int r;
 
@@ -347,8 +347,7 @@ static int tdp_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa, u32 error_code)
  * vCPU state and no root to load; writes are protected in place.
  */
 const struct kvmx_mmu_ops kvmx_tdp_mmu_ops = {
-	.name		= "nested",
-	.page_fault	= tdp_page_fault,
+	.page_fault	= kvmx_tdp_page_fault,
 	.zap_range	= tdp_zap_range,
 	.write_protect	= tdp_write_protect,
 };
