@@ -880,7 +880,7 @@ static struct vmx_seg vm86_seg(const struct kvmx_vmx_vcpu *vmx, int i)
 	}
 }
 
-/* Shadow paging: the CR0/CR3/CR4/EFER of kvmx_shadow_load(). */
+/* Shadow paging: the CR0/CR3/CR4/EFER of kvmx_mmu_load_root(). */
 static void write_shadow_cr(struct kvmx_vmx_vcpu *vmx, bool vm86)
 {
 	const struct kvmx_shadow_hw *hw = &vmx->shadow_hw;
