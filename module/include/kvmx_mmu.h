@@ -39,7 +39,9 @@ struct kvmx_x86_vcpu;
  *                 contract (1 = resume, 0 = kvm_run filled, <0 = error)
  * @zap_range:     drop every mapping of the guest frames [gfn, gfn +
  *                 npages) (dropping more is allowed) and make every vCPU
- *                 flush before it enters again; may sleep, no lock held
+ *                 flush before it enters again; takes @lock itself
+ *                 (callers: memslot removal under slots_lock, the MMU
+ *                 notifier under the memslots' SRCU read side)
  * @write_protect: make the next guest write to each frame @mask names
  *                 (bit i = gfn + i) fault, so it is logged; slots_lock
  *                 held; takes effect at the next kvmx_arch_flush_tlbs()
