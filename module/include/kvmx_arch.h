@@ -47,7 +47,11 @@ void kvmx_arch_write_protect(struct kvmx_vm *vm, const struct kvmx_memslot *slot
 /* After a batch of kvmx_arch_write_protect(): flush the vCPUs' TLBs. */
 void kvmx_arch_flush_tlbs(struct kvmx_vm *vm);
 
-/* Host mm invalidation: bracket, and drop mappings of guest frames. */
+/*
+ * Host mm invalidation: bracket (the VM's MMU invalidation sequence), and
+ * drop mappings of guest frames.  These, the memslot and the dirty-log
+ * hooks above are the MMU's (module/mmu/mmu.c).
+ */
 void kvmx_arch_mmu_invalidate_begin(struct kvmx_vm *vm);
 void kvmx_arch_mmu_invalidate_end(struct kvmx_vm *vm);
 void kvmx_arch_unmap_gfn_range(struct kvmx_vm *vm, u64 gfn, u64 npages);

@@ -3,7 +3,9 @@
  * kvmx core: the vendor-neutral VM, vCPU and memslot objects.
  *
  * Lock order (outermost first; Documentation/locking.rst):
- *   kvmx_vm.lock -> kvmx_vcpu.mutex -> kvmx_vm.slots_lock -> kvmx_vm.mmu_lock
+ *   kvmx_vm.lock -> kvmx_vcpu.mutex -> kvmx_vm.slots_lock -> kvmx_mmu.lock
+ * where kvmx_mmu.lock is the spinlock of the VM's MMU object (kvmx_mmu.h,
+ * in the x86 state: kvmx_x86_vm.mmu).
  * kvmx_vm.srcu protects readers of kvmx_vm.memslots.
  */
 #ifndef KVMX_HOST_H

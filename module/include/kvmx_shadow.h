@@ -4,7 +4,11 @@
  * guest's own page tables, for CPUs (or module loads, npt=N / tdp=N) that
  * do not use two-dimensional paging.  Trees cached per guest CR3 over
  * write-protected guest page tables; see Documentation/mmu.rst, "Shadow
- * paging", for the design and what a backend must do.
+ * paging", for the design and what a backend must do.  One of the two
+ * implementations of the VM's MMU (kvmx_mmu.h): its page fault, root load
+ * and VM-wide operations are reached through kvmx_shadow_mmu_ops; the
+ * functions below are the shadow-only exits and register accesses a
+ * backend calls while its vCPU is shadow-paged (kvmx_x86_vcpu.shadow set).
  */
 #ifndef KVMX_SHADOW_H
 #define KVMX_SHADOW_H
@@ -13,26 +17,23 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
-struct kvmx_vm;
 struct kvmx_x86_vcpu;
-struct kvmx_x86_ops;
 
 /**
- * struct kvmx_shadow_vm - a VM's shadow-paging state
- * @enabled:    the VM uses shadow paging; fixed at VM creation from the
- *              module parameters (tdp, npt)
- * @vcpus:      every vCPU's struct kvmx_shadow_vcpu (tdp.lock)
+ * struct kvmx_shadow_vm - a VM's shadow-paging state (kvmx_mmu.shadow)
+ * @vcpus:      every vCPU's struct kvmx_shadow_vcpu (mmu lock)
  * @wp_pending: write protection was asked for (dirty logging) and is done
- *              by the next kvmx_arch_flush_tlbs() in one pass (tdp.lock)
- * @wp:         the write-protected guest page tables, by gfn (tdp.lock)
- * @nr_wp:      how many (tdp.lock)
+ *              by the next kvmx_arch_flush_tlbs() in one pass (mmu lock)
+ * @wp:         the write-protected guest page tables, by gfn (mmu lock)
+ * @nr_wp:      how many (mmu lock)
  * @pt_seq:     bumped by every emulated write to, or unprotection of, a
  *              protected table, and when newly protected tables stop
- *              being pending (tdp.lock)
- * @ids:        the tree ids in use, a bit each (tdp.lock)
+ *              being pending (mmu lock)
+ * @ids:        the tree ids in use, a bit each (mmu lock)
+ *
+ * "mmu lock" is kvmx_mmu.lock of the VM's MMU.
  */
 struct kvmx_shadow_vm {
-	bool enabled;
 	struct list_head vcpus;
 	bool wp_pending;
 	DECLARE_HASHTABLE(wp, 10);
@@ -57,19 +58,8 @@ struct kvmx_shadow_hw {
 	bool flush;
 };
 
-/*
- * Was the module loaded to use shadow paging with @ops (tdp=N, npt=N on
- * SVM, ept=N on VMX)?
- */
-bool kvmx_shadow_requested(const struct kvmx_x86_ops *ops);
-/* Checked at module load: 0, or -EOPNOTSUPP after one pr_err line. */
-int kvmx_shadow_check_backend(void);
-
-void kvmx_shadow_vm_init(struct kvmx_vm *vm);
-/* KVM_ENABLE_CAP(KVMX_CAP_SHADOW_PAGING): 0 or -EINVAL. */
-int kvmx_shadow_enable_cap(struct kvmx_vm *vm, u64 on);
-int kvmx_shadow_vcpu_init(struct kvmx_x86_vcpu *xv);
-void kvmx_shadow_vcpu_destroy(struct kvmx_x86_vcpu *xv);
+/* At VM creation (kvmx_mmu_init()), whatever the VM's paging mode. */
+void kvmx_shadow_vm_init(struct kvmx_shadow_vm *svm);
 
 /* The guest's CR0, CR3 and CR4 (other registers: not kept here). */
 u64 kvmx_shadow_get_cr(struct kvmx_x86_vcpu *xv, int cr);
@@ -83,11 +73,7 @@ void kvmx_shadow_guest_cr3(struct kvmx_x86_vcpu *xv, u64 val);
 /* EFER changed (xv->efer holds the new value). */
 void kvmx_shadow_efer_changed(struct kvmx_x86_vcpu *xv);
 
-/* Before each entry: make sure a root exists and say what to load. */
-int kvmx_shadow_load(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw);
-
 /* Exit handlers (1 = resume, 0 = kvm_run filled, <0 = error). */
-int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code);
 int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv);
 /* The same with the linear address known (VMX's exit qualification). */
 int kvmx_shadow_invlpg_at(struct kvmx_x86_vcpu *xv, u64 la);
@@ -101,10 +87,5 @@ bool kvmx_insn_linear_address(struct kvmx_x86_vcpu *xv,
 			      const struct kvmx_insn *insn, u64 *la);
 /* A guest CR write with the architectural checks: 0, or 1 for #GP(0). */
 int kvmx_shadow_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val);
-
-/* Host-side changes: drop every shadow leaf / write-protect them. */
-void kvmx_shadow_zap_all(struct kvmx_vm *vm);
-void kvmx_shadow_write_protect(struct kvmx_vm *vm);
-void kvmx_shadow_flush_pending(struct kvmx_vm *vm);
 
 #endif

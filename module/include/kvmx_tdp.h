@@ -4,11 +4,12 @@
  * guest-physical to host-physical, built on demand from the memslots.
  * The entry format differs per vendor and is described by data
  * (struct kvmx_tdp_format); the walking and the lifetime rules are shared.
+ * The nested-paging implementation of the VM's MMU (kvmx_mmu.h), which
+ * owns the lock and the invalidation sequence these tables are used under.
  */
 #ifndef KVMX_TDP_H
 #define KVMX_TDP_H
 
-#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "kvmx_host.h"
@@ -32,35 +33,20 @@ struct kvmx_tdp_format {
 };
 
 /**
- * struct kvmx_tdp - one VM's TDP tables
+ * struct kvmx_tdp - one VM's TDP tables (kvmx_mmu.tdp)
  * @root:      top-level table (PML4), allocated at VM creation
- * @root_pa:   its physical address, for the VMCB/VMCS
- * @fmt:       entry encoding
- * @lock:      protects every table entry and @nr_tables (the mmu_lock)
- * @nr_tables: table pages allocated, the root included
- * @gen:       bumped whenever a mapping is removed; vCPUs flush their
- *             TLB tag when they see a new value before entry
- * @mn_seq:    bumped by every host mm invalidation (@lock); a fault that
- *             looked the page up before a bump must not install it
- * @mn_active: host mm invalidations in progress (@lock); no fault installs
- *             a mapping while one runs
+ * @root_pa:   its physical address, for the VMCB/VMCS (constant)
+ * @fmt:       entry encoding (constant)
+ * @nr_tables: table pages allocated, the root included (kvmx_mmu.lock)
+ *
+ * Every entry is changed under kvmx_mmu.lock; the hardware walks the
+ * tables concurrently, so entries are written with WRITE_ONCE().
  */
 struct kvmx_tdp {
 	u64 *root;
 	u64 root_pa;
 	const struct kvmx_tdp_format *fmt;
-	spinlock_t lock;	/* the mmu_lock: entries, nr_tables, mn_* */
 	unsigned long nr_tables;
-	atomic64_t gen;
-	unsigned long mn_seq;
-	long mn_active;
-};
-
-/* Result of kvmx_tdp_fault(). */
-enum kvmx_tdp_result {
-	KVMX_TDP_MAPPED,	/* retry the access */
-	KVMX_TDP_MMIO,		/* no memslot, or a write to a read-only one */
-	KVMX_TDP_RETRY,		/* raced with a host mm change: re-enter */
 };
 
 /*
@@ -71,19 +57,8 @@ enum kvmx_tdp_result {
 int kvmx_mmu_get_spares(void **spare, int *nspare, int n);
 void kvmx_mmu_put_spares(void **spare, int nspare);
 
+/* The tables' life: kvmx_mmu_init() and kvmx_mmu_destroy(). */
 int kvmx_tdp_init(struct kvmx_tdp *tdp, const struct kvmx_tdp_format *fmt);
 void kvmx_tdp_destroy(struct kvmx_tdp *tdp);
-/* Map the page behind @gpa; -EFAULT if the VMM's memory is not there. */
-int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
-		   bool write);
-/* Unmap [gfn, gfn + npages) and make every vCPU flush before re-entry. */
-void kvmx_tdp_zap(struct kvmx_tdp *tdp, u64 gfn, u64 npages);
-/* Make the pages @mask names (bit i = gfn + i) read-only; no flush. */
-void kvmx_tdp_write_protect(struct kvmx_tdp *tdp, u64 gfn, unsigned long mask);
-/* Bump the generation and kick every CPU: vCPUs flush before re-entry. */
-void kvmx_tdp_flush(struct kvmx_tdp *tdp);
-/* Host mm invalidation brackets (from the VM's MMU notifier). */
-void kvmx_tdp_invalidate_begin(struct kvmx_tdp *tdp);
-void kvmx_tdp_invalidate_end(struct kvmx_tdp *tdp);
 
 #endif

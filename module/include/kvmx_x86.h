@@ -12,8 +12,7 @@
 
 #include "kvmx_host.h"
 #include "kvmx_emulate.h"
-#include "kvmx_tdp.h"
-#include "kvmx_shadow.h"
+#include "kvmx_mmu.h"
 
 /* GPR indices (enum kvmx_gpr, KVMX_RAX...) come from kvmx_emulate.h. */
 
@@ -102,6 +101,12 @@ struct kvmx_x86_ops {
 	const struct kvmx_exit_codes *exit_codes;
 	/* Encoding of the backend's TDP entries (NPT or EPT). */
 	const struct kvmx_tdp_format *tdp_format;
+	/*
+	 * The backend's own nested-paging switch (its npt or ept module
+	 * parameter): false gives every VM shadow paging.  The MMU reads it
+	 * at load and clears it when tdp=N (sysfs shows what is in force).
+	 */
+	bool *nested_paging;
 	/* Highest address KVM_SET_TSS_ADDR accepts (the vendor kvm module's). */
 	u64 tss_addr_max;
 	/* The backend can run VMs with shadow paging (kvmx_shadow.h). */
@@ -243,6 +248,8 @@ struct kvmx_x86_ops {
  * @ran:         KVM_RUN entered the guest once (CPUID is frozen from then)
  * @apic:        the in-kernel local APIC (x86/irqchip/lapic.c), NULL without an
  *               in-kernel irqchip; set at creation, freed with the vCPU
+ * @mmu:         the VM's paging implementation (kvmx_mmu.ops), fixed when
+ *               the vCPU is created (kvmx_mmu_vcpu_init())
  * @shadow:      shadow-paging context (mmu/shadow.c), NULL when the VM
  *               uses TDP; set at creation, freed with the vCPU
  * @mce:         machine-check registers (x86/mce.c)
@@ -306,6 +313,7 @@ struct kvmx_x86_vcpu {
 	bool triple_fault;
 	bool ran;
 	struct kvmx_lapic *apic;
+	const struct kvmx_mmu_ops *mmu;
 	struct kvmx_shadow_vcpu *shadow;
 	struct kvmx_mce mce;
 };
@@ -327,9 +335,8 @@ struct kvmx_x86_vcpu {
  *                     KVM_CAP_X86_USER_SPACE_MSR; read locklessly
  * @tss_addr:          from KVM_SET_TSS_ADDR (recorded; VMX real mode uses it)
  * @identity_map_addr: from KVM_SET_IDENTITY_MAP_ADDR (@identity_map_set)
- * @tdp:               the guest-physical tables (NPT or EPT); its lock is
- *                     the mmu lock for shadow paging too
- * @shadow:            shadow-paging state (mmu/shadow.c)
+ * @mmu:               the VM's MMU: its lock, invalidation sequence, TLB
+ *                     generation and paging implementation (kvmx_mmu.h)
  * @irqchip:           in-kernel interrupt controllers and eventfds
  *                     (x86/irqchip/irqchip.c), allocated with the VM
  */
@@ -348,8 +355,7 @@ struct kvmx_x86_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	bool identity_map_set;
-	struct kvmx_tdp tdp;
-	struct kvmx_shadow_vm shadow;
+	struct kvmx_mmu mmu;
 	struct kvmx_irqchip *irqchip;
 };
 
@@ -361,6 +367,39 @@ static inline struct kvmx_x86_vcpu *to_x86(struct kvmx_vcpu *vcpu)
 static inline struct kvmx_x86_vm *to_x86_vm(struct kvmx_vm *vm)
 {
 	return vm->arch;
+}
+
+static inline struct kvmx_mmu *kvmx_vm_mmu(struct kvmx_vm *vm)
+{
+	return &to_x86_vm(vm)->mmu;
+}
+
+/*
+ * The MMU's per-exit and per-entry operations.  With retpolines an
+ * indirect call costs about 15 guest-measured cycles per exit in the
+ * paging benchmark, so the two implementations are called directly (as
+ * kvm calls its TDP fault handler); the ops table serves any other.
+ */
+static inline int kvmx_mmu_page_fault(struct kvmx_x86_vcpu *xv, u64 addr,
+				      u32 error_code)
+{
+	if (xv->mmu == &kvmx_tdp_mmu_ops)
+		return kvmx_tdp_page_fault(xv, addr, error_code);
+	if (xv->mmu == &kvmx_shadow_mmu_ops)
+		return kvmx_shadow_page_fault(xv, addr, error_code);
+	return xv->mmu->page_fault(xv, addr, error_code);
+}
+
+/*
+ * A shadow-paged vCPU is told by its shadow state, which the backends test
+ * just before (the compiler then drops the test here).
+ */
+static inline int kvmx_mmu_load_root(struct kvmx_x86_vcpu *xv,
+				     struct kvmx_shadow_hw *hw)
+{
+	if (xv->shadow)
+		return kvmx_shadow_load_root(xv, hw);
+	return xv->mmu->load_root ? xv->mmu->load_root(xv, hw) : 0;
 }
 
 extern const struct kvmx_x86_ops *kvmx_x86;

@@ -39,34 +39,19 @@
  * the TDP tables do; the MMU notifier, memslot removal and dirty-log write
  * protection act on every leaf of every tree of the VM (correct, coarse).
  * All table entries and the protected set are changed under the VM's mmu
- * lock (kvmx_tdp.lock), a tree's shape only by its own vCPU.
+ * lock (struct kvmx_mmu), a tree's shape only by its own vCPU.  This is
+ * the shadow-paging implementation of the VM's MMU (kvmx_shadow_mmu_ops).
  */
 #define pr_fmt(fmt) "kvmx: " fmt
 
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/slab.h>
 #include <asm/io.h>
 #include <asm/traps.h>
 
-#include "kvmx_shadow.h"
+#include "kvmx_mmu.h"
 #include "kvmx_walk.h"
 #include "kvmx_x86.h"
-
-static bool tdp = true;
-module_param(tdp, bool, 0444);
-MODULE_PARM_DESC(tdp,
-		 "use two-dimensional paging (NPT/EPT); N: shadow paging for every VM created while loaded");
-
-static bool npt = true;
-module_param(npt, bool, 0444);
-MODULE_PARM_DESC(npt,
-		 "AMD: use nested paging (as kvm_amd's npt); N: shadow paging");
-
-static bool ept = true;
-module_param(ept, bool, 0444);
-MODULE_PARM_DESC(ept,
-		 "Intel: use EPT (as kvm_intel's ept); N: shadow paging, real mode in virtual-8086 mode");
 
 #define SPT_ENTRIES	512
 #define SPT_ADDR_MASK	GENMASK_ULL(51, 12)
@@ -86,13 +71,6 @@ MODULE_PARM_DESC(ept,
 #define WP_MAX_GFNS	16384
 /* Emulated writes to a table not walked in between before unprotecting it. */
 #define WP_FLOOD	4
-
-/* #PF error code bits (Intel SDM "Page-Fault Exceptions"). */
-#define PFERR_PRESENT	BIT(0)
-#define PFERR_WRITE	BIT(1)
-#define PFERR_USER	BIT(2)
-#define PFERR_RSVD	BIT(3)
-#define PFERR_FETCH	BIT(4)
 
 /* CR bits whose change restarts the shadow context. */
 #define CR0_PAGING_BITS	(X86_CR0_PG | X86_CR0_WP | X86_CR0_PE)
@@ -192,73 +170,26 @@ struct walk_tables {
 
 static spinlock_t *mmu_lock(struct kvmx_x86_vcpu *xv)
 {
-	return &to_x86_vm(xv->vcpu->vm)->tdp.lock;
+	return &kvmx_vm_mmu(xv->vcpu->vm)->lock;
 }
 
-bool kvmx_shadow_requested(const struct kvmx_x86_ops *ops)
+void kvmx_shadow_vm_init(struct kvmx_shadow_vm *svm)
 {
-	return !tdp || (ops == &kvmx_svm_ops && !npt) ||
-	       (ops == &kvmx_vmx_ops && !ept);
-}
-
-int kvmx_shadow_check_backend(void)
-{
-	if (!kvmx_shadow_requested(kvmx_x86))
-		return 0;
-	if (!kvmx_x86->shadow_paging) {
-		pr_err("tdp=N: %s cannot use shadow paging yet\n",
-		       kvmx_x86->name);
-		return -EOPNOTSUPP;
-	}
-	/* sysfs shows what is in force (the KVM selftests read npt). */
-	tdp = false;
-	if (kvmx_x86 == &kvmx_svm_ops)
-		npt = false;
-	else
-		ept = false;
-	pr_info("shadow paging for every VM (tdp=N)\n");
-	return 0;
-}
-
-void kvmx_shadow_vm_init(struct kvmx_vm *vm)
-{
-	struct kvmx_shadow_vm *s = &to_x86_vm(vm)->shadow;
-
-	s->enabled = kvmx_shadow_requested(kvmx_x86);
-	INIT_LIST_HEAD(&s->vcpus);
-	hash_init(s->wp);
-}
-
-int kvmx_shadow_enable_cap(struct kvmx_vm *vm, u64 on)
-{
-	int r = 0;
-
-	if (on > 1 || (on && !kvmx_x86->shadow_paging))
-		return -EINVAL;
-	mutex_lock(&vm->lock);
-	/* A vCPU's paging is set up when it is created: too late then. */
-	if (vm->nr_vcpus)
-		r = -EINVAL;
-	else
-		to_x86_vm(vm)->shadow.enabled = on;
-	mutex_unlock(&vm->lock);
-	return r;
+	INIT_LIST_HEAD(&svm->vcpus);
+	hash_init(svm->wp);
 }
 
 static struct kvmx_shadow_vm *shadow_vm(struct kvmx_x86_vcpu *xv)
 {
-	return &to_x86_vm(xv->vcpu->vm)->shadow;
+	return &kvmx_vm_mmu(xv->vcpu->vm)->shadow;
 }
 
-int kvmx_shadow_vcpu_init(struct kvmx_x86_vcpu *xv)
+static int shadow_vcpu_init(struct kvmx_x86_vcpu *xv)
 {
-	struct kvmx_vm *vm = xv->vcpu->vm;
-	struct kvmx_shadow_vm *svm = &to_x86_vm(vm)->shadow;
+	struct kvmx_shadow_vm *svm = shadow_vm(xv);
 	struct kvmx_shadow_vcpu *sv;
 	int i;
 
-	if (!svm->enabled)
-		return 0;
 	sv = kzalloc(sizeof(*sv), GFP_KERNEL_ACCOUNT);
 	if (!sv)
 		return -ENOMEM;
@@ -410,7 +341,7 @@ static void wp_free_all(struct kvmx_shadow_vm *svm)
 	svm->nr_wp = 0;
 }
 
-void kvmx_shadow_vcpu_destroy(struct kvmx_x86_vcpu *xv)
+static void shadow_vcpu_free(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
 	struct kvmx_shadow_vm *svm;
@@ -518,7 +449,7 @@ void kvmx_shadow_efer_changed(struct kvmx_x86_vcpu *xv)
 	free_all(xv);
 }
 
-int kvmx_shadow_load(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw)
+int kvmx_shadow_load_root(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
 	struct spt_root *rt = sv->cur;
@@ -603,15 +534,14 @@ static void wp_remove(struct kvmx_shadow_vm *svm, struct wp_gfn *wp)
 	kfree(wp);
 }
 
-/* Every leaf of every tree of @vm: clear, or only write-protect. */
-static void clear_all_trees(struct kvmx_vm *vm, bool wp_only)
+/* Every leaf of every tree of the VM: clear, or only write-protect. */
+static void clear_all_trees(struct kvmx_mmu *mmu, bool wp_only)
 {
-	struct kvmx_x86_vm *xvm = to_x86_vm(vm);
 	struct kvmx_shadow_vcpu *sv;
 	int i;
 
-	lockdep_assert_held(&xvm->tdp.lock);
-	list_for_each_entry(sv, &xvm->shadow.vcpus, link)
+	lockdep_assert_held(&mmu->lock);
+	list_for_each_entry(sv, &mmu->shadow.vcpus, link)
 		for (i = 0; i < SPT_ROOTS; i++)
 			if (sv->roots[i].table)
 				clear_leaves(sv->roots[i].table, sv->root_level,
@@ -660,11 +590,11 @@ static int protect_tables(struct kvmx_x86_vcpu *xv, const struct walk_tables *t)
 		added = true;
 	}
 	if (added)
-		clear_all_trees(xv->vcpu->vm, true);
+		clear_all_trees(kvmx_vm_mmu(xv->vcpu->vm), true);
 	spin_unlock(mmu_lock(xv));
 	if (added) {
 		/* No CPU keeps a writable translation past this. */
-		kvmx_tdp_flush(&to_x86_vm(xv->vcpu->vm)->tdp);
+		kvmx_mmu_flush(kvmx_vm_mmu(xv->vcpu->vm));
 		spin_lock(mmu_lock(xv));
 		for (i = 0; i < t->n; i++) {
 			struct wp_gfn *w = wp_find(svm, t->gfn[i]);
@@ -741,23 +671,23 @@ static int install_leaf(struct kvmx_x86_vcpu *xv, u64 gva, u64 leaf,
 			unsigned long pt_seq, const struct kvmx_memslot *slot)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
-	struct kvmx_shadow_vm *svm = shadow_vm(xv);
-	struct kvmx_tdp *tdp = &to_x86_vm(xv->vcpu->vm)->tdp;
+	struct kvmx_mmu *mmu = kvmx_vm_mmu(xv->vcpu->vm);
+	struct kvmx_shadow_vm *svm = &mmu->shadow;
 	struct spt_root *rt = sv->cur;
 	void *spare[3] = {};
 	int nspare = 0, level, r = 1;
 	u64 *table, *e;
 
 again:
-	spin_lock(&tdp->lock);
-	if (tdp->mn_active || tdp->mn_seq != seq || !rt->table)
+	spin_lock(&mmu->lock);
+	if (kvmx_mmu_seq_retry(mmu, seq) || !rt->table)
 		goto unlock;
 	table = rt->table;
 	for (level = sv->root_level; level > 1; level--) {
 		e = &table[spt_index(gva, level)];
 		if (!(*e & _PAGE_PRESENT)) {
 			if (!nspare) {
-				spin_unlock(&tdp->lock);
+				spin_unlock(&mmu->lock);
 				if (kvmx_mmu_get_spares(spare, &nspare,
 							ARRAY_SIZE(spare))) {
 					r = -ENOMEM;
@@ -791,7 +721,7 @@ again:
 	if (leaf & _PAGE_RW)
 		kvmx_mark_dirty(slot, t->leaf_gfn);
 unlock:
-	spin_unlock(&tdp->lock);
+	spin_unlock(&mmu->lock);
 out:
 	kvmx_mmu_put_spares(spare, nspare);
 	return r;
@@ -953,7 +883,7 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 		      struct walk_tables *t, unsigned long pt_seq)
 {
 	struct kvmx_vm *vm = xv->vcpu->vm;
-	struct kvmx_tdp *tdp = &to_x86_vm(vm)->tdp;
+	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
 	bool write = access & KVMX_WALK_WRITE, readonly, writable, user;
 	const struct kvmx_memslot *slot;
 	u64 gfn = gpa >> PAGE_SHIFT, leaf;
@@ -971,7 +901,7 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 	       kvmx_x86->private_page(xv, gfn) : NULL;
 	if (page) {
 		t->leaf_gfn = gfn;
-		seq = READ_ONCE(tdp->mn_seq);
+		seq = kvmx_mmu_seq_begin(mmu);
 		return install_leaf(xv, gva, page_to_phys(page) | _PAGE_PRESENT |
 				    _PAGE_ACCESSED | _PAGE_NX, seq, t, pt_seq,
 				    NULL);
@@ -985,9 +915,9 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 		/* Emulated from the instruction at RIP, walking its operands. */
 		return kvmx_handle_mmio(xv, gpa);
 	}
-	spin_lock(&tdp->lock);
-	table = wp_find(shadow_vm(xv), gfn);
-	spin_unlock(&tdp->lock);
+	spin_lock(&mmu->lock);
+	table = wp_find(&mmu->shadow, gfn);
+	spin_unlock(&mmu->lock);
 	if (write && table) {
 		srcu_read_unlock(&vm->srcu, idx);
 		return pt_write(xv, gpa);
@@ -1006,8 +936,7 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 			writable = false;
 	}
 
-	seq = READ_ONCE(tdp->mn_seq);
-	smp_rmb();	/* pairs with the lock invalidations bump it under */
+	seq = kvmx_mmu_seq_begin(mmu);
 	r = get_user_pages_unlocked(hva, 1, &page, readonly ? 0 : FOLL_WRITE);
 	if (r != 1) {
 		srcu_read_unlock(&vm->srcu, idx);
@@ -1039,6 +968,7 @@ static void reflect_pf(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 	kvmx_queue_exception(xv, X86_TRAP_PF, true, error_code);
 }
 
+/* A guest #PF at @gva (the hardware's error code): fill a leaf, or reflect it. */
 int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
@@ -1050,13 +980,13 @@ int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 	int r, l;
 
 	/* kvmx never writes reserved bits into its tables. */
-	if (KVMX_VM_DEAD_ON(error_code & PFERR_RSVD, xv->vcpu->vm))
+	if (KVMX_VM_DEAD_ON(error_code & KVMX_PFERR_RSVD, xv->vcpu->vm))
 		return -EIO;
-	if (error_code & PFERR_WRITE)
+	if (error_code & KVMX_PFERR_WRITE)
 		access |= KVMX_WALK_WRITE;
-	else if (error_code & PFERR_FETCH)
+	else if (error_code & KVMX_PFERR_FETCH)
 		access |= KVMX_WALK_FETCH;
-	if (error_code & PFERR_USER)
+	if (error_code & KVMX_PFERR_USER)
 		access |= KVMX_WALK_USER;
 	else if (kvmx_x86->get_cpl(xv) == 3)
 		access |= KVMX_WALK_IMPLICIT;
@@ -1170,33 +1100,43 @@ int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv)
 	return kvmx_shadow_invlpg_at(xv, la);
 }
 
-void kvmx_shadow_zap_all(struct kvmx_vm *vm)
+/*
+ * The host changed guest frames: every leaf of every tree goes (the trees
+ * are indexed by guest-virtual address, so the range is not looked for).
+ */
+static void shadow_zap_range(struct kvmx_mmu *mmu, u64 gfn, u64 npages)
 {
-	struct kvmx_x86_vm *xvm = to_x86_vm(vm);
-
-	spin_lock(&xvm->tdp.lock);
-	clear_all_trees(vm, false);
-	spin_unlock(&xvm->tdp.lock);
-	kvmx_tdp_flush(&xvm->tdp);
+	spin_lock(&mmu->lock);
+	clear_all_trees(mmu, false);
+	spin_unlock(&mmu->lock);
+	kvmx_mmu_flush(mmu);
 }
 
-void kvmx_shadow_write_protect(struct kvmx_vm *vm)
+/* Dirty logging: every leaf loses its writable bit at the commit. */
+static void shadow_write_protect(struct kvmx_mmu *mmu, u64 gfn,
+				 unsigned long mask)
 {
-	struct kvmx_x86_vm *xvm = to_x86_vm(vm);
-
-	spin_lock(&xvm->tdp.lock);
-	xvm->shadow.wp_pending = true;
-	spin_unlock(&xvm->tdp.lock);
+	spin_lock(&mmu->lock);
+	mmu->shadow.wp_pending = true;
+	spin_unlock(&mmu->lock);
 }
 
-void kvmx_shadow_flush_pending(struct kvmx_vm *vm)
+static void shadow_commit_write_protect(struct kvmx_mmu *mmu)
 {
-	struct kvmx_x86_vm *xvm = to_x86_vm(vm);
-
-	spin_lock(&xvm->tdp.lock);
-	if (xvm->shadow.wp_pending) {
-		clear_all_trees(vm, true);
-		xvm->shadow.wp_pending = false;
+	spin_lock(&mmu->lock);
+	if (mmu->shadow.wp_pending) {
+		clear_all_trees(mmu, true);
+		mmu->shadow.wp_pending = false;
 	}
-	spin_unlock(&xvm->tdp.lock);
+	spin_unlock(&mmu->lock);
 }
+
+const struct kvmx_mmu_ops kvmx_shadow_mmu_ops = {
+	.vcpu_init		= shadow_vcpu_init,
+	.vcpu_free		= shadow_vcpu_free,
+	.page_fault		= kvmx_shadow_page_fault,
+	.zap_range		= shadow_zap_range,
+	.write_protect		= shadow_write_protect,
+	.commit_write_protect	= shadow_commit_write_protect,
+	.load_root		= kvmx_shadow_load_root,
+};

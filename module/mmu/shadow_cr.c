@@ -3,7 +3,7 @@
  * Control-register accesses under shadow paging.
  *
  * With shadow paging the hardware runs with its own CR0, CR3 and CR4
- * (kvmx_shadow_load()), so the backend intercepts every guest read and
+ * (kvmx_mmu_load_root()), so the backend intercepts every guest read and
  * write of them (and CLTS, LMSW, SMSW, which read or write CR0) and this
  * file emulates the instruction: decoded at RIP, since SVM without decode
  * assists does not say which register or operand was used.

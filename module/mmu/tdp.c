@@ -5,8 +5,10 @@
  * Guest memory is not pinned: a fault looks the VMM's page up with
  * get_user_pages, installs the leaf and drops the reference.  The VM's MMU
  * notifier (core/mmu_notifier.c) zaps leaves before the host mm unmaps,
- * moves, merges or swaps their pages; the mn_seq/mn_active pair keeps a
- * fault that raced with such a change from installing a stale page.
+ * moves, merges or swaps their pages; the MMU's invalidation sequence
+ * (kvmx_mmu_seq_begin/retry()) keeps a fault that raced with such a change
+ * from installing a stale page.  Every entry is changed under the MMU's
+ * lock (struct kvmx_mmu).
  * Leaves are 2 MiB where the VMM's memory is a huge page (THP or hugetlbfs)
  * aligned like the guest range, 4 KiB otherwise.
  */
@@ -15,7 +17,9 @@
 #include <linux/smp.h>
 #include <asm/io.h>
 
-#include "kvmx_tdp.h"
+#include "kvmx_mmu.h"
+#include "kvmx_walk.h"
+#include "kvmx_x86.h"
 
 #define TDP_LEVELS		4
 #define TDP_ENTRIES		512
@@ -38,9 +42,7 @@ int kvmx_tdp_init(struct kvmx_tdp *tdp, const struct kvmx_tdp_format *fmt)
 		return -ENOMEM;
 	tdp->root_pa = __pa(tdp->root);
 	tdp->fmt = fmt;
-	spin_lock_init(&tdp->lock);
 	tdp->nr_tables = 1;
-	atomic64_set(&tdp->gen, 0);
 	return 0;
 }
 
@@ -84,48 +86,18 @@ void kvmx_tdp_destroy(struct kvmx_tdp *tdp)
 	tdp->root = NULL;
 }
 
-static void kick(void *unused)
+static void tdp_zap_range(struct kvmx_mmu *mmu, u64 gfn, u64 npages)
 {
-}
-
-void kvmx_tdp_flush(struct kvmx_tdp *tdp)
-{
-	atomic64_inc(&tdp->gen);
-	/*
-	 * A vCPU in guest mode keeps using cached translations until it
-	 * exits; the IPI forces that exit, and the vCPU flushes its TLB tag
-	 * before re-entry because the generation moved.
-	 */
-	on_each_cpu(kick, NULL, 1);
-}
-
-void kvmx_tdp_invalidate_begin(struct kvmx_tdp *tdp)
-{
-	spin_lock(&tdp->lock);
-	tdp->mn_active++;
-	tdp->mn_seq++;
-	spin_unlock(&tdp->lock);
-}
-
-void kvmx_tdp_invalidate_end(struct kvmx_tdp *tdp)
-{
-	spin_lock(&tdp->lock);
-	tdp->mn_seq++;
-	tdp->mn_active--;
-	spin_unlock(&tdp->lock);
-}
-
-void kvmx_tdp_zap(struct kvmx_tdp *tdp, u64 gfn, u64 npages)
-{
+	struct kvmx_tdp *tdp = &mmu->tdp;
 	unsigned long zapped;
 
-	spin_lock(&tdp->lock);
+	spin_lock(&mmu->lock);
 	zapped = zap_table(tdp, tdp->root, TDP_LEVELS, 0, gfn << PAGE_SHIFT,
 			   (gfn + npages) << PAGE_SHIFT, false);
-	spin_unlock(&tdp->lock);
+	spin_unlock(&mmu->lock);
 	/* Nothing was mapped: no vCPU can hold a stale translation. */
 	if (zapped)
-		kvmx_tdp_flush(tdp);
+		kvmx_mmu_flush(mmu);
 }
 
 /*
@@ -157,26 +129,29 @@ static u64 *find_leaf(struct kvmx_tdp *tdp, u64 gpa, bool *large)
  * away instead: logging tracks 4 KiB pages, and the faults that follow map
  * 4 KiB pages while the slot is logged.  The caller flushes the TLBs.
  */
-void kvmx_tdp_write_protect(struct kvmx_tdp *tdp, u64 gfn, unsigned long mask)
+static void tdp_write_protect(struct kvmx_mmu *mmu, u64 gfn,
+			      unsigned long mask)
 {
+	struct kvmx_tdp *tdp = &mmu->tdp;
 	bool large;
 	u64 *leaf;
 	int i;
 
-	spin_lock(&tdp->lock);
+	spin_lock(&mmu->lock);
 	for_each_set_bit(i, &mask, BITS_PER_LONG) {
 		leaf = find_leaf(tdp, (gfn + i) << PAGE_SHIFT, &large);
 		if (!leaf || !(*leaf & tdp->fmt->present))
 			continue;
 		WRITE_ONCE(*leaf, large ? 0 : *leaf & ~tdp->fmt->writable);
 	}
-	spin_unlock(&tdp->lock);
+	spin_unlock(&mmu->lock);
 }
 
 /*
  * Does the VMM's own page table map @hva with a 2 MiB (or larger) leaf?
  * A lockless walk as GUP-fast does (interrupts off keep the tables from
- * being freed); a change after it bumps mn_seq and the fault retries.
+ * being freed); a change after it bumps the MMU's invalidation sequence
+ * and the fault retries.
  */
 static bool host_maps_huge(struct mm_struct *mm, unsigned long hva)
 {
@@ -243,9 +218,18 @@ void kvmx_mmu_put_spares(void **spare, int nspare)
 		free_page((unsigned long)spare[--nspare]);
 }
 
-int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
-		   bool write)
+/* What tdp_fault() did. */
+enum tdp_result {
+	TDP_MAPPED,	/* retry the access */
+	TDP_MMIO,	/* no memslot, or a write to a read-only one */
+	TDP_RETRY,	/* raced with a host mm change: re-enter */
+};
+
+/* Map the page behind @gpa; -EFAULT if the VMM's memory is not there. */
+static int tdp_fault(struct kvmx_vm *vm, u64 gpa, bool write)
 {
+	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
+	struct kvmx_tdp *tdp = &mmu->tdp;
 	const struct kvmx_tdp_format *fmt = tdp->fmt;
 	u64 gfn = gpa >> PAGE_SHIFT, *table, leaf, *e;
 	const struct kvmx_memslot *slot;
@@ -260,19 +244,14 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 	readonly = slot && (slot->flags & KVM_MEM_READONLY);
 	if (!slot || (write && readonly)) {
 		srcu_read_unlock(&vm->srcu, idx);
-		return KVMX_TDP_MMIO;
+		return TDP_MMIO;
 	}
 	hva = kvmx_gfn_to_hva(slot, gfn);
 	/* While writes are logged, a page becomes writable by a logged write. */
 	map_ro = readonly || (slot->dirty_bitmap && !write);
 
-	seq = READ_ONCE(tdp->mn_seq);
-	/*
-	 * Sample the invalidation count before looking the page up: the
-	 * barrier orders it before the page-table reads of the lookup
-	 * (pairs with the lock that invalidations bump it under).
-	 */
-	smp_rmb();
+	/* Sampled before the page is looked up. */
+	seq = kvmx_mmu_seq_begin(mmu);
 	/* Writable slots are faulted in writable at once (COW broken now). */
 	r = get_user_pages_unlocked(hva, 1, &page, readonly ? 0 : FOLL_WRITE);
 	if (r != 1) {
@@ -289,9 +268,9 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 	 * starts again (most faults need none once the tables exist).
 	 */
 again:
-	spin_lock(&tdp->lock);
-	r = KVMX_TDP_RETRY;
-	if (tdp->mn_active || tdp->mn_seq != seq)
+	spin_lock(&mmu->lock);
+	r = TDP_RETRY;
+	if (kvmx_mmu_seq_retry(mmu, seq))
 		goto unlock;
 	table = tdp->root;
 	for (level = TDP_LEVELS; level > 1; level--) {
@@ -300,12 +279,12 @@ again:
 			/* The huge page's 2 MiB-aligned start. */
 			WRITE_ONCE(*e, leaf | fmt->large |
 				   (page_to_phys(page) & ~((u64)PMD_SIZE - 1)));
-			r = KVMX_TDP_MAPPED;
+			r = TDP_MAPPED;
 			goto unlock;
 		}
 		if (!(*e & fmt->present)) {
 			if (!nspare) {
-				spin_unlock(&tdp->lock);
+				spin_unlock(&mmu->lock);
 				r = kvmx_mmu_get_spares(spare, &nspare,
 							ARRAY_SIZE(spare));
 				if (r)
@@ -318,7 +297,7 @@ again:
 			/* Covered by a large leaf already (read-only for logging?). */
 			if (!map_ro)
 				WRITE_ONCE(*e, *e | fmt->writable);
-			r = KVMX_TDP_MAPPED;
+			r = TDP_MAPPED;
 			goto unlock;
 		}
 		table = table_va(*e);
@@ -332,16 +311,16 @@ again:
 	} else {
 		WRITE_ONCE(*e, leaf | page_to_phys(page));
 	}
-	r = KVMX_TDP_MAPPED;
+	r = TDP_MAPPED;
 unlock:
 	/*
 	 * Log the write only now that the entry is writable, under the lock
 	 * that write-protection takes: a harvest that clears the bit first
 	 * write-protects the entry after, so no write goes unlogged.
 	 */
-	if (r == KVMX_TDP_MAPPED && write)
+	if (r == TDP_MAPPED && write)
 		kvmx_mark_dirty(slot, gfn);
-	spin_unlock(&tdp->lock);
+	spin_unlock(&mmu->lock);
 out:
 	/* The slot, its bitmap included, stays valid until here. */
 	srcu_read_unlock(&vm->srcu, idx);
@@ -349,3 +328,26 @@ out:
 	kvmx_mmu_put_spares(spare, nspare);
 	return r;
 }
+
+/* An NPT or EPT violation at @gpa: map it, or emulate the MMIO access. */
+int kvmx_tdp_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa, u32 error_code)
+{
+	int r;
+
+	r = tdp_fault(xv->vcpu->vm, gpa, error_code & KVMX_PFERR_WRITE);
+	if (r < 0)
+		return r;
+	if (r == TDP_MMIO)
+		return kvmx_handle_mmio(xv, gpa);
+	return 1;	/* mapped, or retry after a host mm change */
+}
+
+/*
+ * Nested paging: one set of tables per VM, made at VM creation, so no
+ * vCPU state and no root to load; writes are protected in place.
+ */
+const struct kvmx_mmu_ops kvmx_tdp_mmu_ops = {
+	.page_fault	= kvmx_tdp_page_fault,
+	.zap_range	= tdp_zap_range,
+	.write_protect	= tdp_write_protect,
+};

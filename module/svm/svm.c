@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) "kvmx: " fmt
 
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -19,7 +20,6 @@
 #include <asm/traps.h>
 #include <uapi/asm/svm.h>
 
-#include "kvmx_tdp.h"
 #include "svm.h"
 
 /* The CPU's SVM features, read at probe. */
@@ -61,10 +61,11 @@ static const struct kvmx_tdp_format npt_format = {
 	.large	 = _PAGE_PSE,
 };
 
-static struct kvmx_tdp *vm_tdp(struct kvmx_vm *vm)
-{
-	return &to_x86_vm(vm)->tdp;
-}
+/* Read at load (mmu/mmu.c); cleared there when tdp=N. */
+static bool npt = true;
+module_param(npt, bool, 0444);
+MODULE_PARM_DESC(npt,
+		 "AMD: use nested paging (as kvm_amd's npt); N: shadow paging");
 
 static void check_svme(void *failed)
 {
@@ -272,7 +273,7 @@ static void init_vmcb_control(struct kvmx_svm_vcpu *svm)
 	c->msrpm_base_pa = __pa(svm->msrpm);
 	c->int_ctl = SVMX_INT_CTL_V_INTR_MASKING;
 	c->nested_ctl = SVMX_NESTED_CTL_NP_ENABLE;
-	c->nested_cr3 = vm_tdp(svm->x86.vcpu->vm)->root_pa;
+	c->nested_cr3 = kvmx_mmu_nested_root(kvmx_vm_mmu(svm->x86.vcpu->vm));
 	if (svm->x86.shadow) {
 		/*
 		 * Shadow paging (mmu/shadow.c): the CPU walks kvmx's tables,
@@ -735,17 +736,12 @@ static int handle_reflect(struct kvmx_svm_vcpu *svm)
 static int handle_npf(struct kvmx_svm_vcpu *svm)
 {
 	struct kvmx_x86_vcpu *xv = &svm->x86;
-	u64 gpa = svm->vmcb->control.exit_info_2;
-	bool write = svm->vmcb->control.exit_info_1 & BIT(1);
-	int r;
 
-	kvmx_trace_page_fault(xv, gpa, svm->vmcb->control.exit_info_1);
-	r = kvmx_tdp_fault(xv->vcpu->vm, vm_tdp(xv->vcpu->vm), gpa, write);
-	if (r < 0)
-		return r;
-	if (r == KVMX_TDP_MMIO)
-		return kvmx_handle_mmio(xv, gpa);
-	return 1;	/* mapped, or retry after a host mm change */
+	kvmx_trace_page_fault(xv, svm->vmcb->control.exit_info_2,
+			      svm->vmcb->control.exit_info_1);
+	/* EXITINFO1: the fault's error code, in #PF format (APM "Nested Paging"). */
+	return kvmx_mmu_page_fault(xv, svm->vmcb->control.exit_info_2,
+				   svm->vmcb->control.exit_info_1);
 }
 
 /* Shadow paging only: the CR0/CR3/CR4 and INVLPG intercepts, #PF. */
@@ -770,8 +766,7 @@ static int handle_pf(struct kvmx_svm_vcpu *svm)
 
 	if (KVMX_VM_DEAD_ON(!svm->x86.shadow, svm->x86.vcpu->vm))
 		return -EIO;
-	return kvmx_shadow_page_fault(&svm->x86, c->exit_info_2,
-				      c->exit_info_1);
+	return kvmx_mmu_page_fault(&svm->x86, c->exit_info_2, c->exit_info_1);
 }
 
 static int handle_shutdown(struct kvmx_svm_vcpu *svm)
@@ -968,7 +963,7 @@ static void svm_pick_asid(struct kvmx_svm_vcpu *svm, struct svm_cpu *sc,
 			  int cpu)
 {
 	struct vmcb_control *c = &svm->vmcb->control;
-	u64 tlb_gen = atomic64_read(&vm_tdp(svm->x86.vcpu->vm)->gen);
+	u64 tlb_gen = kvmx_mmu_tlb_gen(kvmx_vm_mmu(svm->x86.vcpu->vm));
 
 	c->tlb_ctl = SVMX_TLB_FLUSH_NOTHING;
 	if (svm->asid_cpu != cpu || svm->asid_gen != sc->asid_gen) {
@@ -1005,7 +1000,7 @@ static int svm_load_shadow(struct kvmx_svm_vcpu *svm)
 	struct kvmx_shadow_hw hw;
 	int r;
 
-	r = kvmx_shadow_load(&svm->x86, &hw);
+	r = kvmx_mmu_load_root(&svm->x86, &hw);
 	if (r)
 		return r;
 	vmcb->save.cr0 = hw.cr0;
@@ -1102,6 +1097,7 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.hw_disable_cpu		= svm_hw_disable_cpu,
 	.exit_codes		= &svm_exit_codes,
 	.tdp_format		= &npt_format,
+	.nested_paging		= &npt,
 	.tss_addr_max		= U64_MAX,	/* kvm-amd only records it */
 	.shadow_paging		= true,
 	.tpr_patching		= true,		/* no TPR shadow in SVM */

@@ -15,13 +15,7 @@
 #include <asm/debugreg.h>
 #include <asm/traps.h>
 
-#include "kvmx_tdp.h"
 #include "vmx.h"
-
-static struct kvmx_tdp *vm_tdp(struct kvmx_vm *vm)
-{
-	return &to_x86_vm(vm)->tdp;
-}
 
 int vmx_skip_insn(struct kvmx_x86_vcpu *xv)
 {
@@ -210,8 +204,8 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 	 */
 	if (vector == X86_TRAP_PF && vmx->x86.shadow) {
 		vmx->l1d_flush = true;
-		return kvmx_shadow_page_fault(&vmx->x86, vmx->exit.qual,
-					      vmx->exit.intr_error);
+		return kvmx_mmu_page_fault(&vmx->x86, vmx->exit.qual,
+					   vmx->exit.intr_error);
 	}
 	if (vector != X86_TRAP_DB && vmx_rmode(vmx))
 		return vmx_rmode_exception(vmx);
@@ -289,17 +283,12 @@ static int handle_ept_violation(struct kvmx_vmx_vcpu *vmx)
 {
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
 	u64 gpa = vmx->exit.gpa;
-	int r;
 
 	vmx->l1d_flush = true;
 	kvmx_trace_page_fault(xv, gpa, vmx->exit.qual);
-	r = kvmx_tdp_fault(xv->vcpu->vm, vm_tdp(xv->vcpu->vm), gpa,
-			   vmx->exit.qual & VMX_EPT_QUAL_WRITE);
-	if (r < 0)
-		return r;
-	if (r == KVMX_TDP_MMIO)
-		return kvmx_handle_mmio(xv, gpa);
-	return 1;
+	return kvmx_mmu_page_fault(xv, gpa,
+				   vmx->exit.qual & VMX_EPT_QUAL_WRITE ?
+				   KVMX_PFERR_WRITE : 0);
 }
 
 static int handle_ept_misconfig(struct kvmx_vmx_vcpu *vmx)

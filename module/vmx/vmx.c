@@ -37,13 +37,16 @@
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
 
-#include "kvmx_tdp.h"
 #include "vmx.h"
 
 /*
  * Module parameters, as kvm_intel's (read-only: set them at load); ept is
- * in mmu/shadow.c, beside tdp and npt.
+ * read at load by mmu/mmu.c, which clears it when tdp=N.
  */
+static bool ept = true;
+module_param(ept, bool, 0444);
+MODULE_PARM_DESC(ept,
+		 "Intel: use EPT (as kvm_intel's ept); N: shadow paging, real mode in virtual-8086 mode");
 static bool vpid = true;
 module_param(vpid, bool, 0444);
 MODULE_PARM_DESC(vpid, "tag guest TLB entries with VPIDs");
@@ -100,11 +103,6 @@ static const struct kvmx_tdp_format ept_format = {
 /* EPTP: WB paging structures, 4-level walk ("Extended-Page-Table Pointer"). */
 #define EPTP_MT_WB		6ULL
 #define EPTP_WALK_4		(3ULL << 3)
-
-static struct kvmx_tdp *vm_tdp(struct kvmx_vm *vm)
-{
-	return &to_x86_vm(vm)->tdp;
-}
 
 /* ---- single VMX instructions ---------------------------------------- */
 
@@ -316,13 +314,13 @@ static int vmx_probe(void)
 	 * mode, as unrestricted guest needs EPT.  EPT without unrestricted
 	 * guest would need both: not offered.
 	 */
-	if (kvmx_shadow_requested(&kvmx_vmx_ops)) {
+	if (kvmx_mmu_shadow_requested(&kvmx_vmx_ops)) {
 		unrestricted_guest = false;
 	} else if (!unrestricted_guest) {
 		pr_err("unrestricted_guest=N needs ept=N (real mode in virtual-8086 mode under shadow paging)\n");
 		return -EINVAL;
 	}
-	r = setup_config(kvmx_shadow_requested(&kvmx_vmx_ops));
+	r = setup_config(kvmx_mmu_shadow_requested(&kvmx_vmx_ops));
 	if (r)
 		return r;
 	on_each_cpu(check_vmxe, &busy, 1);
@@ -883,7 +881,7 @@ static struct vmx_seg vm86_seg(const struct kvmx_vmx_vcpu *vmx, int i)
 	}
 }
 
-/* Shadow paging: the CR0/CR3/CR4/EFER of kvmx_shadow_load(). */
+/* Shadow paging: the CR0/CR3/CR4/EFER of kvmx_mmu_load_root(). */
 static void write_shadow_cr(struct kvmx_vmx_vcpu *vmx, bool vm86)
 {
 	const struct kvmx_shadow_hw *hw = &vmx->shadow_hw;
@@ -1036,7 +1034,8 @@ static u32 base_proc_ctls(const struct kvmx_vmx_vcpu *vmx)
 /* Controls and constant host state: once, at the first load. */
 static void setup_vmcs(struct kvmx_vmx_vcpu *vmx)
 {
-	u64 eptp = vm_tdp(vmx->x86.vcpu->vm)->root_pa | EPTP_MT_WB | EPTP_WALK_4;
+	u64 eptp = kvmx_mmu_nested_root(kvmx_vm_mmu(vmx->x86.vcpu->vm)) |
+		   EPTP_MT_WB | EPTP_WALK_4;
 	u32 proc2 = vmx_cfg.proc2;
 	u64 msr;
 
@@ -1176,8 +1175,8 @@ static void vmx_load_vmcs(struct kvmx_vmx_vcpu *vmx)
 /* Flush what the TDP generation or a CR change made stale. */
 static void vmx_flush_tlb(struct kvmx_vmx_vcpu *vmx)
 {
-	struct kvmx_tdp *tdp = vm_tdp(vmx->x86.vcpu->vm);
-	u64 gen = atomic64_read(&tdp->gen);
+	struct kvmx_mmu *mmu = kvmx_vm_mmu(vmx->x86.vcpu->vm);
+	u64 gen = kvmx_mmu_tlb_gen(mmu);
 
 	if (vmx->tdp_gen != gen) {
 		vmx->tdp_gen = gen;
@@ -1186,7 +1185,7 @@ static void vmx_flush_tlb(struct kvmx_vmx_vcpu *vmx)
 			vmx->flush_tlb = true;
 		} else {
 			ept_flush(VMX_EPT_EXTENT_CONTEXT,
-				  tdp->root_pa | EPTP_MT_WB | EPTP_WALK_4);
+				  kvmx_mmu_nested_root(mmu) | EPTP_MT_WB | EPTP_WALK_4);
 			vmx->flush_tlb = false;	/* also dropped the linear mappings */
 		}
 	}
@@ -1478,7 +1477,7 @@ static int vmx_load_shadow(struct kvmx_vmx_vcpu *vmx)
 	r = vmx_rmode_prepare(vmx);
 	if (r)
 		return r;
-	r = kvmx_shadow_load(&vmx->x86, &hw);
+	r = kvmx_mmu_load_root(&vmx->x86, &hw);
 	if (r)
 		return r;
 	if (hw.cr0 != old->cr0 || hw.cr3 != old->cr3 || hw.cr4 != old->cr4 ||
@@ -1591,6 +1590,7 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.hw_disable_cpu		= vmx_hw_disable_cpu,
 	.exit_codes		= &kvmx_vmx_exit_codes,
 	.tdp_format		= &ept_format,
+	.nested_paging		= &ept,
 	.tss_addr_max		= 0xffffd000,	/* three pages below 4 GiB, as kvm-intel */
 	.shadow_paging		= true,
 	.tpr_patching		= false,	/* as kvm-intel with flexpriority */

@@ -242,7 +242,7 @@ struct vmx_exit {
  * @host_cr3/@host_cr4: as last written to the VMCS (they can change)
  * @regs_cr2:     guest CR2, which the processor does not switch
  * @shadow_hw:    with shadow paging, the CR0/CR3/CR4/EFER the processor
- *                runs with, from kvmx_shadow_load() before each entry
+ *                runs with, from kvmx_mmu_load_root() before each entry
  * @rmode_tss:    with shadow paging, the three pages of the TSS that
  *                virtual-8086 mode runs with (rmode.c), or NULL
  * @rmode_event:  an event for a real-mode guest, delivered in software

@@ -40,7 +40,7 @@ int kvmx_arch_init(void)
 		if (r)
 			return r;	/* this vendor, but unusable: said why */
 		kvmx_x86 = backends[i];
-		r = kvmx_shadow_check_backend();
+		r = kvmx_mmu_check_backend();
 		if (r)
 			return r;
 		r = kvmx_x86->hardware_setup();
@@ -144,7 +144,7 @@ long kvmx_arch_vm_enable_cap(struct kvmx_vm *vm, const struct kvm_enable_cap *ca
 	case KVM_CAP_X86_USER_SPACE_MSR:
 		return kvmx_msr_enable_user_exits(vm, cap->args[0]);
 	case KVMX_CAP_SHADOW_PAGING:
-		return kvmx_shadow_enable_cap(vm, cap->args[0]);
+		return kvmx_mmu_enable_shadow(vm, cap->args[0]);
 	default:
 		return -EINVAL;
 	}
@@ -158,21 +158,22 @@ int kvmx_arch_vm_init(struct kvmx_vm *vm)
 	xvm = kzalloc(sizeof(*xvm), GFP_KERNEL_ACCOUNT);
 	if (!xvm)
 		return -ENOMEM;
-	r = kvmx_tdp_init(&xvm->tdp, kvmx_x86->tdp_format);
-	if (r) {
-		kfree(xvm);
-		return r;
-	}
 	xvm->platform_info_readable = true;
 	vm->arch = xvm;
+	r = kvmx_mmu_init(vm);
+	if (r)
+		goto err_free;
 	kvmx_clock_vm_init(vm);
-	kvmx_shadow_vm_init(vm);
 	r = kvmx_irqchip_vm_init(vm);
-	if (r) {
-		kvmx_tdp_destroy(&xvm->tdp);
-		kfree(xvm);
-		vm->arch = NULL;
-	}
+	if (r)
+		goto err_mmu;
+	return 0;
+
+err_mmu:
+	kvmx_mmu_destroy(vm);
+err_free:
+	kfree(xvm);
+	vm->arch = NULL;
 	return r;
 }
 
@@ -180,52 +181,8 @@ void kvmx_arch_vm_destroy(struct kvmx_vm *vm)
 {
 	kvmx_irqchip_vm_destroy(vm);
 	kvmx_msr_filter_destroy(vm);
-	kvmx_tdp_destroy(&to_x86_vm(vm)->tdp);
+	kvmx_mmu_destroy(vm);
 	kfree(vm->arch);
-}
-
-void kvmx_arch_memslot_removed(struct kvmx_vm *vm,
-			       const struct kvmx_memslot *old)
-{
-	kvmx_tdp_zap(&to_x86_vm(vm)->tdp, old->base_gfn, old->npages);
-	if (to_x86_vm(vm)->shadow.enabled)
-		kvmx_shadow_zap_all(vm);
-}
-
-void kvmx_arch_mmu_invalidate_begin(struct kvmx_vm *vm)
-{
-	kvmx_tdp_invalidate_begin(&to_x86_vm(vm)->tdp);
-}
-
-void kvmx_arch_mmu_invalidate_end(struct kvmx_vm *vm)
-{
-	kvmx_tdp_invalidate_end(&to_x86_vm(vm)->tdp);
-}
-
-void kvmx_arch_unmap_gfn_range(struct kvmx_vm *vm, u64 gfn, u64 npages)
-{
-	kvmx_tdp_zap(&to_x86_vm(vm)->tdp, gfn, npages);
-	if (to_x86_vm(vm)->shadow.enabled)
-		kvmx_shadow_zap_all(vm);
-}
-
-void kvmx_arch_write_protect(struct kvmx_vm *vm, const struct kvmx_memslot *slot,
-			     u64 first, u64 mask)
-{
-	/* Bits past the end of the slot are never set; mask them anyway. */
-	if (slot->npages - first < BITS_PER_LONG)
-		mask &= (1ULL << (slot->npages - first)) - 1;
-	kvmx_tdp_write_protect(&to_x86_vm(vm)->tdp, slot->base_gfn + first, mask);
-	if (to_x86_vm(vm)->shadow.enabled)
-		kvmx_shadow_write_protect(vm);
-}
-
-void kvmx_arch_flush_tlbs(struct kvmx_vm *vm)
-{
-	vm->stat.remote_tlb_flush++;
-	if (to_x86_vm(vm)->shadow.enabled)
-		kvmx_shadow_flush_pending(vm);
-	kvmx_tdp_flush(&to_x86_vm(vm)->tdp);
 }
 
 long kvmx_arch_vm_ioctl(struct kvmx_vm *vm, unsigned int ioctl,
@@ -280,12 +237,12 @@ int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
 		r = -ENOMEM;
 		goto err_free;
 	}
-	r = kvmx_shadow_vcpu_init(xv);
+	r = kvmx_mmu_vcpu_init(xv);
 	if (r)
 		goto err_fpu;
 	r = kvmx_x86->vcpu_create(xv);
 	if (r)
-		goto err_shadow;
+		goto err_mmu;
 	kvmx_vcpu_reset(xv);
 	r = kvmx_irqchip_vcpu_create(xv);
 	if (r)
@@ -294,8 +251,8 @@ int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
 
 err_vcpu:
 	kvmx_x86->vcpu_free(xv);
-err_shadow:
-	kvmx_shadow_vcpu_destroy(xv);
+err_mmu:
+	kvmx_mmu_vcpu_free(xv);
 err_fpu:
 	fpu_free_guest_fpstate(&xv->guest_fpu);
 err_free:
@@ -310,7 +267,7 @@ void kvmx_arch_vcpu_destroy(struct kvmx_vcpu *vcpu)
 
 	kvmx_irqchip_vcpu_destroy(xv);
 	kvmx_x86->vcpu_free(xv);
-	kvmx_shadow_vcpu_destroy(xv);
+	kvmx_mmu_vcpu_free(xv);
 	fpu_free_guest_fpstate(&xv->guest_fpu);
 	kvfree(xv->cpuid);
 	kfree(xv);

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM's MMU object (struct kvmx_mmu): the paging mode chosen per VM,
+ * the lock, the host-mm invalidation sequence and the TLB generation, and
+ * the architecture hooks through which the core's memslot, dirty-log and
+ * MMU-notifier code reaches the paging implementation (nested: tdp.c,
+ * shadow: shadow.c).
+ */
+#define pr_fmt(fmt) "kvmx: " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+
+#include "kvmx_arch.h"
+#include "kvmx_mmu.h"
+#include "kvmx_x86.h"
+
+/* The backends' own switches are npt (svm/svm.c) and ept (vmx/vmx.c). */
+static bool tdp = true;
+module_param(tdp, bool, 0444);
+MODULE_PARM_DESC(tdp,
+		 "use two-dimensional paging (NPT/EPT); N: shadow paging for every VM created while loaded");
+
+bool kvmx_mmu_shadow_requested(const struct kvmx_x86_ops *ops)
+{
+	return !tdp || !*ops->nested_paging;
+}
+
+int kvmx_mmu_check_backend(void)
+{
+	if (!kvmx_mmu_shadow_requested(kvmx_x86))
+		return 0;
+	if (!kvmx_x86->shadow_paging) {
+		pr_err("tdp=N: %s cannot use shadow paging yet\n",
+		       kvmx_x86->name);
+		return -EOPNOTSUPP;
+	}
+	/* sysfs shows what is in force (the KVM selftests read npt). */
+	tdp = false;
+	*kvmx_x86->nested_paging = false;
+	pr_info("shadow paging for every VM (tdp=N)\n");
+	return 0;
+}
+
+int kvmx_mmu_init(struct kvmx_vm *vm)
+{
+	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
+	int r;
+
+	r = kvmx_tdp_init(&mmu->tdp, kvmx_x86->tdp_format);
+	if (r)
+		return r;
+	spin_lock_init(&mmu->lock);
+	atomic64_set(&mmu->gen, 0);
+	kvmx_shadow_vm_init(&mmu->shadow);
+	mmu->ops = kvmx_mmu_shadow_requested(kvmx_x86) ? &kvmx_shadow_mmu_ops
+						       : &kvmx_tdp_mmu_ops;
+	return 0;
+}
+
+/* Every vCPU is gone (their paging state with them) and so is the notifier. */
+void kvmx_mmu_destroy(struct kvmx_vm *vm)
+{
+	kvmx_tdp_destroy(&kvmx_vm_mmu(vm)->tdp);
+}
+
+int kvmx_mmu_enable_shadow(struct kvmx_vm *vm, u64 on)
+{
+	int r = 0;
+
+	if (on > 1 || (on && !kvmx_x86->shadow_paging))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	/* A vCPU's paging is set up when it is created: too late then. */
+	if (vm->nr_vcpus)
+		r = -EINVAL;
+	else
+		WRITE_ONCE(kvmx_vm_mmu(vm)->ops,
+			   on ? &kvmx_shadow_mmu_ops : &kvmx_tdp_mmu_ops);
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/* vm->lock held: the VM's ops are final once this vCPU exists. */
+int kvmx_mmu_vcpu_init(struct kvmx_x86_vcpu *xv)
+{
+	lockdep_assert_held(&xv->vcpu->vm->lock);
+	xv->mmu = kvmx_vm_mmu(xv->vcpu->vm)->ops;
+	return xv->mmu->vcpu_init ? xv->mmu->vcpu_init(xv) : 0;
+}
+
+void kvmx_mmu_vcpu_free(struct kvmx_x86_vcpu *xv)
+{
+	if (xv->mmu->vcpu_free)
+		xv->mmu->vcpu_free(xv);
+}
+
+static void kick(void *unused)
+{
+}
+
+void kvmx_mmu_flush(struct kvmx_mmu *mmu)
+{
+	atomic64_inc(&mmu->gen);
+	/*
+	 * A vCPU in guest mode keeps using cached translations until it
+	 * exits; the IPI forces that exit, and the vCPU flushes its TLB tag
+	 * before re-entry because the generation moved.
+	 */
+	on_each_cpu(kick, NULL, 1);
+}
+
+/* ---- the core's hooks (kvmx_arch.h) ---------------------------------- */
+
+void kvmx_arch_memslot_removed(struct kvmx_vm *vm,
+			       const struct kvmx_memslot *old)
+{
+	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
+
+	READ_ONCE(mmu->ops)->zap_range(mmu, old->base_gfn, old->npages);
+}
+
+void kvmx_arch_mmu_invalidate_begin(struct kvmx_vm *vm)
+{
+	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
+
+	spin_lock(&mmu->lock);
+	mmu->mn_active++;
+	mmu->mn_seq++;
+	spin_unlock(&mmu->lock);
+}
+
+void kvmx_arch_mmu_invalidate_end(struct kvmx_vm *vm)
+{
+	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
+
+	spin_lock(&mmu->lock);
+	mmu->mn_seq++;
+	mmu->mn_active--;
+	spin_unlock(&mmu->lock);
+}
+
+void kvmx_arch_unmap_gfn_range(struct kvmx_vm *vm, u64 gfn, u64 npages)
+{
+	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
+
+	READ_ONCE(mmu->ops)->zap_range(mmu, gfn, npages);
+}
+
+void kvmx_arch_write_protect(struct kvmx_vm *vm, const struct kvmx_memslot *slot,
+			     u64 first, u64 mask)
+{
+	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
+
+	/* Bits past the end of the slot are never set; mask them anyway. */
+	if (slot->npages - first < BITS_PER_LONG)
+		mask &= (1ULL << (slot->npages - first)) - 1;
+	READ_ONCE(mmu->ops)->write_protect(mmu, slot->base_gfn + first, mask);
+}
+
+void kvmx_arch_flush_tlbs(struct kvmx_vm *vm)
+{
+	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
+	const struct kvmx_mmu_ops *ops = READ_ONCE(mmu->ops);
+
+	vm->stat.remote_tlb_flush++;
+	if (ops->commit_write_protect)
+		ops->commit_write_protect(mmu);
+	kvmx_mmu_flush(mmu);
+}
