@@ -38,8 +38,6 @@ struct kvmx_tdp_format {
  * @fmt:       entry encoding
  * @lock:      protects every table entry and @nr_tables (the mmu_lock)
  * @nr_tables: table pages allocated, the root included
- * @gen:       bumped whenever a mapping is removed; vCPUs flush their
- *             TLB tag when they see a new value before entry
  * @mn_seq:    bumped by every host mm invalidation (@lock); a fault that
  *             looked the page up before a bump must not install it
  * @mn_active: host mm invalidations in progress (@lock); no fault installs
@@ -51,7 +49,6 @@ struct kvmx_tdp {
 	const struct kvmx_tdp_format *fmt;
 	spinlock_t lock;	/* the mmu_lock: entries, nr_tables, mn_* */
 	unsigned long nr_tables;
-	atomic64_t gen;
 	unsigned long mn_seq;
 	long mn_active;
 };
@@ -80,7 +77,7 @@ int kvmx_tdp_fault(struct kvmx_vm *vm, struct kvmx_tdp *tdp, u64 gpa,
 void kvmx_tdp_zap(struct kvmx_tdp *tdp, u64 gfn, u64 npages);
 /* Make the pages @mask names (bit i = gfn + i) read-only; no flush. */
 void kvmx_tdp_write_protect(struct kvmx_tdp *tdp, u64 gfn, unsigned long mask);
-/* Bump the generation and kick every CPU: vCPUs flush before re-entry. */
+/* KVMX_REQ_TLB_FLUSH on every vCPU, which leaves guest mode first. */
 void kvmx_tdp_flush(struct kvmx_tdp *tdp);
 /* Host mm invalidation brackets (from the VM's MMU notifier). */
 void kvmx_tdp_invalidate_begin(struct kvmx_tdp *tdp);

@@ -16,6 +16,7 @@
 #include <asm/io.h>
 
 #include "kvmx_tdp.h"
+#include "kvmx_x86.h"
 
 #define TDP_LEVELS		4
 #define TDP_ENTRIES		512
@@ -40,7 +41,6 @@ int kvmx_tdp_init(struct kvmx_tdp *tdp, const struct kvmx_tdp_format *fmt)
 	tdp->fmt = fmt;
 	spin_lock_init(&tdp->lock);
 	tdp->nr_tables = 1;
-	atomic64_set(&tdp->gen, 0);
 	return 0;
 }
 
@@ -84,19 +84,16 @@ void kvmx_tdp_destroy(struct kvmx_tdp *tdp)
 	tdp->root = NULL;
 }
 
-static void kick(void *unused)
-{
-}
-
 void kvmx_tdp_flush(struct kvmx_tdp *tdp)
 {
-	atomic64_inc(&tdp->gen);
+	struct kvmx_x86_vm *xvm = container_of(tdp, struct kvmx_x86_vm, tdp);
+
 	/*
 	 * A vCPU in guest mode keeps using cached translations until it
-	 * exits; the IPI forces that exit, and the vCPU flushes its TLB tag
-	 * before re-entry because the generation moved.
+	 * exits; the request's kick forces that exit, and the vCPU flushes
+	 * its TLB tag before re-entry.
 	 */
-	on_each_cpu(kick, NULL, 1);
+	kvmx_make_all_vcpus_request(xvm->vm, KVMX_REQ_TLB_FLUSH);
 }
 
 void kvmx_tdp_invalidate_begin(struct kvmx_tdp *tdp)

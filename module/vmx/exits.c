@@ -208,7 +208,7 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 	 * page) into L1D: flush it before the next entry.
 	 */
 	if (vector == X86_TRAP_PF && vmx->x86.shadow) {
-		vmx->l1d_flush = true;
+		kvmx_make_request(KVMX_REQ_L1D_FLUSH, vmx->x86.vcpu);
 		return kvmx_shadow_page_fault(&vmx->x86, vmx->exit.qual,
 					      vmx->exit.intr_error);
 	}
@@ -251,7 +251,7 @@ static int handle_intr(struct kvmx_vmx_vcpu *vmx)
 	 * The host takes the interrupt once it enables IRQs again; its
 	 * handler may bring host data into L1D.
 	 */
-	vmx->l1d_flush = true;
+	kvmx_make_request(KVMX_REQ_L1D_FLUSH, vmx->x86.vcpu);
 	return 1;
 }
 
@@ -290,7 +290,7 @@ static int handle_ept_violation(struct kvmx_vmx_vcpu *vmx)
 	u64 gpa = vmx->exit.gpa;
 	int r;
 
-	vmx->l1d_flush = true;
+	kvmx_make_request(KVMX_REQ_L1D_FLUSH, vmx->x86.vcpu);
 	kvmx_trace_page_fault(xv, gpa, vmx->exit.qual);
 	r = kvmx_tdp_fault(xv->vcpu->vm, vm_tdp(xv->vcpu->vm), gpa,
 			   vmx->exit.qual & VMX_EPT_QUAL_WRITE);
@@ -316,7 +316,7 @@ static int handle_invlpg(struct kvmx_vmx_vcpu *vmx)
 	if (vmx->x86.shadow)
 		return kvmx_shadow_invlpg_at(&vmx->x86, vmx->exit.qual);
 	/* Only if the CPU forces INVLPG exiting: drop this VPID's entries. */
-	vmx->flush_tlb = true;
+	kvmx_make_request(KVMX_REQ_TLB_FLUSH_GUEST, vmx->x86.vcpu);
 	return kvmx_skip_insn(&vmx->x86);
 }
 
@@ -458,7 +458,7 @@ int vmx_fail_entry(struct kvmx_vmx_vcpu *vmx, u32 reason)
 	return 0;
 }
 
-int vmx_handle_exit(struct kvmx_vmx_vcpu *vmx)
+int vmx_dispatch_exit(struct kvmx_vmx_vcpu *vmx)
 {
 	struct kvm_run *run = vmx->x86.vcpu->run;
 	u32 reason = vmx->exit.reason;

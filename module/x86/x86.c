@@ -62,6 +62,7 @@ void kvmx_arch_exit(void)
 
 int kvmx_arch_hw_enable_cpu(void)
 {
+	kvmx_entry_hw_enable_cpu();
 	return kvmx_x86->hw_enable_cpu();
 }
 
@@ -164,6 +165,7 @@ int kvmx_arch_vm_init(struct kvmx_vm *vm)
 		kfree(xvm);
 		return r;
 	}
+	xvm->vm = vm;
 	xvm->platform_info_readable = true;
 	vm->arch = xvm;
 	kvmx_clock_vm_init(vm);
@@ -291,6 +293,8 @@ int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
 	r = kvmx_irqchip_vcpu_create(xv);
 	if (r)
 		goto err_vcpu;
+	/* Follow the VM's MSR filter from the first entry. */
+	kvmx_make_request(KVMX_REQ_MSR_FILTER, vcpu);
 	return 0;
 
 err_vcpu:
@@ -310,6 +314,7 @@ void kvmx_arch_vcpu_destroy(struct kvmx_vcpu *vcpu)
 	struct kvmx_x86_vcpu *xv = to_x86(vcpu);
 
 	kvmx_irqchip_vcpu_destroy(xv);
+	kvmx_entry_vcpu_destroy(xv);
 	kvmx_x86->vcpu_free(xv);
 	kvmx_shadow_vcpu_destroy(xv);
 	fpu_free_guest_fpstate(&xv->guest_fpu);
@@ -445,19 +450,18 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 		r = kvmx_irqchip_before_entry(xv);
 		if (r <= 0)
 			break;
-		if (kvmx_x86->msr_filter_changed)
-			kvmx_msr_filter_sync(xv);
-		kvmx_kvmclock_sync(xv);
+		if (READ_ONCE(vcpu->requests) & KVMX_REQ_ENTRY_MASK)
+			kvmx_process_requests(xv);
 		cond_resched();
 		xv->ran = true;
 		kvmx_lapic_sync_to_vapic(xv);
-		r = kvmx_x86->run(xv);
+		r = kvmx_enter_guest(xv);
 		kvmx_lapic_sync_from_vapic(xv);
 		kvmx_stat_exit_done(xv, r);
 		if (r <= 0)
 			break;
 		if (kvmx_irq_window_exit(xv)) {
-			r = 0;
+			r = KVMX_EXIT_USER;
 			break;
 		}
 	}
