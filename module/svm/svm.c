@@ -559,7 +559,7 @@ static int svm_skip_insn(struct kvmx_x86_vcpu *xv)
 	xv->rip = next;
 	/* Skipping an instruction ends an STI or MOV SS interrupt shadow. */
 	vmcb->control.int_state &= ~1ULL;
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static const u64 event_types[] = {
@@ -703,13 +703,13 @@ static int handle_msr(struct kvmx_svm_vcpu *svm)
 static int handle_ud(struct kvmx_svm_vcpu *svm)
 {
 	kvmx_queue_exception(&svm->x86, X86_TRAP_UD, false, 0);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_intr(struct kvmx_svm_vcpu *svm)
 {
 	/* The host takes the interrupt once it enables IRQs again. */
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_reflect(struct kvmx_svm_vcpu *svm)
@@ -719,7 +719,7 @@ static int handle_reflect(struct kvmx_svm_vcpu *svm)
 
 	kvmx_queue_exception(&svm->x86, vector, has_error,
 			     svm->vmcb->control.exit_info_1);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_npf(struct kvmx_svm_vcpu *svm)
@@ -734,7 +734,7 @@ static int handle_npf(struct kvmx_svm_vcpu *svm)
 		return r;
 	if (r == KVMX_TDP_MMIO)
 		return kvmx_handle_mmio(xv, gpa);
-	return 1;	/* mapped, or retry after a host mm change */
+	return KVMX_EXIT_RESUME;	/* mapped, or retry after a host mm change */
 }
 
 /* Shadow paging only: the CR0/CR3/CR4 and INVLPG intercepts, #PF. */
@@ -797,7 +797,7 @@ static int handle_vintr(struct kvmx_svm_vcpu *svm)
 {
 	/* The guest can take an interrupt: the run loop decides what next. */
 	svm_enable_window(&svm->x86, false, false);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_iret(struct kvmx_svm_vcpu *svm)
@@ -807,7 +807,7 @@ static int handle_iret(struct kvmx_svm_vcpu *svm)
 	 * has completed; an NMI injected before it runs nests (issue 5).
 	 */
 	svm_set_nmi_mask(&svm->x86, false);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 /* Exit codes 0x20-0x2f read DRn, 0x30-0x3f write it. */
@@ -823,7 +823,7 @@ static int handle_dr(struct kvmx_svm_vcpu *svm)
 	if (!svm->x86.guest_debug) {
 		svm->vmcb->control.intercept_dr = 0;
 		svm->x86.dr_passthrough = true;
-		return 1;
+		return KVMX_EXIT_RESUME;
 	}
 	return kvmx_handle_dr_access(&svm->x86, code & 0xf,
 				     code >= SVMX_EXIT_WRITE_DR0);
@@ -857,8 +857,8 @@ static int handle_nop(struct kvmx_svm_vcpu *svm)
 }
 
 /*
- * Exit handlers by exit code.  Return contract: 1 = resume the guest,
- * 0 = kvm_run is filled for userspace, <0 = error for KVM_RUN.
+ * Exit handlers by exit code.  Return contract: KVMX_EXIT_RESUME,
+ * KVMX_EXIT_USER or -errno (kvmx_x86.h).
  */
 static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
 	[SVMX_EXIT_READ_CR0 ... SVMX_EXIT_READ_CR0 + 15] = handle_cr,

@@ -46,7 +46,7 @@ int vmx_skip_insn(struct kvmx_x86_vcpu *xv)
 	 */
 	if (vmx->guest.rflags & X86_EFLAGS_TF)
 		vmx->clear_pending_step = true;
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int inject(struct kvmx_vmx_vcpu *vmx, u8 vector)
@@ -54,7 +54,7 @@ static int inject(struct kvmx_vmx_vcpu *vmx, u8 vector)
 	bool has_error = vector == X86_TRAP_GP;
 
 	kvmx_queue_exception(&vmx->x86, vector, has_error, 0);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 /* 64-bit code uses whole registers; other modes their low 32 bits. */
@@ -189,7 +189,7 @@ static int handle_dr(struct kvmx_vmx_vcpu *vmx)
 
 	if (!xv->guest_debug) {
 		xv->dr_passthrough = true;
-		return 1;
+		return KVMX_EXIT_RESUME;
 	}
 	return kvmx_handle_dr_access(xv, VMX_DR_QUAL_DR(q),
 				     !(q & VMX_DR_QUAL_FROM));
@@ -200,8 +200,9 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 	u32 info = vmx->exit.intr_info;
 	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
+	/* An NMI already went to the host (vmx_handle_nmi_irqoff()). */
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
-		return 1;	/* already passed to the host: vmx_handle_nmi_irqoff */
+		return KVMX_EXIT_RESUME;
 	/*
 	 * Shadow paging: the qualification is the linear address.  Like an
 	 * EPT violation, the fault brings host data (the guest's tables, the
@@ -227,7 +228,7 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 	kvmx_queue_exception(&vmx->x86, vector,
 			     info & INTR_INFO_DELIVER_CODE_MASK,
 			     vmx->exit.intr_error);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 /*
@@ -252,7 +253,7 @@ static int handle_intr(struct kvmx_vmx_vcpu *vmx)
 	 * handler may bring host data into L1D.
 	 */
 	kvmx_make_request(KVMX_REQ_L1D_FLUSH, vmx->x86.vcpu);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_io(struct kvmx_vmx_vcpu *vmx)
@@ -298,7 +299,7 @@ static int handle_ept_violation(struct kvmx_vmx_vcpu *vmx)
 		return r;
 	if (r == KVMX_TDP_MMIO)
 		return kvmx_handle_mmio(xv, gpa);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_ept_misconfig(struct kvmx_vmx_vcpu *vmx)
@@ -323,7 +324,7 @@ static int handle_invlpg(struct kvmx_vmx_vcpu *vmx)
 /* The window opened: the run loop injects (or exits to userspace). */
 static int handle_window(struct kvmx_vmx_vcpu *vmx)
 {
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_triple_fault(struct kvmx_vmx_vcpu *vmx)
@@ -333,7 +334,7 @@ static int handle_triple_fault(struct kvmx_vmx_vcpu *vmx)
 
 static int handle_resume(struct kvmx_vmx_vcpu *vmx)
 {
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_nop(struct kvmx_vmx_vcpu *vmx)
@@ -402,8 +403,8 @@ static int handle_xsetbv(struct kvmx_vmx_vcpu *vmx)
 }
 
 /*
- * Exit handlers by basic exit reason.  Return contract: 1 = resume the
- * guest, 0 = kvm_run is filled for userspace, <0 = error for KVM_RUN.
+ * Exit handlers by basic exit reason.  Return contract: KVMX_EXIT_RESUME,
+ * KVMX_EXIT_USER or -errno (kvmx_x86.h).
  */
 static int (*const vmx_exit_handlers[])(struct kvmx_vmx_vcpu *vmx) = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
@@ -455,7 +456,7 @@ int vmx_fail_entry(struct kvmx_vmx_vcpu *vmx, u32 reason)
 	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 	run->fail_entry.hardware_entry_failure_reason = reason;
 	run->fail_entry.cpu = READ_ONCE(vmx->cpu);
-	return 0;
+	return KVMX_EXIT_USER;
 }
 
 int vmx_dispatch_exit(struct kvmx_vmx_vcpu *vmx)
@@ -476,7 +477,7 @@ int vmx_dispatch_exit(struct kvmx_vmx_vcpu *vmx)
 	run->internal.ndata = 2;
 	run->internal.data[0] = reason;
 	run->internal.data[1] = READ_ONCE(vmx->cpu);
-	return 0;
+	return KVMX_EXIT_USER;
 }
 
 static const char *const seg_names[KVMX_NR_SREGS] = {
