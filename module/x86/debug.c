@@ -5,10 +5,11 @@
  * The guest's DR0-3, DR6 and DR7 live in struct kvmx_x86_vcpu and every
  * MOV to or from a debug register exits and is emulated here.  While the
  * guest runs, the hardware holds the "effective" breakpoints: userspace's
- * (KVM_GUESTDBG_USE_HW_BP) if it set any, else the guest's own.  The
- * vendor's run op loads them between disabling interrupts and entering:
- * DR7 and DR6 through its guest state (kvmx_dr7_for_entry(),
- * kvmx_dr6_for_entry()), DR0-3 with kvmx_load_guest_debug(), which also
+ * (KVM_GUESTDBG_USE_HW_BP) if it set any, else the guest's own.  They are
+ * loaded between disabling interrupts and entering: DR7 and DR6 by the
+ * vendor's run op through its guest state (kvmx_dr7_for_entry(),
+ * kvmx_dr6_for_entry()), DR0-3 by the entry sequence (x86/entry.c) with
+ * kvmx_load_guest_debug(), which also
  * puts the host's breakpoints back after the exit, since both VMX and SVM
  * leave DR7 at its reset value on exit.
  *

@@ -10,8 +10,8 @@
  * The filter is replaced as a whole and read under RCU; x2APIC MSRs
  * (0x800-0x8ff) are never filtered and host-initiated accesses never are.
  * Backends that let the guest reach some MSRs without an exit recompute
- * their intercepts when the filter generation a vCPU last saw changed
- * (ops->msr_filter_changed, before the next entry).
+ * their intercepts on KVMX_REQ_MSR_FILTER, which a change makes on every
+ * vCPU (ops->msr_filter_changed, before the next entry).
  */
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
