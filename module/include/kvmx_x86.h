@@ -81,7 +81,7 @@ struct kvmx_x86_vcpu;
  * @KVMX_REQ_L1D_FLUSH: the host ran code that may have left data in L1D
  *	(an exit to userspace, a page fault, an interrupt, a move to another
  *	CPU): VMX flushes L1D before the next entry (vmentry_l1d_flush=cond).
- *	SVM consumes it and does nothing.
+ *	Only made where kvmx_x86_ops.l1d_flush is set (VMX).
  */
 enum kvmx_request {
 	KVMX_REQ_TLB_FLUSH,
@@ -212,19 +212,19 @@ struct kvmx_x86_ops {
 	 * @shadow_prepare: shadow paging, preemptible, before
 	 *	kvmx_shadow_load(): what the guest's mode needs first (VMX: the
 	 *	virtual-8086 TSS of real mode).  Optional.
-	 * @set_shadow_hw: shadow paging: run with @hw's CR0/CR3/CR4/EFER,
-	 *	and flush the TLB tag first if @hw->flush.
 	 * @vcpu_load: preemption disabled, interrupts enabled: make the vCPU's
 	 *	hardware state current on this CPU (VMX: the VMCS).  Optional.
 	 * @clear_event: interrupts disabled, before kvmx_inject_pending_event():
-	 *	forget the event the previous entry injected.
+	 *	forget the event the previous entry injected.  Optional (SVM
+	 *	clears EVENTINJ after VMRUN).
 	 * @rmode_event: deliver an event that inject_event left in
 	 *	kvmx_x86_vcpu.soft_event (VMX real mode: through the guest's IVT,
 	 *	writing guest memory), with interrupts and preemption enabled;
 	 *	the entry is abandoned.  Optional.
 	 * @run: the world switch, interrupts disabled, after the FPU, XCR0 and
 	 *	the debug registers are the guest's: load the VMCB/VMCS from the
-	 *	register cache, flush L1D if @flush_l1d (VMX) and what the TLB
+	 *	register cache (with shadow paging, kvmx_x86_vcpu.shadow_hw),
+	 *	flush L1D if @flush_l1d (VMX) and what the TLB
 	 *	flush ops asked for, enter, and read back what must be read
 	 *	before the host's state returns (GPRs, DR6/DR7 the guest owned).
 	 * @handle_exit_irqoff: right after the debug registers and XCR0 are
@@ -239,8 +239,6 @@ struct kvmx_x86_ops {
 	 */
 	int (*triple_fault)(struct kvmx_x86_vcpu *xv);
 	int (*shadow_prepare)(struct kvmx_x86_vcpu *xv);
-	void (*set_shadow_hw)(struct kvmx_x86_vcpu *xv,
-			      const struct kvmx_shadow_hw *hw);
 	void (*vcpu_load)(struct kvmx_x86_vcpu *xv);
 	void (*clear_event)(struct kvmx_x86_vcpu *xv);
 	void (*rmode_event)(struct kvmx_x86_vcpu *xv, u8 vector);
@@ -249,6 +247,12 @@ struct kvmx_x86_ops {
 	int (*handle_exit)(struct kvmx_x86_vcpu *xv);
 	void (*flush_tlb)(struct kvmx_x86_vcpu *xv);
 	void (*flush_tlb_guest)(struct kvmx_x86_vcpu *xv);
+	/*
+	 * The backend flushes L1D on entry after KVMX_REQ_L1D_FLUSH: the
+	 * entry sequence makes the request (an exit to userspace, an
+	 * abandoned entry) and takes it for @run only where this is set.
+	 */
+	bool l1d_flush;
 	/* Advance RIP past the instruction that exited (KVMX_EXIT_*). */
 	int (*skip_insn)(struct kvmx_x86_vcpu *xv);
 
@@ -334,6 +338,8 @@ struct kvmx_x86_ops {
  *               in-kernel irqchip; set at creation, freed with the vCPU
  * @shadow:      shadow-paging context (mmu/shadow.c), NULL when the VM
  *               uses TDP; set at creation, freed with the vCPU
+ * @shadow_hw:   with shadow paging, the CR0/CR3/CR4/EFER of this entry, from
+ *               kvmx_shadow_load() (the run op loads them)
  * @mce:         machine-check registers (x86/mce.c)
  * All fields are protected by vcpu->mutex.
  */
@@ -397,6 +403,7 @@ struct kvmx_x86_vcpu {
 	bool ran;
 	struct kvmx_lapic *apic;
 	struct kvmx_shadow_vcpu *shadow;
+	struct kvmx_shadow_hw shadow_hw;
 	struct kvmx_mce mce;
 };
 
@@ -455,9 +462,7 @@ extern const struct kvmx_x86_ops *kvmx_x86;
 extern const struct kvmx_x86_ops kvmx_svm_ops;
 extern const struct kvmx_x86_ops kvmx_vmx_ops;
 
-/* x86/entry.c: the entry sequence and vCPU requests */
-int kvmx_enter_guest(struct kvmx_x86_vcpu *xv);
-void kvmx_process_requests(struct kvmx_x86_vcpu *xv);
+/* x86/entry.c: the KVM_RUN loop, the entry sequence and vCPU requests */
 void kvmx_make_all_vcpus_request(struct kvmx_vm *vm, enum kvmx_request req);
 void kvmx_entry_vcpu_destroy(struct kvmx_x86_vcpu *xv);
 void kvmx_entry_hw_enable_cpu(void);

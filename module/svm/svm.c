@@ -959,34 +959,16 @@ static void svm_flush_tlb(struct kvmx_x86_vcpu *xv)
 	to_svm(xv)->vmcb->control.tlb_ctl = SVMX_TLB_FLUSH_ASID;
 }
 
-/* Shadow paging: the registers the CPU runs with (mmu/shadow.c). */
-static void svm_set_shadow_hw(struct kvmx_x86_vcpu *xv,
-			      const struct kvmx_shadow_hw *hw)
-{
-	struct vmcb *vmcb = to_svm(xv)->vmcb;
-
-	vmcb->save.cr0 = hw->cr0;
-	vmcb->save.cr3 = hw->cr3;
-	vmcb->save.cr4 = hw->cr4;
-	vmcb->save.efer = hw->efer | EFER_SVME;
-	if (hw->flush)
-		svm_flush_tlb(xv);
-}
-
 static int svm_triple_fault(struct kvmx_x86_vcpu *xv)
 {
 	return handle_shutdown(to_svm(xv));
 }
 
-static void svm_clear_event(struct kvmx_x86_vcpu *xv)
-{
-	to_svm(xv)->vmcb->control.event_inj = 0;
-}
-
 /*
  * The world switch (kvmx_enter_guest() did the rest), interrupts disabled:
  * the VMCB from the register cache, the ASID, VMRUN, and what the exit
- * left in the VMCB back into the register cache.
+ * left in the VMCB back into the register cache.  EVENTINJ is cleared
+ * after VMRUN, so the next entry starts with no event (the clear_event op).
  */
 static void svm_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
 {
@@ -998,6 +980,13 @@ static void svm_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
 	vmcb->save.rsp = xv->regs[KVMX_RSP];
 	vmcb->save.rip = xv->rip;
 	vmcb->control.tsc_offset = xv->tsc_offset;
+	if (xv->shadow) {
+		/* Shadow paging: the registers the CPU runs with. */
+		vmcb->save.cr0 = xv->shadow_hw.cr0;
+		vmcb->save.cr3 = xv->shadow_hw.cr3;
+		vmcb->save.cr4 = xv->shadow_hw.cr4;
+		vmcb->save.efer = xv->shadow_hw.efer | EFER_SVME;
+	}
 	svm_pick_asid(svm, sc, smp_processor_id());
 	vmcb->save.dr7 = kvmx_dr7_for_entry(xv);
 	vmcb->save.dr6 = kvmx_dr6_for_entry(xv);
@@ -1009,6 +998,7 @@ static void svm_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
 	asm volatile("stgi" ::: "memory");
 
 	vmcb->control.tlb_ctl = SVMX_TLB_FLUSH_NOTHING;
+	vmcb->control.event_inj = 0;
 	if (xv->dr_passthrough) {
 		xv->dr6 = vmcb->save.dr6;
 		xv->dr7 = vmcb->save.dr7;
@@ -1048,8 +1038,6 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
 	.triple_fault		= svm_triple_fault,
-	.set_shadow_hw		= svm_set_shadow_hw,
-	.clear_event		= svm_clear_event,
 	.run			= svm_run,
 	.handle_exit		= svm_handle_exit,
 	.flush_tlb		= svm_flush_tlb,

@@ -1481,11 +1481,10 @@ static int vmx_shadow_prepare(struct kvmx_x86_vcpu *xv)
 	return vmx_rmode_prepare(to_vmx(xv));
 }
 
-/* Shadow paging: the registers of this entry. */
-static void vmx_set_shadow_hw(struct kvmx_x86_vcpu *xv,
-			      const struct kvmx_shadow_hw *hw)
+/* Shadow paging: the registers of this entry (xv->shadow_hw). */
+static void load_shadow_hw(struct kvmx_vmx_vcpu *vmx)
 {
-	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
+	const struct kvmx_shadow_hw *hw = &vmx->x86.shadow_hw;
 	struct kvmx_shadow_hw *old = &vmx->shadow_hw;
 
 	if (hw->cr0 != old->cr0 || hw->cr3 != old->cr3 ||
@@ -1493,8 +1492,6 @@ static void vmx_set_shadow_hw(struct kvmx_x86_vcpu *xv,
 		*old = *hw;
 		vmx->guest.dirty = true;
 	}
-	if (hw->flush)
-		vmx->flush_tlb = true;
 }
 
 static void vmx_clear_event(struct kvmx_x86_vcpu *xv)
@@ -1518,6 +1515,8 @@ static void vmx_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 	struct vmx_host_segs host;
 
+	if (xv->shadow)
+		load_shadow_hw(vmx);
 	if (vmx->guest.dirty)
 		write_guest_state(vmx);
 	vmcs_write(GUEST_RIP, xv->rip);
@@ -1599,7 +1598,6 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.get_msr		= vmx_get_msr,
 	.set_msr		= vmx_set_msr,
 	.shadow_prepare		= vmx_shadow_prepare,
-	.set_shadow_hw		= vmx_set_shadow_hw,
 	.vcpu_load		= vmx_vcpu_load,
 	.clear_event		= vmx_clear_event,
 	.rmode_event		= vmx_rmode_event,
@@ -1608,6 +1606,7 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.handle_exit		= vmx_handle_exit,
 	.flush_tlb		= vmx_flush_tlb_tdp,
 	.flush_tlb_guest	= vmx_flush_tlb_guest,
+	.l1d_flush		= true,
 	.skip_insn		= vmx_skip_insn,
 	.interrupt_allowed	= vmx_interrupt_allowed,
 	.nmi_allowed		= vmx_nmi_allowed,

@@ -243,8 +243,8 @@ struct vmx_exit {
  *                (from the inject_event op), @entry_error its error code
  * @host_cr3/@host_cr4: as last written to the VMCS (they can change)
  * @regs_cr2:     guest CR2, which the processor does not switch
- * @shadow_hw:    with shadow paging, the CR0/CR3/CR4/EFER the processor
- *                runs with, from kvmx_shadow_load() before each entry
+ * @shadow_hw:    with shadow paging, the CR0/CR3/CR4/EFER last written to
+ *                the guest state (kvmx_x86_vcpu.shadow_hw is this entry's)
  * @rmode_tss:    with shadow paging, the three pages of the TSS that
  *                virtual-8086 mode runs with (rmode.c), or NULL
  * All fields but @cpu/@loaded_link are protected by the vCPU mutex.

@@ -2,8 +2,8 @@
 /*
  * The VM entry sequence, once for both vendors, and the vCPU requests.
  *
- * kvmx_arch_vcpu_run() (x86.c) calls kvmx_process_requests() and then
- * kvmx_enter_guest() for every entry.  The backends provide only the world
+ * kvmx_arch_vcpu_run(), the KVM_RUN loop, calls kvmx_process_requests() and
+ * then kvmx_enter_guest() for every entry.  The backends provide only the world
  * switch and the exit decoding (struct kvmx_x86_ops: run, handle_exit) and
  * a few hooks at fixed points of the sequence; the order of everything
  * else is this file's.
@@ -15,6 +15,9 @@
 #include <asm/fpu/api.h>
 #include <asm/nospec-branch.h>
 
+#include "kvmx_arch.h"
+#include "kvmx_compat.h"
+#include "kvmx_irqchip.h"
 #include "kvmx_x86.h"
 
 /*
@@ -49,7 +52,7 @@ void kvmx_make_all_vcpus_request(struct kvmx_vm *vm, enum kvmx_request req)
 }
 
 /* Before an entry, preemptible: the one place requests are consumed. */
-void kvmx_process_requests(struct kvmx_x86_vcpu *xv)
+static void kvmx_process_requests(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_vcpu *vcpu = xv->vcpu;
 
@@ -82,7 +85,6 @@ void kvmx_entry_hw_enable_cpu(void)
 /* Shadow paging: the root and registers of this entry (may sleep). */
 static int load_shadow(struct kvmx_x86_vcpu *xv)
 {
-	struct kvmx_shadow_hw hw;
 	int r;
 
 	if (kvmx_x86->shadow_prepare) {
@@ -90,10 +92,11 @@ static int load_shadow(struct kvmx_x86_vcpu *xv)
 		if (r)
 			return r;
 	}
-	r = kvmx_shadow_load(xv, &hw);
+	r = kvmx_shadow_load(xv, &xv->shadow_hw);
 	if (r)
 		return r;
-	kvmx_x86->set_shadow_hw(xv, &hw);
+	if (xv->shadow_hw.flush)
+		kvmx_x86->flush_tlb_guest(xv);
 	return 0;
 }
 
@@ -101,7 +104,7 @@ static int load_shadow(struct kvmx_x86_vcpu *xv)
  * Enter the guest once and handle the exit; KVMX_EXIT_* or -errno.
  * Requests were consumed just before (kvmx_process_requests()).
  */
-int kvmx_enter_guest(struct kvmx_x86_vcpu *xv)
+static int kvmx_enter_guest(struct kvmx_x86_vcpu *xv)
 {
 	const struct kvmx_x86_ops *ops = kvmx_x86;
 	struct kvmx_vcpu *vcpu = xv->vcpu;
@@ -128,11 +131,13 @@ int kvmx_enter_guest(struct kvmx_x86_vcpu *xv)
 		local_irq_enable();
 		preempt_enable();
 		/* The host runs other code before the next attempt. */
-		kvmx_make_request(KVMX_REQ_L1D_FLUSH, vcpu);
+		if (ops->l1d_flush)
+			kvmx_make_request(KVMX_REQ_L1D_FLUSH, vcpu);
 		return KVMX_EXIT_RESUME;	/* the run loop comes back */
 	}
 
-	ops->clear_event(xv);
+	if (ops->clear_event)
+		ops->clear_event(xv);
 	kvmx_inject_pending_event(xv);
 	if (unlikely(xv->soft_event.pending)) {
 		/* Written to guest memory, which may fault: not here. */
@@ -151,7 +156,8 @@ int kvmx_enter_guest(struct kvmx_x86_vcpu *xv)
 		switch_fpu_return();
 	kvmx_load_guest_xcr0(xv, true);
 	kvmx_load_guest_debug(xv, true);
-	flush_l1d = kvmx_check_request(KVMX_REQ_L1D_FLUSH, vcpu);
+	flush_l1d = ops->l1d_flush &&
+		    kvmx_check_request(KVMX_REQ_L1D_FLUSH, vcpu);
 
 	kvmx_trace_entry(xv);
 	ops->run(xv, flush_l1d);
@@ -164,7 +170,112 @@ int kvmx_enter_guest(struct kvmx_x86_vcpu *xv)
 	preempt_enable();
 
 	r = ops->handle_exit(xv);
-	if (r <= 0)	/* userspace runs before the next entry */
+	if (r <= 0 && ops->l1d_flush)	/* userspace runs before the next entry */
 		kvmx_make_request(KVMX_REQ_L1D_FLUSH, vcpu);
+	return r;
+}
+
+/*
+ * KVM_CAP_SYNC_REGS: load the register sets userspace marked dirty in
+ * kvm_run.s.regs (each bit cleared once loaded) ...
+ */
+static int sync_regs_in(struct kvmx_x86_vcpu *xv, struct kvm_run *run)
+{
+	struct kvm_sync_regs *s = &run->s.regs;
+
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_REGS) {
+		kvmx_set_regs(xv, &s->regs);
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_REGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_SREGS) {
+		if (kvmx_set_sregs(xv, &s->sregs))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_SREGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_EVENTS) {
+		if (kvmx_set_events(xv, &s->events))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
+	}
+	return 0;
+}
+
+/* ... and store the sets it asked for when KVM_RUN returns. */
+static void sync_regs_out(struct kvmx_x86_vcpu *xv, struct kvm_run *run)
+{
+	struct kvm_sync_regs *s = &run->s.regs;
+
+	if (run->kvm_valid_regs & KVM_SYNC_X86_REGS)
+		kvmx_get_regs(xv, &s->regs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_SREGS)
+		kvmx_get_sregs(xv, &s->sregs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_EVENTS)
+		kvmx_get_events(xv, &s->events);
+}
+
+/*
+ * KVM_RUN: finish what the last exit to userspace left open, then enter the
+ * guest until an exit needs userspace, a signal arrives, or an error occurs.
+ */
+int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
+{
+	struct kvmx_x86_vcpu *xv = to_x86(vcpu);
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	if ((run->kvm_valid_regs | run->kvm_dirty_regs) &
+	    ~(u64)KVM_SYNC_X86_VALID_FIELDS)
+		return -EINVAL;
+	if (run->kvm_dirty_regs) {
+		r = sync_regs_in(xv, run);
+		if (r)
+			goto out;
+	}
+
+	r = kvmx_complete_userspace_io(xv);
+	if (r <= 0)
+		goto out;
+
+	/*
+	 * immediate_exit returns before entering and, as in kvm, leaves
+	 * exit_reason as it was: userspace completes a PIO or MMIO exit this
+	 * way and may still look at that exit afterwards.
+	 */
+	if (kvmx_run_immediate_exit(run)) {
+		r = -EINTR;
+		goto out;
+	}
+
+	fpu_swap_kvm_fpstate(&xv->guest_fpu, true);
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		r = kvmx_irqchip_before_entry(xv);
+		if (r <= 0)
+			break;
+		if (READ_ONCE(vcpu->requests) & KVMX_REQ_ENTRY_MASK)
+			kvmx_process_requests(xv);
+		cond_resched();
+		xv->ran = true;
+		kvmx_lapic_sync_to_vapic(xv);
+		r = kvmx_enter_guest(xv);
+		kvmx_lapic_sync_from_vapic(xv);
+		kvmx_stat_exit_done(xv, r);
+		if (r <= 0)
+			break;
+		if (kvmx_irq_window_exit(xv)) {
+			r = KVMX_EXIT_USER;
+			break;
+		}
+	}
+	fpu_swap_kvm_fpstate(&xv->guest_fpu, false);
+out:
+	kvmx_stat_run_done(xv, r);
+	kvmx_post_run_save(xv);
+	if (run->kvm_valid_regs)
+		sync_regs_out(xv, run);
 	return r;
 }
