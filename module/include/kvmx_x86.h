@@ -224,9 +224,9 @@ struct kvmx_x86_ops {
 	 * @run: the world switch, interrupts disabled, after the FPU, XCR0 and
 	 *	the debug registers are the guest's: load the VMCB/VMCS from the
 	 *	register cache (with shadow paging, kvmx_x86_vcpu.shadow_hw),
-	 *	flush L1D if @flush_l1d (VMX) and what the TLB
-	 *	flush ops asked for, enter, and read back what must be read
-	 *	before the host's state returns (GPRs, DR6/DR7 the guest owned).
+	 *	flush L1D if @flush_l1d (VMX) and what the TLB flush ops asked
+	 *	for, enter, and read back what must be read before the host's
+	 *	state returns (GPRs, DR6/DR7 the guest owned).
 	 * @handle_exit_irqoff: right after the debug registers and XCR0 are
 	 *	the host's again, interrupts still disabled (VMX: exit
 	 *	information, the NMI that caused the exit).  Optional.
@@ -234,7 +234,8 @@ struct kvmx_x86_ops {
 	 *	(kvmx_stat_exit()), requeue the event it cut short and dispatch
 	 *	it from the vendor's exit table (KVMX_EXIT_* contract).
 	 * @flush_tlb, @flush_tlb_guest: from kvmx_process_requests(), for
-	 *	KVMX_REQ_TLB_FLUSH and KVMX_REQ_TLB_FLUSH_GUEST: flush the
+	 *	KVMX_REQ_TLB_FLUSH and KVMX_REQ_TLB_FLUSH_GUEST (the latter also
+	 *	when kvmx_shadow_load() asks for a flush): flush the
 	 *	translations of the vCPU's TLB tag at its next entry.
 	 */
 	int (*triple_fault)(struct kvmx_x86_vcpu *xv);
