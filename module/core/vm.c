@@ -20,9 +20,14 @@ static void kvmx_vm_destroy(struct kvmx_vm *vm)
 	int i;
 
 	kvmx_stats_vm_destroyed(vm);
+	/*
+	 * The notifier goes first: its zaps make a request on every vCPU in
+	 * vcpus[] (kvmx_make_all_vcpus_request()), which must not be freed
+	 * under it.
+	 */
+	kvmx_mmu_notifier_unregister(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		kvmx_vcpu_destroy(vm->vcpus[i]);
-	kvmx_mmu_notifier_unregister(vm);
 	kvmx_arch_vm_destroy(vm);
 	kvmx_memslots_free(vm);
 	kvmx_coalesced_destroy(vm);

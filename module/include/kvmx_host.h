@@ -138,6 +138,9 @@ struct kvmx_vm {
  * @run:      the shared struct kvm_run page (mmap offset 0)
  * @pio_data: the PIO data page (mmap page KVM_PIO_PAGE_OFFSET)
  * @cpu:      host CPU this vCPU is loaded on, -1 while not loaded
+ * @requests: pending KVMX_REQ_* bits (module/include/kvmx_x86.h): set by
+ *            anyone with kvmx_make_request(), consumed by the vCPU's own
+ *            thread before entry (atomic bit operations, no lock)
  * @sigset_active, @sigset: KVM_SET_SIGNAL_MASK: the thread's signal mask
  *            while in KVM_RUN (@mutex)
  * @stat:     statistics, written under @mutex (kvmx_stats.h)
@@ -151,6 +154,7 @@ struct kvmx_vcpu {
 	struct kvm_run *run;
 	void *pio_data;
 	int cpu;
+	unsigned long requests;
 	bool sigset_active;
 	sigset_t sigset;
 	struct kvmx_vcpu_stat stat;

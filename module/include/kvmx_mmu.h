@@ -3,7 +3,7 @@
  * The VM's MMU: one object per VM (struct kvmx_mmu, mmu/mmu.c) that owns
  * the lock every paging structure is changed under, the host-mm
  * invalidation sequence (the MMU-notifier retry protocol) and the TLB
- * generation, with two implementations behind one const table of
+ * flush of every vCPU (a request), with two implementations behind one const table of
  * operations chosen per VM: nested paging (mmu/tdp.c, NPT or EPT tables)
  * and shadow paging (mmu/shadow.c).  Code outside module/mmu/ goes through
  * the kvmx_mmu_*() functions declared here, never into an
@@ -86,10 +86,6 @@ extern const struct kvmx_mmu_ops kvmx_shadow_mmu_ops;
  *             before a bump must not install what it looked up
  * @mn_active: host mm invalidations in progress (@lock); no fault installs
  *             a mapping while one runs (kvmx_mmu_seq_retry())
- * @gen:       the TLB generation, atomic: bumped by kvmx_mmu_flush()
- *             whenever a translation was removed or restricted; a vCPU
- *             flushes its TLB tag before entry when it sees a new value
- *             (kvmx_mmu_tlb_gen())
  * @tdp:       nested paging's state: the NPT/EPT tables (mmu/tdp.c).  Set
  *             up for every VM, as the mode may change until the first
  *             vCPU; it stays empty under shadow paging
@@ -101,7 +97,6 @@ struct kvmx_mmu {
 	spinlock_t lock;	/* the MMU lock: see above */
 	unsigned long mn_seq;
 	long mn_active;
-	atomic64_t gen;
 	struct kvmx_tdp tdp;
 	struct kvmx_shadow_vm shadow;
 };
@@ -132,14 +127,11 @@ int kvmx_tdp_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa, u32 error_code);
 int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code);
 int kvmx_shadow_load_root(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw);
 
-/* Bump the generation and kick every CPU: vCPUs flush before re-entry. */
+/*
+ * A translation was removed or restricted: KVMX_REQ_TLB_FLUSH on every
+ * vCPU, which leaves guest mode and flushes its TLB tag before re-entry.
+ */
 void kvmx_mmu_flush(struct kvmx_mmu *mmu);
-
-/* The generation a vCPU compares with what it flushed for last. */
-static inline u64 kvmx_mmu_tlb_gen(struct kvmx_mmu *mmu)
-{
-	return atomic64_read(&mmu->gen);
-}
 
 /* The NPT/EPT root's physical address, for the VMCB or VMCS (constant). */
 static inline u64 kvmx_mmu_nested_root(const struct kvmx_mmu *mmu)

@@ -40,6 +40,74 @@ enum kvmx_pending_io {
 
 struct kvmx_x86_vcpu;
 
+/*
+ * The exit-handler return contract, one for both vendors' exit tables, the
+ * shared handlers in module/x86/ and the entry sequence (x86/entry.c):
+ *   KVMX_EXIT_RESUME  the exit is handled: enter the guest again
+ *   KVMX_EXIT_USER    kvm_run is filled: KVM_RUN returns 0 to userspace
+ *   <0                an error (-errno) that KVM_RUN returns
+ * Functions that finish an instruction for a handler (kvmx_skip_insn(),
+ * kvmx_handle_io(), kvmx_handle_mmio(), ...) follow it too.
+ */
+#define KVMX_EXIT_USER		0
+#define KVMX_EXIT_RESUME	1
+
+/**
+ * enum kvmx_request - work a vCPU must do before its next VM entry
+ *
+ * Anyone sets a request with kvmx_make_request() (an atomic set_bit on
+ * kvmx_vcpu.requests), or on every vCPU of a VM with
+ * kvmx_make_all_vcpus_request(), which also forces vCPUs out of guest mode.
+ * The vCPU's own thread consumes each request with kvmx_check_request() (a
+ * test and clear) in exactly one place: kvmx_process_requests() in
+ * module/x86/entry.c, but for @KVMX_REQ_L1D_FLUSH, which the entry sequence
+ * takes with interrupts disabled right before the world switch.  An entry
+ * that finds a request pending with interrupts disabled is abandoned and
+ * the run loop comes back.
+ *
+ * @KVMX_REQ_TLB_FLUSH: guest-physical mappings were removed or made
+ *	read-only (TDP tables, shadow tables): flush every translation the
+ *	vCPU's TLB tag may hold (SVM: its ASID; VMX: its EPTP context, or
+ *	with shadow paging its VPID) before the next entry.  Made on every
+ *	vCPU, synchronously, by kvmx_tdp_flush().
+ * @KVMX_REQ_TLB_FLUSH_GUEST: the guest's linear translations are stale
+ *	(a CR write, INVLPG under VMX): flush the vCPU's VPID / ASID.
+ * @KVMX_REQ_CLOCK_UPDATE: rewrite the vCPU's kvmclock page (KVM_SET_CLOCK,
+ *	MSR_KVM_SYSTEM_TIME or the guest TSC offset changed).
+ * @KVMX_REQ_MSR_FILTER: the VM's MSR filter changed: the backend updates
+ *	its MSR intercepts (kvmx_x86_ops.msr_filter_changed).  Also made
+ *	when the vCPU is created.
+ * @KVMX_REQ_L1D_FLUSH: the host ran code that may have left data in L1D
+ *	(an exit to userspace, a page fault, an interrupt, a move to another
+ *	CPU): VMX flushes L1D before the next entry (vmentry_l1d_flush=cond).
+ *	Only made where kvmx_x86_ops.l1d_flush is set (VMX).
+ */
+enum kvmx_request {
+	KVMX_REQ_TLB_FLUSH,
+	KVMX_REQ_TLB_FLUSH_GUEST,
+	KVMX_REQ_CLOCK_UPDATE,
+	KVMX_REQ_MSR_FILTER,
+	KVMX_REQ_L1D_FLUSH,
+};
+
+/* Requests that abandon an entry when they arrive with interrupts off. */
+#define KVMX_REQ_ENTRY_MASK	(~BIT(KVMX_REQ_L1D_FLUSH))
+
+static inline void kvmx_make_request(enum kvmx_request req,
+				     struct kvmx_vcpu *vcpu)
+{
+	set_bit(req, &vcpu->requests);
+}
+
+/* Test and clear @req; only the vCPU's own thread calls this. */
+static inline bool kvmx_check_request(enum kvmx_request req,
+				      struct kvmx_vcpu *vcpu)
+{
+	/* The plain test spares the locked clear when nothing is pending. */
+	return test_bit(req, &vcpu->requests) &&
+	       test_and_clear_bit(req, &vcpu->requests);
+}
+
 /* Machine-check banks a vCPU can have (kvm's KVM_MAX_MCE_BANKS). */
 #define KVMX_MCE_BANKS		32
 
@@ -160,12 +228,58 @@ struct kvmx_x86_ops {
 	int (*set_msr)(struct kvmx_x86_vcpu *xv, u32 index, u64 data);
 
 	/*
-	 * Enter the guest once and handle the exit.  Return contract of the
-	 * exit handlers: 1 = resume the guest, 0 = kvm_run is filled for
-	 * userspace, <0 = error for the ioctl.
+	 * The entry sequence (kvmx_enter_guest(), module/x86/entry.c) calls
+	 * these in this order.
+	 *
+	 * @triple_fault: xv->triple_fault was set: fill kvm_run for the
+	 *	KVM_EXIT_SHUTDOWN (SVM also rebuilds the VMCB, as after a
+	 *	shutdown intercept).  Optional: kvmx_handle_shutdown() if NULL.
+	 * @shadow_prepare: shadow paging, preemptible, before
+	 *	kvmx_mmu_load_root(): what the guest's mode needs first (VMX: the
+	 *	virtual-8086 TSS of real mode).  Optional.
+	 * @vcpu_load: preemption disabled, interrupts enabled: make the vCPU's
+	 *	hardware state current on this CPU (VMX: the VMCS).  Optional.
+	 * @clear_event: interrupts disabled, before kvmx_inject_pending_event():
+	 *	forget the event the previous entry injected.  Optional (SVM
+	 *	clears EVENTINJ after VMRUN).
+	 * @rmode_event: deliver an event that inject_event left in
+	 *	kvmx_x86_vcpu.soft_event (VMX real mode: through the guest's IVT,
+	 *	writing guest memory), with interrupts and preemption enabled;
+	 *	the entry is abandoned.  Optional.
+	 * @run: the world switch, interrupts disabled, after the FPU, XCR0 and
+	 *	the debug registers are the guest's: load the VMCB/VMCS from the
+	 *	register cache (with shadow paging, kvmx_x86_vcpu.shadow_hw),
+	 *	flush L1D if @flush_l1d (VMX) and what the TLB flush ops asked
+	 *	for, enter, and read back what must be read before the host's
+	 *	state returns (GPRs, DR6/DR7 the guest owned).
+	 * @handle_exit_irqoff: right after the debug registers and XCR0 are
+	 *	the host's again, interrupts still disabled (VMX: exit
+	 *	information, the NMI that caused the exit).  Optional.
+	 * @handle_exit: interrupts enabled: account and trace the exit
+	 *	(kvmx_stat_exit()), requeue the event it cut short and dispatch
+	 *	it from the vendor's exit table (KVMX_EXIT_* contract).
+	 * @flush_tlb, @flush_tlb_guest: from kvmx_process_requests(), for
+	 *	KVMX_REQ_TLB_FLUSH and KVMX_REQ_TLB_FLUSH_GUEST (the latter also
+	 *	when kvmx_mmu_load_root() asks for a flush): flush the
+	 *	translations of the vCPU's TLB tag at its next entry.
 	 */
-	int (*run)(struct kvmx_x86_vcpu *xv);
-	/* Advance RIP past the instruction that exited; same contract. */
+	int (*triple_fault)(struct kvmx_x86_vcpu *xv);
+	int (*shadow_prepare)(struct kvmx_x86_vcpu *xv);
+	void (*vcpu_load)(struct kvmx_x86_vcpu *xv);
+	void (*clear_event)(struct kvmx_x86_vcpu *xv);
+	void (*rmode_event)(struct kvmx_x86_vcpu *xv, u8 vector);
+	void (*run)(struct kvmx_x86_vcpu *xv, bool flush_l1d);
+	void (*handle_exit_irqoff)(struct kvmx_x86_vcpu *xv);
+	int (*handle_exit)(struct kvmx_x86_vcpu *xv);
+	void (*flush_tlb)(struct kvmx_x86_vcpu *xv);
+	void (*flush_tlb_guest)(struct kvmx_x86_vcpu *xv);
+	/*
+	 * The backend flushes L1D on entry after KVMX_REQ_L1D_FLUSH: the
+	 * entry sequence makes the request (an exit to userspace, an
+	 * abandoned entry) and takes it for @run only where this is set.
+	 */
+	bool l1d_flush;
+	/* Advance RIP past the instruction that exited (KVMX_EXIT_*). */
 	int (*skip_insn)(struct kvmx_x86_vcpu *xv);
 
 	/* Event injection (x86/irq.c decides what; these say how). */
@@ -186,9 +300,9 @@ struct kvmx_x86_ops {
 	void (*update_exception_intercepts)(struct kvmx_x86_vcpu *xv);
 	/*
 	 * The VM's MSR filter changed: intercept the MSRs the guest otherwise
-	 * reaches without an exit if the filter denies them.  Called before
-	 * an entry, preemptible.  Optional: without it the MSR filter and
-	 * userspace MSR exits are not offered.
+	 * reaches without an exit if the filter denies them.  Called for
+	 * KVMX_REQ_MSR_FILTER before an entry, preemptible.  Optional:
+	 * without it the MSR filter and userspace MSR exits are not offered.
 	 */
 	void (*msr_filter_changed)(struct kvmx_x86_vcpu *xv);
 	bool (*get_nmi_mask)(struct kvmx_x86_vcpu *xv);
@@ -223,10 +337,7 @@ struct kvmx_x86_ops {
  * @power_ctl:   MSR_IA32_POWER_CTL, stored only, as kvm does
  * @system_time: MSR_KVM_SYSTEM_TIME(_NEW): the kvmclock page's address,
  *               bit 0 enabling it
- * @kvmclock_gen, @kvmclock_tsc_offset: the VM clock generation and TSC
- *               offset the kvmclock page was last written for
  * @kvmclock_version: the version last written to the kvmclock page
- * @msr_filter_gen: the VM's MSR filter generation the backend last followed
  * @mtrr:        MTRR MSRs (def type, fixed, variable base/mask pairs)
  * @mp_state:    KVM_MP_STATE_*
  * @guest_fpu:   guest FPU/XSAVE state, swapped in around guest entry
@@ -244,6 +355,9 @@ struct kvmx_x86_ops {
  *               short by an exit), delivered when the guest allows it
  * @nmi_pending: NMIs waiting for delivery (KVM_NMI), at most two
  * @nmi_injected: an NMI whose delivery an exit cut short: re-injected next
+ * @soft_event:  an event the inject_event op cannot put into the VM entry
+ *               (VMX real mode): @pending, @vector; the entry sequence
+ *               hands it to the rmode_event op
  * @triple_fault: a fault while delivering #DF: the next run exits SHUTDOWN
  * @ran:         KVM_RUN entered the guest once (CPUID is frozen from then)
  * @apic:        the in-kernel local APIC (x86/irqchip/lapic.c), NULL without an
@@ -252,6 +366,8 @@ struct kvmx_x86_ops {
  *               the vCPU is created (kvmx_mmu_vcpu_init())
  * @shadow:      shadow-paging context (mmu/shadow.c), NULL when the VM
  *               uses TDP; set at creation, freed with the vCPU
+ * @shadow_hw:   with shadow paging, the CR0/CR3/CR4/EFER of this entry, from
+ *               kvmx_mmu_load_root() (the run op loads them)
  * @mce:         machine-check registers (x86/mce.c)
  * All fields are protected by vcpu->mutex.
  */
@@ -279,10 +395,7 @@ struct kvmx_x86_vcpu {
 	u32 tsc_khz;
 	u64 power_ctl;
 	u64 system_time;
-	int kvmclock_gen;
-	s64 kvmclock_tsc_offset;
 	u32 kvmclock_version;
-	int msr_filter_gen;
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];
@@ -310,47 +423,50 @@ struct kvmx_x86_vcpu {
 	} interrupt;
 	u8 nmi_pending;
 	bool nmi_injected;
+	struct {
+		bool pending;
+		u8 vector;
+	} soft_event;
 	bool triple_fault;
 	bool ran;
 	struct kvmx_lapic *apic;
 	const struct kvmx_mmu_ops *mmu;
 	struct kvmx_shadow_vcpu *shadow;
+	struct kvmx_shadow_hw shadow_hw;
 	struct kvmx_mce mce;
 };
 
 /**
  * struct kvmx_x86_vm - vendor-neutral x86 VM state
+ * @vm:                the core VM (constant)
  * @platform_info_readable: KVM_CAP_MSR_PLATFORM_INFO (default on): the
  *                     guest may read MSR_PLATFORM_INFO; read locklessly
  * @clock_offset:      VM clock minus its raw value (x86/clock.c)
  * @master_tsc, @master_ns: host TSC and boot time when the VM was created:
  *                     the VM clock's origin (constant)
  * @tsc_mul, @tsc_shift: TSC cycles to ns, as pvclock scales them (constant)
- * @clock_gen:         bumped by KVM_SET_CLOCK (vCPUs rewrite kvmclock)
  * @wall_clock:        MSR_KVM_WALL_CLOCK(_NEW) as last written
  * @msr_filter:        KVM_X86_SET_MSR_FILTER's filter (NULL: none); written
  *                     under kvmx_vm.lock, read under RCU (x86/msr_filter.c)
- * @msr_filter_gen:    bumped by every filter change
  * @user_msr_exits:    KVM_MSR_EXIT_REASON_* enabled by
  *                     KVM_CAP_X86_USER_SPACE_MSR; read locklessly
  * @tss_addr:          from KVM_SET_TSS_ADDR (recorded; VMX real mode uses it)
  * @identity_map_addr: from KVM_SET_IDENTITY_MAP_ADDR (@identity_map_set)
  * @mmu:               the VM's MMU: its lock, invalidation sequence, TLB
- *                     generation and paging implementation (kvmx_mmu.h)
+ *                     flush and paging implementation (kvmx_mmu.h)
  * @irqchip:           in-kernel interrupt controllers and eventfds
  *                     (x86/irqchip/irqchip.c), allocated with the VM
  */
 struct kvmx_x86_vm {
+	struct kvmx_vm *vm;
 	bool platform_info_readable;
 	atomic64_t clock_offset;
 	u64 master_tsc;
 	u64 master_ns;
 	u32 tsc_mul;
 	s8 tsc_shift;
-	atomic_t clock_gen;
 	u64 wall_clock;
 	struct kvmx_msr_filter __rcu *msr_filter;
-	atomic_t msr_filter_gen;
 	u64 user_msr_exits;
 	u64 tss_addr;
 	u64 identity_map_addr;
@@ -405,6 +521,11 @@ static inline int kvmx_mmu_load_root(struct kvmx_x86_vcpu *xv,
 extern const struct kvmx_x86_ops *kvmx_x86;
 extern const struct kvmx_x86_ops kvmx_svm_ops;
 extern const struct kvmx_x86_ops kvmx_vmx_ops;
+
+/* x86/entry.c: the KVM_RUN loop, the entry sequence and vCPU requests */
+void kvmx_make_all_vcpus_request(struct kvmx_vm *vm, enum kvmx_request req);
+void kvmx_entry_vcpu_destroy(struct kvmx_x86_vcpu *xv);
+void kvmx_entry_hw_enable_cpu(void);
 
 /* x86/cpuid.c */
 const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_x86_vcpu *xv,
@@ -468,12 +589,11 @@ void kvmx_msr_filter_destroy(struct kvmx_vm *vm);
 bool kvmx_msr_user_exit(struct kvmx_x86_vcpu *xv, u32 index, u64 data,
 			bool write, int r);
 int kvmx_complete_msr(struct kvmx_x86_vcpu *xv, bool write);
-void kvmx_msr_filter_sync(struct kvmx_x86_vcpu *xv);
 
 /* clock.c: TSC rate, VM clock, kvmclock */
 long kvmx_clock_check_extension(long ext);
 void kvmx_clock_vm_init(struct kvmx_vm *vm);
-void kvmx_kvmclock_sync(struct kvmx_x86_vcpu *xv);
+void kvmx_kvmclock_update(struct kvmx_x86_vcpu *xv);
 int kvmx_kvmclock_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data);
 int kvmx_kvmclock_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data,
 			  bool host);

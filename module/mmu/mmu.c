@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The VM's MMU object (struct kvmx_mmu): the paging mode chosen per VM,
- * the lock, the host-mm invalidation sequence and the TLB generation, and
+ * the lock, the host-mm invalidation sequence and the VM-wide TLB flush, and
  * the architecture hooks through which the core's memslot, dirty-log and
  * MMU-notifier code reaches the paging implementation (nested: tdp.c,
  * shadow: shadow.c).
@@ -52,7 +52,6 @@ int kvmx_mmu_init(struct kvmx_vm *vm)
 	if (r)
 		return r;
 	spin_lock_init(&mmu->lock);
-	atomic64_set(&mmu->gen, 0);
 	kvmx_shadow_vm_init(&mmu->shadow);
 	mmu->ops = kvmx_mmu_shadow_requested(kvmx_x86) ? &kvmx_shadow_mmu_ops
 						       : &kvmx_tdp_mmu_ops;
@@ -96,19 +95,16 @@ void kvmx_mmu_vcpu_free(struct kvmx_x86_vcpu *xv)
 		xv->mmu->vcpu_free(xv);
 }
 
-static void kick(void *unused)
-{
-}
-
 void kvmx_mmu_flush(struct kvmx_mmu *mmu)
 {
-	atomic64_inc(&mmu->gen);
+	struct kvmx_x86_vm *xvm = container_of(mmu, struct kvmx_x86_vm, mmu);
+
 	/*
 	 * A vCPU in guest mode keeps using cached translations until it
-	 * exits; the IPI forces that exit, and the vCPU flushes its TLB tag
-	 * before re-entry because the generation moved.
+	 * exits; the request's kick forces that exit, and the vCPU flushes
+	 * its TLB tag before re-entry.
 	 */
-	on_each_cpu(kick, NULL, 1);
+	kvmx_make_all_vcpus_request(xvm->vm, KVMX_REQ_TLB_FLUSH);
 }
 
 /* ---- the core's hooks (kvmx_arch.h) ---------------------------------- */

@@ -35,7 +35,6 @@ static u64 iopm_pa;
  * @host_save:   page for the host's VMSAVE state around each run
  * @asid_gen:    bumped when ASIDs run out; every vCPU then takes a new one
  * @next_asid:   next free ASID in this generation
- * @last_vcpu:   the vCPU that ran here last (IBPB when another comes)
  * @flush_all:   the next VMRUN must flush every ASID's TLB entries
  * Accessed only by the owning CPU with preemption disabled.
  */
@@ -44,7 +43,6 @@ struct svm_cpu {
 	struct page *host_save;
 	u64 asid_gen;
 	u32 next_asid;
-	struct kvmx_svm_vcpu *last_vcpu;
 	bool flush_all;
 };
 
@@ -173,7 +171,6 @@ static int svm_hw_enable_cpu(void)
 	sc->asid_gen++;
 	sc->next_asid = 1;
 	sc->flush_all = true;
-	sc->last_vcpu = NULL;
 	return 0;
 }
 
@@ -319,11 +316,7 @@ static int svm_vcpu_create(struct kvmx_x86_vcpu *xv)
 static void svm_vcpu_free(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_svm_vcpu *svm = to_svm(xv);
-	int cpu;
 
-	/* No CPU may keep a pointer for its IBPB decision. */
-	for_each_possible_cpu(cpu)
-		cmpxchg(&per_cpu_ptr(&svm_cpu, cpu)->last_vcpu, svm, NULL);
 	free_page((unsigned long)svm->vmcb);
 	free_pages((unsigned long)svm->msrpm, SVMX_MSRPM_ORDER);
 }
@@ -570,7 +563,7 @@ static int svm_skip_insn(struct kvmx_x86_vcpu *xv)
 	xv->rip = next;
 	/* Skipping an instruction ends an STI or MOV SS interrupt shadow. */
 	vmcb->control.int_state &= ~1ULL;
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static const u64 event_types[] = {
@@ -714,13 +707,13 @@ static int handle_msr(struct kvmx_svm_vcpu *svm)
 static int handle_ud(struct kvmx_svm_vcpu *svm)
 {
 	kvmx_queue_exception(&svm->x86, X86_TRAP_UD, false, 0);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_intr(struct kvmx_svm_vcpu *svm)
 {
 	/* The host takes the interrupt once it enables IRQs again. */
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_reflect(struct kvmx_svm_vcpu *svm)
@@ -730,7 +723,7 @@ static int handle_reflect(struct kvmx_svm_vcpu *svm)
 
 	kvmx_queue_exception(&svm->x86, vector, has_error,
 			     svm->vmcb->control.exit_info_1);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_npf(struct kvmx_svm_vcpu *svm)
@@ -803,7 +796,7 @@ static int handle_vintr(struct kvmx_svm_vcpu *svm)
 {
 	/* The guest can take an interrupt: the run loop decides what next. */
 	svm_enable_window(&svm->x86, false, false);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_iret(struct kvmx_svm_vcpu *svm)
@@ -813,7 +806,7 @@ static int handle_iret(struct kvmx_svm_vcpu *svm)
 	 * IRET has completed; an NMI injected before it runs nests.
 	 */
 	svm_set_nmi_mask(&svm->x86, false);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 /* Exit codes 0x20-0x2f read DRn, 0x30-0x3f write it. */
@@ -829,7 +822,7 @@ static int handle_dr(struct kvmx_svm_vcpu *svm)
 	if (!svm->x86.guest_debug) {
 		svm->vmcb->control.intercept_dr = 0;
 		svm->x86.dr_passthrough = true;
-		return 1;
+		return KVMX_EXIT_RESUME;
 	}
 	return kvmx_handle_dr_access(&svm->x86, code & 0xf,
 				     code >= SVM_EXIT_WRITE_DR0);
@@ -863,8 +856,8 @@ static int handle_nop(struct kvmx_svm_vcpu *svm)
 }
 
 /*
- * Exit handlers by exit code.  Return contract: 1 = resume the guest,
- * 0 = kvm_run is filled for userspace, <0 = error for KVM_RUN.
+ * Exit handlers by exit code.  Return contract: KVMX_EXIT_RESUME,
+ * KVMX_EXIT_USER or -errno (kvmx_x86.h).
  */
 static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
 	[SVM_EXIT_READ_CR0 ... SVM_EXIT_READ_CR0 + 15] = handle_cr,
@@ -933,16 +926,21 @@ static const struct kvmx_exit_codes svm_exit_codes = {
 	.kind	= svm_exit_kind,
 };
 
-static int svm_handle_exit(struct kvmx_svm_vcpu *svm)
+static int svm_handle_exit(struct kvmx_x86_vcpu *xv)
 {
-	struct kvm_run *run = svm->x86.vcpu->run;
-	u64 code = svm->vmcb->control.exit_code;
+	struct kvmx_svm_vcpu *svm = to_svm(xv);
+	struct vmcb_control *c = &svm->vmcb->control;
+	struct kvm_run *run = xv->vcpu->run;
+	u64 code = c->exit_code;
 
+	kvmx_stat_exit(xv, KVMX_ISA_SVM, code, c->exit_info_1, c->exit_info_2,
+		       c->exit_int_info, c->exit_int_info >> 32);
+	svm_requeue_event(svm);
 	if (code == (u64)SVM_EXIT_ERR) {
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = code;
 		run->fail_entry.cpu = svm->asid_cpu;
-		return 0;
+		return KVMX_EXIT_USER;
 	}
 	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
 		return svm_exit_handlers[code](svm);
@@ -955,17 +953,18 @@ static int svm_handle_exit(struct kvmx_svm_vcpu *svm)
 	run->internal.ndata = 2;
 	run->internal.data[0] = code;
 	run->internal.data[1] = svm->asid_cpu;
-	return 0;
+	return KVMX_EXIT_USER;
 }
 
-/* Take a fresh ASID when this CPU's generation moved or the vCPU moved. */
+/*
+ * Take a fresh ASID when this CPU's generation moved or the vCPU moved.
+ * TLB_CONTROL holds what the flush ops asked for since the last VMRUN.
+ */
 static void svm_pick_asid(struct kvmx_svm_vcpu *svm, struct svm_cpu *sc,
 			  int cpu)
 {
 	struct vmcb_control *c = &svm->vmcb->control;
-	u64 tlb_gen = kvmx_mmu_tlb_gen(kvmx_vm_mmu(svm->x86.vcpu->vm));
 
-	c->tlb_ctl = SVMX_TLB_FLUSH_NOTHING;
 	if (svm->asid_cpu != cpu || svm->asid_gen != sc->asid_gen) {
 		if (sc->next_asid >= nr_asids) {
 			sc->asid_gen++;
@@ -978,114 +977,69 @@ static void svm_pick_asid(struct kvmx_svm_vcpu *svm, struct svm_cpu *sc,
 		c->asid = svm->asid;
 		c->tlb_ctl = SVMX_TLB_FLUSH_ASID;
 	}
-	if (svm->tlb_gen != tlb_gen) {
-		svm->tlb_gen = tlb_gen;
-		c->tlb_ctl = SVMX_TLB_FLUSH_ASID;
-	}
-	if (svm->shadow_flush) {
-		svm->shadow_flush = false;
-		if (c->tlb_ctl == SVMX_TLB_FLUSH_NOTHING)
-			c->tlb_ctl = SVMX_TLB_FLUSH_ASID;
-	}
 	if (sc->flush_all) {
 		sc->flush_all = false;
 		c->tlb_ctl = SVMX_TLB_FLUSH_ALL;
 	}
 }
 
-/* Shadow paging: the registers the CPU runs with (mmu/shadow.c). */
-static int svm_load_shadow(struct kvmx_svm_vcpu *svm)
+/* KVMX_REQ_TLB_FLUSH(_GUEST): the ASID's translations go at the next VMRUN. */
+static void svm_flush_tlb(struct kvmx_x86_vcpu *xv)
 {
-	struct vmcb *vmcb = svm->vmcb;
-	struct kvmx_shadow_hw hw;
-	int r;
-
-	r = kvmx_mmu_load_root(&svm->x86, &hw);
-	if (r)
-		return r;
-	vmcb->save.cr0 = hw.cr0;
-	vmcb->save.cr3 = hw.cr3;
-	vmcb->save.cr4 = hw.cr4;
-	vmcb->save.efer = hw.efer | EFER_SVME;
-	svm->shadow_flush |= hw.flush;
-	return 0;
+	to_svm(xv)->vmcb->control.tlb_ctl = SVMX_TLB_FLUSH_ASID;
 }
 
-static int svm_run(struct kvmx_x86_vcpu *xv)
+static int svm_triple_fault(struct kvmx_x86_vcpu *xv)
+{
+	return handle_shutdown(to_svm(xv));
+}
+
+/*
+ * The world switch (kvmx_enter_guest() did the rest), interrupts disabled:
+ * the VMCB from the register cache, the ASID, VMRUN, and what the exit
+ * left in the VMCB back into the register cache.  EVENTINJ is cleared
+ * after VMRUN, so the next entry starts with no event (the clear_event op).
+ */
+static void svm_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
 {
 	struct kvmx_svm_vcpu *svm = to_svm(xv);
 	struct vmcb *vmcb = svm->vmcb;
-	struct svm_cpu *sc;
-	int cpu;
-
-	if (xv->triple_fault) {
-		xv->triple_fault = false;
-		return handle_shutdown(svm);
-	}
+	struct svm_cpu *sc = this_cpu_ptr(&svm_cpu);
 
 	vmcb->save.rax = xv->regs[KVMX_RAX];
 	vmcb->save.rsp = xv->regs[KVMX_RSP];
 	vmcb->save.rip = xv->rip;
 	vmcb->control.tsc_offset = xv->tsc_offset;
 	if (xv->shadow) {
-		int r = svm_load_shadow(svm);
-
-		if (r)
-			return r;
+		/* Shadow paging: the registers the CPU runs with. */
+		vmcb->save.cr0 = xv->shadow_hw.cr0;
+		vmcb->save.cr3 = xv->shadow_hw.cr3;
+		vmcb->save.cr4 = xv->shadow_hw.cr4;
+		vmcb->save.efer = xv->shadow_hw.efer | EFER_SVME;
 	}
-
-	preempt_disable();
-	local_irq_disable();
-	if (need_resched() || signal_pending(current)) {
-		local_irq_enable();
-		preempt_enable();
-		return 1;	/* the run loop handles it and comes back */
-	}
-	vmcb->control.event_inj = 0;
-	kvmx_inject_pending_event(xv);
-	cpu = smp_processor_id();
-	sc = this_cpu_ptr(&svm_cpu);
-	if (sc->last_vcpu != svm) {
-		/* Another vCPU's branch predictions must not steer this one. */
-		indirect_branch_prediction_barrier();
-		sc->last_vcpu = svm;
-	}
-	svm_pick_asid(svm, sc, cpu);
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
-	kvmx_load_guest_xcr0(xv, true);
+	svm_pick_asid(svm, sc, smp_processor_id());
 	vmcb->save.dr7 = kvmx_dr7_for_entry(xv);
 	vmcb->save.dr6 = kvmx_dr6_for_entry(xv);
-	kvmx_load_guest_debug(xv, true);
 	vmcb->control.clean = 0;
 
-	kvmx_trace_entry(xv);
 	asm volatile("clgi" ::: "memory");
 	kvmx_svm_vmrun(svm->vmcb_pa, xv->regs, page_to_phys(sc->host_save),
 		       vmcb->control.int_state & SVMX_INT_STATE_SHADOW);
 	asm volatile("stgi" ::: "memory");
 
+	vmcb->control.tlb_ctl = SVMX_TLB_FLUSH_NOTHING;
+	vmcb->control.event_inj = 0;
 	if (xv->dr_passthrough) {
 		xv->dr6 = vmcb->save.dr6;
 		xv->dr7 = vmcb->save.dr7;
 		vmcb->control.intercept_dr = SVM_DR_INTERCEPTS;
 	}
-	kvmx_load_guest_debug(xv, false);
-	kvmx_load_guest_xcr0(xv, false);
-	local_irq_enable();
-	preempt_enable();
-
 	xv->regs[KVMX_RAX] = vmcb->save.rax;
 	xv->regs[KVMX_RSP] = vmcb->save.rsp;
 	xv->rip = vmcb->save.rip;
 	/* EFER.LMA follows CR0.PG in hardware; shadow paging tracks it itself. */
 	if (!xv->shadow)
 		xv->efer = vmcb->save.efer & ~EFER_SVME;
-	kvmx_stat_exit(xv, KVMX_ISA_SVM, vmcb->control.exit_code,
-		       vmcb->control.exit_info_1, vmcb->control.exit_info_2,
-		       vmcb->control.exit_int_info, vmcb->control.exit_int_info >> 32);
-	svm_requeue_event(svm);
-	return svm_handle_exit(svm);
 }
 
 const struct kvmx_x86_ops kvmx_svm_ops = {
@@ -1119,7 +1073,11 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.get_cpl		= svm_get_cpl,
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
+	.triple_fault		= svm_triple_fault,
 	.run			= svm_run,
+	.handle_exit		= svm_handle_exit,
+	.flush_tlb		= svm_flush_tlb,
+	.flush_tlb_guest	= svm_flush_tlb,
 	.skip_insn		= svm_skip_insn,
 	.interrupt_allowed	= svm_interrupt_allowed,
 	.nmi_allowed		= svm_nmi_allowed,

@@ -222,8 +222,6 @@ static_assert(sizeof(struct vmcb) == PAGE_SIZE);
  * @asid:           ASID in use on @asid_cpu while @asid_gen is current
  * @asid_gen:       per-CPU ASID generation @asid was taken from
  * @asid_cpu:       CPU @asid belongs to
- * @tlb_gen:        the VM's TLB generation this vCPU last flushed for
- * @shadow_flush:   shadow paging asked for a flush of this vCPU's ASID
  * @nmi_masked:     an NMI handler runs (between NMI delivery and its IRET);
  *                  the CPU keeps this internally, so kvmx tracks it by
  *                  intercepting IRET
@@ -237,8 +235,6 @@ struct kvmx_svm_vcpu {
 	u32 asid;
 	u64 asid_gen;
 	int asid_cpu;
-	u64 tlb_gen;
-	bool shadow_flush;
 	bool nmi_masked;
 };
 

@@ -41,7 +41,7 @@ int vmx_skip_insn(struct kvmx_x86_vcpu *xv)
 	 */
 	if (vmx->guest.rflags & X86_EFLAGS_TF)
 		vmx->clear_pending_step = true;
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int inject(struct kvmx_vmx_vcpu *vmx, u8 vector)
@@ -49,7 +49,7 @@ static int inject(struct kvmx_vmx_vcpu *vmx, u8 vector)
 	bool has_error = vector == X86_TRAP_GP;
 
 	kvmx_queue_exception(&vmx->x86, vector, has_error, 0);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 /* 64-bit code uses whole registers; other modes their low 32 bits. */
@@ -184,7 +184,7 @@ static int handle_dr(struct kvmx_vmx_vcpu *vmx)
 
 	if (!xv->guest_debug) {
 		xv->dr_passthrough = true;
-		return 1;
+		return KVMX_EXIT_RESUME;
 	}
 	return kvmx_handle_dr_access(xv, VMX_DR_QUAL_DR(q),
 				     !(q & VMX_DR_QUAL_FROM));
@@ -195,15 +195,16 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 	u32 info = vmx->exit.intr_info;
 	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
+	/* An NMI already went to the host (vmx_handle_nmi_irqoff()). */
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
-		return 1;	/* already passed to the host: vmx_handle_nmi_irqoff */
+		return KVMX_EXIT_RESUME;
 	/*
 	 * Shadow paging: the qualification is the linear address.  Like an
 	 * EPT violation, the fault brings host data (the guest's tables, the
 	 * page) into L1D: flush it before the next entry.
 	 */
 	if (vector == X86_TRAP_PF && vmx->x86.shadow) {
-		vmx->l1d_flush = true;
+		kvmx_make_request(KVMX_REQ_L1D_FLUSH, vmx->x86.vcpu);
 		return kvmx_mmu_page_fault(&vmx->x86, vmx->exit.qual,
 					   vmx->exit.intr_error);
 	}
@@ -222,7 +223,7 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 	kvmx_queue_exception(&vmx->x86, vector,
 			     info & INTR_INFO_DELIVER_CODE_MASK,
 			     vmx->exit.intr_error);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 /*
@@ -246,8 +247,8 @@ static int handle_intr(struct kvmx_vmx_vcpu *vmx)
 	 * The host takes the interrupt once it enables IRQs again; its
 	 * handler may bring host data into L1D.
 	 */
-	vmx->l1d_flush = true;
-	return 1;
+	kvmx_make_request(KVMX_REQ_L1D_FLUSH, vmx->x86.vcpu);
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_io(struct kvmx_vmx_vcpu *vmx)
@@ -284,7 +285,7 @@ static int handle_ept_violation(struct kvmx_vmx_vcpu *vmx)
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
 	u64 gpa = vmx->exit.gpa;
 
-	vmx->l1d_flush = true;
+	kvmx_make_request(KVMX_REQ_L1D_FLUSH, vmx->x86.vcpu);
 	kvmx_trace_page_fault(xv, gpa, vmx->exit.qual);
 	return kvmx_mmu_page_fault(xv, gpa,
 				   vmx->exit.qual & VMX_EPT_QUAL_WRITE ?
@@ -306,14 +307,14 @@ static int handle_invlpg(struct kvmx_vmx_vcpu *vmx)
 	if (vmx->x86.shadow)
 		return kvmx_shadow_invlpg_at(&vmx->x86, vmx->exit.qual);
 	/* Only if the CPU forces INVLPG exiting: drop this VPID's entries. */
-	vmx->flush_tlb = true;
+	kvmx_make_request(KVMX_REQ_TLB_FLUSH_GUEST, vmx->x86.vcpu);
 	return kvmx_skip_insn(&vmx->x86);
 }
 
 /* The window opened: the run loop injects (or exits to userspace). */
 static int handle_window(struct kvmx_vmx_vcpu *vmx)
 {
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_triple_fault(struct kvmx_vmx_vcpu *vmx)
@@ -323,7 +324,7 @@ static int handle_triple_fault(struct kvmx_vmx_vcpu *vmx)
 
 static int handle_resume(struct kvmx_vmx_vcpu *vmx)
 {
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 static int handle_nop(struct kvmx_vmx_vcpu *vmx)
@@ -392,8 +393,8 @@ static int handle_xsetbv(struct kvmx_vmx_vcpu *vmx)
 }
 
 /*
- * Exit handlers by basic exit reason.  Return contract: 1 = resume the
- * guest, 0 = kvm_run is filled for userspace, <0 = error for KVM_RUN.
+ * Exit handlers by basic exit reason.  Return contract: KVMX_EXIT_RESUME,
+ * KVMX_EXIT_USER or -errno (kvmx_x86.h).
  */
 static int (*const vmx_exit_handlers[])(struct kvmx_vmx_vcpu *vmx) = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
@@ -472,10 +473,10 @@ int vmx_fail_entry(struct kvmx_vmx_vcpu *vmx, u32 reason)
 	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 	run->fail_entry.hardware_entry_failure_reason = reason;
 	run->fail_entry.cpu = READ_ONCE(vmx->cpu);
-	return 0;
+	return KVMX_EXIT_USER;
 }
 
-int vmx_handle_exit(struct kvmx_vmx_vcpu *vmx)
+int vmx_dispatch_exit(struct kvmx_vmx_vcpu *vmx)
 {
 	struct kvm_run *run = vmx->x86.vcpu->run;
 	u32 reason = vmx->exit.reason;
@@ -495,7 +496,7 @@ int vmx_handle_exit(struct kvmx_vmx_vcpu *vmx)
 	run->internal.ndata = 2;
 	run->internal.data[0] = reason;
 	run->internal.data[1] = READ_ONCE(vmx->cpu);
-	return 0;
+	return KVMX_EXIT_USER;
 }
 
 static const char *const seg_names[KVMX_NR_SREGS] = {

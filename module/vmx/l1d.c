@@ -102,13 +102,12 @@ const char *vmx_l1d_flush_mode(void)
 }
 
 /* Called with interrupts disabled, right before entry. */
-void vmx_l1d_flush(struct kvmx_vmx_vcpu *vmx)
+/* @cond: KVMX_REQ_L1D_FLUSH was pending (the host ran what may leak). */
+void vmx_l1d_flush(bool cond)
 {
 	enum l1d_flush_mode mode = READ_ONCE(l1d_mode);
-	bool cond = vmx->l1d_flush;
 	unsigned int size = PAGE_SIZE << L1D_FLUSH_ORDER, i;
 
-	vmx->l1d_flush = false;
 	if (!l1d_needed || mode == L1D_FLUSH_NEVER ||
 	    (mode == L1D_FLUSH_COND && !cond))
 		return;

@@ -187,8 +187,11 @@ void vmx_rmode_enter_pmode(struct kvmx_vmx_vcpu *vmx)
 	g->dirty = true;
 }
 
-/* What rmode_emulate() leaves to the IVT: a real #GP. */
-#define RMODE_NOT_PRIVILEGED	2
+/*
+ * The emulation helpers below return true with the exit-handler result
+ * (KVMX_EXIT_* or -errno) in *@r, or false for a #GP that the guest's IVT
+ * takes as a real one.
+ */
 
 /*
  * An instruction here needs bytes (its own, or its memory operand) that
@@ -197,14 +200,15 @@ void vmx_rmode_enter_pmode(struct kvmx_vmx_vcpu *vmx)
  * so it stops with an emulation failure: the guest never runs on with
  * data that was not read.  TODO: MMIO operands of LGDT, LIDT and LMSW.
  */
-static int rmode_read_failed(struct kvmx_vmx_vcpu *vmx)
+static bool rmode_read_failed(struct kvmx_vmx_vcpu *vmx, int *r)
 {
-	return kvmx_internal_error(&vmx->x86, KVM_INTERNAL_ERROR_EMULATION);
+	*r = kvmx_internal_error(&vmx->x86, KVM_INTERNAL_ERROR_EMULATION);
+	return true;
 }
 
 /* LGDT or LIDT m16&32 (the base has 24 bits with a 16-bit operand). */
-static int load_dtable(struct kvmx_vmx_vcpu *vmx, const struct kvmx_insn *insn,
-		       bool idt)
+static bool load_dtable(struct kvmx_vmx_vcpu *vmx, const struct kvmx_insn *insn,
+			bool idt, int *r)
 {
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
 	struct kvm_dtable dt = {};
@@ -212,89 +216,117 @@ static int load_dtable(struct kvmx_vmx_vcpu *vmx, const struct kvmx_insn *insn,
 	u64 la;
 
 	if (!kvmx_insn_linear_address(xv, insn, &la))
-		return RMODE_NOT_PRIVILEGED;
+		return false;
 	/* Paging is off: linear addresses are guest-physical. */
 	if (kvmx_read_guest(xv->vcpu->vm, la, buf, sizeof(buf)))
-		return rmode_read_failed(vmx);
+		return rmode_read_failed(vmx, r);
 	dt.limit = buf[0] | buf[1] << 8;
 	dt.base = buf[2] | buf[3] << 8 | buf[4] << 16;
 	if (insn->op_bytes != 2)
 		dt.base |= (u32)buf[5] << 24;
 	kvmx_vmx_ops.set_dtable(xv, &dt, idt);
-	return kvmx_skip_insn(xv);
+	*r = kvmx_skip_insn(xv);
+	return true;
 }
 
 /* LMSW m16. */
-static int lmsw_mem(struct kvmx_vmx_vcpu *vmx, const struct kvmx_insn *insn)
+static bool lmsw_mem(struct kvmx_vmx_vcpu *vmx, const struct kvmx_insn *insn,
+		     int *r)
 {
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
 	u64 cr0 = kvmx_shadow_get_cr(xv, 0), la;
 	u16 val;
 
 	if (!kvmx_insn_linear_address(xv, insn, &la))
-		return RMODE_NOT_PRIVILEGED;
+		return false;
 	if (kvmx_read_guest(xv->vcpu->vm, la, &val, 2))
-		return rmode_read_failed(vmx);
+		return rmode_read_failed(vmx, r);
 	if (kvmx_shadow_write_cr(xv, 0, kvmx_lmsw_cr0(cr0, val))) {
 		kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
-		return 1;
+		*r = KVMX_EXIT_RESUME;
+		return true;
 	}
-	return kvmx_skip_insn(xv);
+	*r = kvmx_skip_insn(xv);
+	return true;
+}
+
+/* 0F 01 with a register operand (SMSW) or a memory one. */
+static bool emulate_0f01(struct kvmx_vmx_vcpu *vmx,
+			 const struct kvmx_insn *insn, int *r)
+{
+	struct kvmx_x86_vcpu *xv = &vmx->x86;
+	u8 reg = (insn->modrm >> 3) & 7;
+
+	if ((insn->modrm >> 6) == 3) {
+		if (reg != 6)
+			return false;
+		*r = kvmx_shadow_cr_access(xv);
+		return true;
+	}
+	switch (reg) {
+	case 2:
+		return load_dtable(vmx, insn, false, r);	/* LGDT */
+	case 3:
+		return load_dtable(vmx, insn, true, r);		/* LIDT */
+	case 6:
+		return lmsw_mem(vmx, insn, r);
+	case 7:
+		*r = kvmx_shadow_invlpg(xv);
+		return true;
+	}
+	return false;
 }
 
 /*
  * The #GP at RIP came from an instruction real mode allows at CPL 0:
- * emulate it (exit contract), or RMODE_NOT_PRIVILEGED.
+ * emulate it (see above for the return value).
  */
-static int rmode_emulate(struct kvmx_vmx_vcpu *vmx)
+static bool rmode_emulate(struct kvmx_vmx_vcpu *vmx, int *r)
 {
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
 	struct kvmx_insn insn;
-	u8 reg;
-	int r;
+	int err;
 
 	/* Bytes that could not be fetched: not a #GP the guest should see. */
-	r = kvmx_decode_at_rip(xv, &insn);
-	if (r == -ENODATA)
-		return rmode_read_failed(vmx);
-	if (r)
-		return RMODE_NOT_PRIVILEGED;
+	err = kvmx_decode_at_rip(xv, &insn);
+	if (err == -ENODATA)
+		return rmode_read_failed(vmx, r);
+	if (err)
+		return false;
 	/* skip_insn steps over what the #GP exit did not measure. */
 	vmx->exit.insn_len = insn.len;
-	reg = (insn.modrm >> 3) & 7;
-	if (insn.map == 0)
-		return insn.opcode == 0xf4 ? kvmx_handle_hlt(xv)
-					   : RMODE_NOT_PRIVILEGED;
+	if (insn.map == 0) {
+		if (insn.opcode != 0xf4)	/* HLT */
+			return false;
+		*r = kvmx_handle_hlt(xv);
+		return true;
+	}
 	if (insn.map != 1)
-		return RMODE_NOT_PRIVILEGED;
+		return false;
 	switch (insn.opcode) {
 	case 0x01:
-		if ((insn.modrm >> 6) == 3)
-			return reg == 6 ? kvmx_shadow_cr_access(xv)
-					: RMODE_NOT_PRIVILEGED;
-		switch (reg) {
-		case 2: return load_dtable(vmx, &insn, false);	/* LGDT */
-		case 3: return load_dtable(vmx, &insn, true);	/* LIDT */
-		case 6: return lmsw_mem(vmx, &insn);
-		case 7: return kvmx_shadow_invlpg(xv);
-		}
-		return RMODE_NOT_PRIVILEGED;
+		return emulate_0f01(vmx, &insn, r);
 	case 0x06:	/* CLTS */
 	case 0x20:	/* MOV r, CRn */
 	case 0x22:	/* MOV CRn, r */
-		return kvmx_shadow_cr_access(xv);
+		*r = kvmx_shadow_cr_access(xv);
+		return true;
 	case 0x08:	/* INVD */
 	case 0x09:	/* WBINVD */
-		return kvmx_skip_insn(xv);
+		*r = kvmx_skip_insn(xv);
+		return true;
 	case 0x30:
-		return kvmx_handle_wrmsr(xv);
+		*r = kvmx_handle_wrmsr(xv);
+		return true;
 	case 0x32:
-		return kvmx_handle_rdmsr(xv);
+		*r = kvmx_handle_rdmsr(xv);
+		return true;
 	case 0x21:	/* MOV r, DRn */
 	case 0x23:	/* MOV DRn, r */
-		return kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
+		*r = kvmx_internal_error(xv, KVM_INTERNAL_ERROR_EMULATION);
+		return true;
 	}
-	return RMODE_NOT_PRIVILEGED;
+	return false;
 }
 
 /* An exception exit in virtual-8086 mode (#DB and #PF are vmx.c's). */
@@ -312,8 +344,7 @@ int vmx_rmode_exception(struct kvmx_vmx_vcpu *vmx)
 			return kvmx_debug_exit(xv, X86_TRAP_BP, xv->dr6);
 		break;
 	case X86_TRAP_GP:
-		r = rmode_emulate(vmx);
-		if (r != RMODE_NOT_PRIVILEGED) {
+		if (rmode_emulate(vmx, &r)) {
 			/* MOV CR0 or LMSW may have left real mode. */
 			if (!vmx_rmode(vmx))
 				vmx_rmode_enter_pmode(vmx);
@@ -324,5 +355,5 @@ int vmx_rmode_exception(struct kvmx_vmx_vcpu *vmx)
 	/* INT3 and INTO return past themselves; faults to the instruction. */
 	vmx_rmode_deliver(vmx, vector,
 			  soft ? xv->rip + vmx->exit.insn_len : xv->rip);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }

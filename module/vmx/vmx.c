@@ -62,7 +62,6 @@ struct vmx_config vmx_cfg;
  * @vmxon:      the VMXON region (allocated at load, used while enabled)
  * @loaded:     VMCSs active on this CPU (struct kvmx_vmx_vcpu.loaded_link)
  * @current_vcpu: the vCPU whose VMCS is current here (VMPTRLD), or NULL
- * @last_vcpu:  the vCPU that entered the guest here last (IBPB on change)
  * Accessed only by the owning CPU: with preemption disabled by the vCPU
  * thread, and with interrupts disabled where an IPI may also change it.
  */
@@ -70,7 +69,6 @@ struct vmx_cpu {
 	struct vmx_vmcs *vmxon;
 	struct list_head loaded;
 	struct kvmx_vmx_vcpu *current_vcpu;
-	struct kvmx_vmx_vcpu *last_vcpu;
 };
 
 static DEFINE_PER_CPU(struct vmx_cpu, vmx_cpu);
@@ -406,7 +404,6 @@ static int vmx_hw_enable_cpu(void)
 	    (vmx_cfg.ept_vpid_cap & (VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT << 32)))
 		vpid_flush(VMX_VPID_EXTENT_ALL_CONTEXT, 0);
 	vc->current_vcpu = NULL;
-	vc->last_vcpu = NULL;
 	return 0;
 }
 
@@ -437,7 +434,6 @@ static void vmx_hw_disable_cpu(void)
 	vmx_off();
 	cr4_clear_bits(X86_CR4_VMXE);
 	vc->current_vcpu = NULL;
-	vc->last_vcpu = NULL;
 }
 
 /* ---- vCPUs ------------------------------------------------------------- */
@@ -570,7 +566,7 @@ static int vmx_vcpu_create(struct kvmx_x86_vcpu *xv)
 	vmx->guest.pat = 0x0007040600070406ULL;
 	vmx->exc_bitmap = VMX_EXCEPTION_BITMAP;
 	vmx->guest.dirty = true;
-	vmx->l1d_flush = true;
+	kvmx_make_request(KVMX_REQ_L1D_FLUSH, xv->vcpu);
 	/* The guest's TSC starts near zero, as with kvm. */
 	xv->tsc_offset = -(s64)rdtsc();
 	return 0;
@@ -583,9 +579,6 @@ static void vmx_vcpu_free(struct kvmx_x86_vcpu *xv)
 
 	if (cpu >= 0)
 		smp_call_function_single(cpu, vmclear_local, vmx, 1);
-	/* No CPU may keep a pointer for its IBPB decision. */
-	for_each_possible_cpu(cpu)
-		cmpxchg(&per_cpu_ptr(&vmx_cpu, cpu)->last_vcpu, vmx, NULL);
 	vpid_free(vmx->vpid);
 	vmx_rmode_free(vmx);
 	vmx_vcpu_free_pages(vmx);
@@ -730,7 +723,7 @@ static void vmx_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 		return;
 	}
 	vmx_load_pdptrs(vmx);
-	vmx->flush_tlb = true;
+	kvmx_make_request(KVMX_REQ_TLB_FLUSH_GUEST, xv->vcpu);
 	vmx->guest.dirty = true;
 }
 
@@ -1130,11 +1123,13 @@ static void write_host_cpu_state(struct kvmx_vmx_vcpu *vmx, int cpu)
 }
 
 /*
- * Make the vCPU's VMCS current on this CPU.  Called with preemption
- * disabled and interrupts enabled (the VMCLEAR on the old CPU is an IPI).
+ * Make the vCPU's VMCS current on this CPU (the vcpu_load op).  Called with
+ * preemption disabled and interrupts enabled (the VMCLEAR on the old CPU is
+ * an IPI).
  */
-static void vmx_load_vmcs(struct kvmx_vmx_vcpu *vmx)
+static void vmx_vcpu_load(struct kvmx_x86_vcpu *xv)
 {
+	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 	int cpu = smp_processor_id();
 	int old = READ_ONCE(vmx->cpu);
@@ -1168,18 +1163,29 @@ static void vmx_load_vmcs(struct kvmx_vmx_vcpu *vmx)
 	write_host_cpu_state(vmx, cpu);
 	/* This CPU may hold stale translations of an earlier stay. */
 	vmx->flush_tlb = true;
-	vmx->tdp_gen = ~0ULL;
-	vmx->l1d_flush = true;
+	vmx->flush_ept = true;
+	kvmx_make_request(KVMX_REQ_L1D_FLUSH, xv->vcpu);
 }
 
-/* Flush what the TDP generation or a CR change made stale. */
+/* KVMX_REQ_TLB_FLUSH: the TDP (or shadow) tables lost mappings. */
+static void vmx_flush_tlb_tdp(struct kvmx_x86_vcpu *xv)
+{
+	to_vmx(xv)->flush_ept = true;
+}
+
+/* KVMX_REQ_TLB_FLUSH_GUEST: the guest's linear translations are stale. */
+static void vmx_flush_tlb_guest(struct kvmx_x86_vcpu *xv)
+{
+	to_vmx(xv)->flush_tlb = true;
+}
+
+/* Before entry: the flushes the requests and the vCPU's moves asked for. */
 static void vmx_flush_tlb(struct kvmx_vmx_vcpu *vmx)
 {
 	struct kvmx_mmu *mmu = kvmx_vm_mmu(vmx->x86.vcpu->vm);
-	u64 gen = kvmx_mmu_tlb_gen(mmu);
 
-	if (vmx->tdp_gen != gen) {
-		vmx->tdp_gen = gen;
+	if (vmx->flush_ept) {
+		vmx->flush_ept = false;
 		if (vmx->x86.shadow) {
 			/* The host's changes are in the VPID's translations. */
 			vmx->flush_tlb = true;
@@ -1210,10 +1216,13 @@ static void vmx_inject_event(struct kvmx_x86_vcpu *xv,
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 
 	kvmx_trace_inject(xv, type, vector, has_error, error_code);
-	/* Real mode in virtual-8086 mode: delivered through the IVT by rmode.c. */
+	/*
+	 * Real mode in virtual-8086 mode: delivered through the IVT by
+	 * rmode.c (the rmode_event op), with interrupts enabled.
+	 */
 	if (vmx_rmode(vmx)) {
-		vmx->rmode_event.valid = true;
-		vmx->rmode_event.vector = vector;
+		xv->soft_event.pending = true;
+		xv->soft_event.vector = vector;
 		return;
 	}
 	vmx->entry_info = vector | event_types[type] | INTR_INFO_VALID_MASK;
@@ -1380,9 +1389,9 @@ static void vmx_update_exception_intercepts(struct kvmx_x86_vcpu *xv)
 
 /*
  * The debug registers around the world switch (module/x86/debug.c), with
- * interrupts disabled: DR7 through the guest state (the debug-controls
- * entry and exit controls), DR0-DR3 and, while the guest owns them, DR6 in
- * hardware (VMX does not switch DR6).
+ * interrupts disabled; kvmx_load_guest_debug() does DR0-DR3.  DR7 goes
+ * through the guest state (the debug-controls entry and exit controls),
+ * DR6, while the guest owns it, in hardware (VMX does not switch DR6).
  */
 static void load_guest_debug(struct kvmx_vmx_vcpu *vmx)
 {
@@ -1391,7 +1400,6 @@ static void load_guest_debug(struct kvmx_vmx_vcpu *vmx)
 	vmcs_write(GUEST_DR7, kvmx_dr7_for_entry(xv));
 	if (xv->dr_passthrough)
 		set_debugreg(kvmx_dr6_for_entry(xv), 6);
-	kvmx_load_guest_debug(xv, true);
 }
 
 static void save_guest_debug(struct kvmx_vmx_vcpu *vmx)
@@ -1402,7 +1410,6 @@ static void save_guest_debug(struct kvmx_vmx_vcpu *vmx)
 		xv->dr7 = vmcs_read(GUEST_DR7);
 		get_debugreg(xv->dr6, 6);
 	}
-	kvmx_load_guest_debug(xv, false);
 }
 
 /* Host segment and descriptor state a VM exit does not restore. */
@@ -1468,71 +1475,48 @@ static void write_host_cr(struct kvmx_vmx_vcpu *vmx)
 	}
 }
 
-/* Shadow paging: the root and registers of this entry (may sleep). */
-static int vmx_load_shadow(struct kvmx_vmx_vcpu *vmx)
+/* Shadow paging, before kvmx_mmu_load_root(): real mode's TSS (may sleep). */
+static int vmx_shadow_prepare(struct kvmx_x86_vcpu *xv)
 {
-	struct kvmx_shadow_hw hw, *old = &vmx->shadow_hw;
-	int r;
-
-	r = vmx_rmode_prepare(vmx);
-	if (r)
-		return r;
-	r = kvmx_mmu_load_root(&vmx->x86, &hw);
-	if (r)
-		return r;
-	if (hw.cr0 != old->cr0 || hw.cr3 != old->cr3 || hw.cr4 != old->cr4 ||
-	    hw.efer != old->efer) {
-		*old = hw;
-		vmx->guest.dirty = true;
-	}
-	if (hw.flush)
-		vmx->flush_tlb = true;
-	return 0;
+	return vmx_rmode_prepare(to_vmx(xv));
 }
 
-static int vmx_run(struct kvmx_x86_vcpu *xv)
+/* Shadow paging: the registers of this entry (xv->shadow_hw). */
+static void load_shadow_hw(struct kvmx_vmx_vcpu *vmx)
+{
+	const struct kvmx_shadow_hw *hw = &vmx->x86.shadow_hw;
+	struct kvmx_shadow_hw *old = &vmx->shadow_hw;
+
+	if (hw->cr0 != old->cr0 || hw->cr3 != old->cr3 ||
+	    hw->cr4 != old->cr4 || hw->efer != old->efer) {
+		*old = *hw;
+		vmx->guest.dirty = true;
+	}
+}
+
+static void vmx_clear_event(struct kvmx_x86_vcpu *xv)
+{
+	to_vmx(xv)->entry_info = 0;
+}
+
+/* Real mode: the event inject_event left, through the guest's IVT. */
+static void vmx_rmode_event(struct kvmx_x86_vcpu *xv, u8 vector)
+{
+	vmx_rmode_deliver(to_vmx(xv), vector, xv->rip);
+}
+
+/*
+ * The world switch (kvmx_enter_guest() did the rest), interrupts disabled:
+ * the VMCS from the register cache, the TLB and L1D flushes, the host
+ * segments a VM exit does not restore, VMLAUNCH/VMRESUME.
+ */
+static void vmx_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
 {
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 	struct vmx_host_segs host;
-	struct vmx_cpu *vc;
-	int fail, r;
 
-	if (xv->triple_fault) {
-		xv->triple_fault = false;
-		return kvmx_handle_shutdown(xv);
-	}
-	if (xv->shadow) {
-		r = vmx_load_shadow(vmx);
-		if (r)
-			return r;
-	}
-
-	preempt_disable();
-	vmx_load_vmcs(vmx);
-	local_irq_disable();
-	if (need_resched() || signal_pending(current)) {
-		local_irq_enable();
-		preempt_enable();
-		vmx->l1d_flush = true;
-		return 1;	/* the run loop handles it and comes back */
-	}
-	vc = this_cpu_ptr(&vmx_cpu);
-	if (vc->last_vcpu != vmx) {
-		/* Another vCPU's branch predictions must not steer this one. */
-		indirect_branch_prediction_barrier();
-		vc->last_vcpu = vmx;
-	}
-
-	vmx->entry_info = 0;
-	kvmx_inject_pending_event(xv);
-	if (unlikely(vmx->rmode_event.valid)) {
-		/* Written to guest memory, which may fault: not here. */
-		local_irq_enable();
-		preempt_enable();
-		vmx->rmode_event.valid = false;
-		vmx_rmode_deliver(vmx, vmx->rmode_event.vector, xv->rip);
-		return 1;
-	}
+	if (xv->shadow)
+		load_shadow_hw(vmx);
 	if (vmx->guest.dirty)
 		write_guest_state(vmx);
 	vmcs_write(GUEST_RIP, xv->rip);
@@ -1541,44 +1525,50 @@ static int vmx_run(struct kvmx_x86_vcpu *xv)
 	write_event_state(vmx);
 	write_host_cr(vmx);
 	vmx_flush_tlb(vmx);
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
-	kvmx_load_guest_xcr0(xv, true);
 	load_guest_debug(vmx);
 	save_host_segs(vmx, &host);
-	vmx_l1d_flush(vmx);
+	vmx_l1d_flush(flush_l1d);
 
-	kvmx_trace_entry(xv);
-	fail = kvmx_vmx_vmenter(xv->regs, &vmx->regs_cr2, vmx->launched);
+	vmx->entry_failed = kvmx_vmx_vmenter(xv->regs, &vmx->regs_cr2,
+					     vmx->launched);
 
 	restore_host_segs(&host);
 	save_guest_debug(vmx);
-	kvmx_load_guest_xcr0(xv, false);
-	if (fail) {
+}
+
+/*
+ * After the host's debug registers and XCR0 are back, interrupts still
+ * disabled: the exit information, and the NMI that caused the exit.
+ */
+static void vmx_handle_exit_irqoff(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
+
+	if (vmx->entry_failed) {
 		vmx->exit.reason = 0;
 		vmx->exit.insn_error = vmcs_read(VM_INSTRUCTION_ERROR);
 		vmx_dump_vmcs(vmx);
-	} else {
-		read_exit_info(vmx);
-		read_guest_state(vmx);
-		if (!(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
-			vmx->launched = true;
-		else
-			vmx_dump_vmcs(vmx);
-		vmx_handle_nmi_irqoff(vmx);
+		return;
 	}
-	local_irq_enable();
-	preempt_enable();
+	read_exit_info(vmx);
+	read_guest_state(vmx);
+	if (!(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		vmx->launched = true;
+	else
+		vmx_dump_vmcs(vmx);
+	vmx_handle_nmi_irqoff(vmx);
+}
+
+static int vmx_handle_exit(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 
 	kvmx_stat_exit(xv, KVMX_ISA_VMX, vmx->exit.reason, vmx->exit.qual,
 		       vmx->exit.idt_info, vmx->exit.intr_info, vmx->exit.intr_error);
-	if (fail)
+	if (vmx->entry_failed)
 		return vmx_fail_entry(vmx, vmx->exit.insn_error);
 	vmx_requeue_event(vmx);
-	r = vmx_handle_exit(vmx);
-	if (r <= 0)
-		vmx->l1d_flush = true;	/* userspace runs before the next entry */
-	return r;
+	return vmx_dispatch_exit(vmx);
 }
 
 const struct kvmx_x86_ops kvmx_vmx_ops = {
@@ -1612,7 +1602,16 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.get_cpl		= vmx_get_cpl,
 	.get_msr		= vmx_get_msr,
 	.set_msr		= vmx_set_msr,
+	.shadow_prepare		= vmx_shadow_prepare,
+	.vcpu_load		= vmx_vcpu_load,
+	.clear_event		= vmx_clear_event,
+	.rmode_event		= vmx_rmode_event,
 	.run			= vmx_run,
+	.handle_exit_irqoff	= vmx_handle_exit_irqoff,
+	.handle_exit		= vmx_handle_exit,
+	.flush_tlb		= vmx_flush_tlb_tdp,
+	.flush_tlb_guest	= vmx_flush_tlb_guest,
+	.l1d_flush		= true,
 	.skip_insn		= vmx_skip_insn,
 	.interrupt_allowed	= vmx_interrupt_allowed,
 	.nmi_allowed		= vmx_nmi_allowed,

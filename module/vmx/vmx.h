@@ -225,9 +225,11 @@ struct vmx_exit {
  * @launched:     VMLAUNCH succeeded since the last VMCLEAR (VMRESUME next)
  * @initialized:  the VMCS controls were written (done once, at first load)
  * @vpid:         the vCPU's VPID (0 when VPIDs are off)
- * @tdp_gen:      the TDP generation this vCPU last flushed EPT for
- * @flush_tlb:    flush this VPID/EPTP before the next entry
- * @l1d_flush:    the next entry must flush L1D (vmentry_l1d_flush=cond)
+ * @flush_ept:    flush the EPTP context (or, with shadow paging, the VPID)
+ *                at the next entry: KVMX_REQ_TLB_FLUSH, a move to a new CPU
+ * @flush_tlb:    flush this VPID at the next entry: KVMX_REQ_TLB_FLUSH_GUEST,
+ *                shadow paging, a move to a new CPU
+ * @entry_failed: the last VMLAUNCH/VMRESUME itself failed (VMfail)
  * @guest:        guest-state cache (see struct vmx_guest)
  * @exit:         the last exit's information
  * @entry_ctls:   VM-entry controls as last written (IA-32e mode varies)
@@ -241,12 +243,10 @@ struct vmx_exit {
  *                (from the inject_event op), @entry_error its error code
  * @host_cr3/@host_cr4: as last written to the VMCS (they can change)
  * @regs_cr2:     guest CR2, which the processor does not switch
- * @shadow_hw:    with shadow paging, the CR0/CR3/CR4/EFER the processor
- *                runs with, from kvmx_mmu_load_root() before each entry
+ * @shadow_hw:    with shadow paging, the CR0/CR3/CR4/EFER last written to
+ *                the guest state (kvmx_x86_vcpu.shadow_hw is this entry's)
  * @rmode_tss:    with shadow paging, the three pages of the TSS that
  *                virtual-8086 mode runs with (rmode.c), or NULL
- * @rmode_event:  an event for a real-mode guest, delivered in software
- *                before the next entry (rmode.c): @valid, @vector
  * All fields but @cpu/@loaded_link are protected by the vCPU mutex.
  */
 struct kvmx_vmx_vcpu {
@@ -261,9 +261,9 @@ struct kvmx_vmx_vcpu {
 	bool launched;
 	bool initialized;
 	u16 vpid;
-	u64 tdp_gen;
+	bool flush_ept;
 	bool flush_tlb;
-	bool l1d_flush;
+	bool entry_failed;
 	struct vmx_guest guest;
 	struct vmx_exit exit;
 	u32 entry_ctls;
@@ -275,10 +275,6 @@ struct kvmx_vmx_vcpu {
 	u64 regs_cr2;
 	struct kvmx_shadow_hw shadow_hw;
 	struct page *rmode_tss;
-	struct {
-		bool valid;
-		u8 vector;
-	} rmode_event;
 };
 
 static inline struct kvmx_vmx_vcpu *to_vmx(struct kvmx_x86_vcpu *xv)
@@ -348,7 +344,7 @@ bool vmx_pae_paging(struct kvmx_vmx_vcpu *vmx);
 void vmx_load_pdptrs(struct kvmx_vmx_vcpu *vmx);
 
 /* exits.c: the exit table and what surrounds it. */
-int vmx_handle_exit(struct kvmx_vmx_vcpu *vmx);
+int vmx_dispatch_exit(struct kvmx_vmx_vcpu *vmx);
 int vmx_skip_insn(struct kvmx_x86_vcpu *xv);
 int vmx_fail_entry(struct kvmx_vmx_vcpu *vmx, u32 reason);
 void vmx_handle_nmi_irqoff(struct kvmx_vmx_vcpu *vmx);
@@ -388,6 +384,6 @@ void vmx_rmode_free(struct kvmx_vmx_vcpu *vmx);
 int vmx_l1d_flush_setup(void);
 void vmx_l1d_flush_unsetup(void);
 const char *vmx_l1d_flush_mode(void);
-void vmx_l1d_flush(struct kvmx_vmx_vcpu *vmx);
+void vmx_l1d_flush(bool cond);
 
 #endif

@@ -15,9 +15,9 @@
  * same mul/shift the guest uses).  So KVM_GET_CLOCK, which returns the
  * clock with the host TSC and wall time it was read at, and every vCPU's
  * kvmclock agree exactly: what kvm calls a master clock, never re-based.
- * KVM_SET_CLOCK moves @clock_offset and bumps @clock_gen, which makes each
- * vCPU rewrite its kvmclock page before its next entry; so does a change
- * of the vCPU's TSC offset.
+ * KVM_SET_CLOCK moves @clock_offset and makes KVMX_REQ_CLOCK_UPDATE on every
+ * vCPU, which rewrites its kvmclock page before its next entry; so do a
+ * change of the vCPU's TSC offset and a write of MSR_KVM_SYSTEM_TIME.
  *
  * kvmclock (KVM_FEATURE_CLOCKSOURCE, _CLOCKSOURCE2, _CLOCKSOURCE_STABLE_BIT
  * in CPUID 0x40000001): the guest gives the address of a struct
@@ -157,8 +157,8 @@ long kvmx_set_clock(struct kvmx_vm *vm, struct kvm_clock_data __user *u)
 		data.clock += now_real - data.realtime;
 	mutex_lock(&vm->lock);
 	atomic64_set(&xvm->clock_offset, data.clock - vm_clock_raw(xvm, tsc));
-	atomic_inc(&xvm->clock_gen);
 	mutex_unlock(&vm->lock);
+	kvmx_make_all_vcpus_request(vm, KVMX_REQ_CLOCK_UPDATE);
 	return 0;
 }
 
@@ -182,18 +182,14 @@ static void pv_write(struct kvmx_vm *vm, u64 gpa, void *src, unsigned int len,
 	*version = v;
 }
 
-/* Before an entry: bring the vCPU's kvmclock page up to date if stale. */
-void kvmx_kvmclock_sync(struct kvmx_x86_vcpu *xv)
+/* KVMX_REQ_CLOCK_UPDATE, before an entry: rewrite the kvmclock page. */
+void kvmx_kvmclock_update(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_x86_vm *xvm = to_x86_vm(xv->vcpu->vm);
-	int gen = atomic_read(&xvm->clock_gen);
 	struct pvclock_vcpu_time_info pv = {};
 
-	if (!(xv->system_time & KVM_MSR_ENABLED) ||
-	    (gen == xv->kvmclock_gen && xv->tsc_offset == xv->kvmclock_tsc_offset))
+	if (!(xv->system_time & KVM_MSR_ENABLED))
 		return;
-	xv->kvmclock_gen = gen;
-	xv->kvmclock_tsc_offset = xv->tsc_offset;
 	/* At host TSC master_tsc: guest TSC and VM clock. */
 	pv.tsc_timestamp = xvm->master_tsc + xv->tsc_offset;
 	pv.system_time = vm_clock_at(xvm, xvm->master_tsc);
@@ -234,7 +230,7 @@ int kvmx_kvmclock_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data,
 	case MSR_KVM_SYSTEM_TIME:
 	case MSR_KVM_SYSTEM_TIME_NEW:
 		xv->system_time = data;
-		xv->kvmclock_gen = atomic_read(&xvm->clock_gen) - 1;
+		kvmx_make_request(KVMX_REQ_CLOCK_UPDATE, xv->vcpu);
 		return 0;
 	case MSR_KVM_WALL_CLOCK:
 	case MSR_KVM_WALL_CLOCK_NEW:

@@ -7,10 +7,11 @@
  * emulated here, otherwise the vendor hands the guest its debug registers
  * until the next exit (kvmx_load_guest_debug()).  While the
  * guest runs, the hardware holds the "effective" breakpoints: userspace's
- * (KVM_GUESTDBG_USE_HW_BP) if it set any, else the guest's own.  The
- * vendor's run op loads them between disabling interrupts and entering:
- * DR7 and DR6 through its guest state (kvmx_dr7_for_entry(),
- * kvmx_dr6_for_entry()), DR0-3 with kvmx_load_guest_debug(), which also
+ * (KVM_GUESTDBG_USE_HW_BP) if it set any, else the guest's own.  They are
+ * loaded between disabling interrupts and entering: DR7 and DR6 by the
+ * vendor's run op through its guest state (kvmx_dr7_for_entry(),
+ * kvmx_dr6_for_entry()), DR0-3 by the entry sequence (x86/entry.c) with
+ * kvmx_load_guest_debug(), which also
  * puts the host's breakpoints back after the exit, since both VMX and SVM
  * leave DR7 at its reset value on exit.
  *

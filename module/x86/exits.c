@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Exit handlers shared by both vendors.  The vendor files decode their exit
- * information and call these.  Return contract (as the vendor exit tables):
- *   1  resume the guest
- *   0  kvm_run is filled; return to userspace
- *  <0  error returned by KVM_RUN
+ * information and call these.  Return contract (as the vendor exit tables,
+ * kvmx_x86.h): KVMX_EXIT_RESUME to resume the guest, KVMX_EXIT_USER when
+ * kvm_run is filled for userspace, or -errno for KVM_RUN.
  */
 #include <linux/kvm_para.h>
 #include <asm/fpu/xcr.h>
@@ -42,7 +41,7 @@ void kvmx_queue_exception(struct kvmx_x86_vcpu *xv, u8 vector,
 static int inject_gp(struct kvmx_x86_vcpu *xv)
 {
 	kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
-	return 1;
+	return KVMX_EXIT_RESUME;
 }
 
 int kvmx_internal_error(struct kvmx_x86_vcpu *xv, u32 suberror)
@@ -52,7 +51,7 @@ int kvmx_internal_error(struct kvmx_x86_vcpu *xv, u32 suberror)
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = suberror;
 	run->internal.ndata = 0;
-	return 0;
+	return KVMX_EXIT_USER;
 }
 
 /* Called at the start of KVM_RUN: finish the access userspace served. */
@@ -75,7 +74,7 @@ int kvmx_complete_userspace_io(struct kvmx_x86_vcpu *xv)
 	case KVMX_IO_WRMSR:
 		return kvmx_complete_msr(xv, true);
 	default:
-		return 1;
+		return KVMX_EXIT_RESUME;
 	}
 }
 
@@ -88,7 +87,7 @@ int kvmx_handle_hlt(struct kvmx_x86_vcpu *xv)
 	if (kvmx_irqchip_in_kernel(xv->vcpu->vm))
 		return kvmx_irqchip_halt(xv);
 	xv->vcpu->run->exit_reason = KVM_EXIT_HLT;
-	return 0;
+	return KVMX_EXIT_USER;
 }
 
 int kvmx_handle_cpuid(struct kvmx_x86_vcpu *xv)
@@ -175,7 +174,7 @@ int kvmx_handle_xsetbv(struct kvmx_x86_vcpu *xv)
 int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv)
 {
 	xv->vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
-	return 0;
+	return KVMX_EXIT_USER;
 }
 
 /*

@@ -211,13 +211,18 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 		xv->tsc_offset += delta;
 		if (!host)
 			xv->tsc_adjust += delta;
+		/* kvmclock's TSC timestamp follows the offset. */
+		if (delta)
+			kvmx_make_request(KVMX_REQ_CLOCK_UPDATE, xv->vcpu);
 		return 0;
 	case MSR_IA32_TSC_ADJUST:
 		if (!host && !kvmx_guest_has_tsc_adjust(xv))
 			return 1;
 		/* A guest write moves the TSC along; userspace only restores. */
-		if (!host)
+		if (!host && data != xv->tsc_adjust) {
 			xv->tsc_offset += data - xv->tsc_adjust;
+			kvmx_make_request(KVMX_REQ_CLOCK_UPDATE, xv->vcpu);
+		}
 		xv->tsc_adjust = data;
 		return 0;
 	case MSR_IA32_CR_PAT:

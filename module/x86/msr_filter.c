@@ -10,8 +10,8 @@
  * The filter is replaced as a whole and read under RCU; x2APIC MSRs
  * (0x800-0x8ff) are never filtered and host-initiated accesses never are.
  * Backends that let the guest reach some MSRs without an exit recompute
- * their intercepts when the filter generation a vCPU last saw changed
- * (ops->msr_filter_changed, before the next entry).
+ * their intercepts on KVMX_REQ_MSR_FILTER, which a change makes on every
+ * vCPU (ops->msr_filter_changed, before the next entry).
  */
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -158,8 +158,8 @@ long kvmx_set_msr_filter(struct kvmx_vm *vm, struct kvm_msr_filter __user *u)
 	}
 	mutex_lock(&vm->lock);
 	old = rcu_replace_pointer(xvm->msr_filter, f, lockdep_is_held(&vm->lock));
-	atomic_inc(&xvm->msr_filter_gen);
 	mutex_unlock(&vm->lock);
+	kvmx_make_all_vcpus_request(vm, KVMX_REQ_MSR_FILTER);
 	if (old)
 		call_rcu(&old->rcu, filter_free_rcu);
 	return 0;
@@ -222,15 +222,4 @@ int kvmx_complete_msr(struct kvmx_x86_vcpu *xv, bool write)
 		xv->regs[KVMX_RDX] = run->msr.data >> 32;
 	}
 	return kvmx_skip_insn(xv);
-}
-
-/* Before entry: let the backend follow a filter change. */
-void kvmx_msr_filter_sync(struct kvmx_x86_vcpu *xv)
-{
-	int gen = atomic_read(&to_x86_vm(xv->vcpu->vm)->msr_filter_gen);
-
-	if (likely(gen == xv->msr_filter_gen))
-		return;
-	xv->msr_filter_gen = gen;
-	kvmx_x86->msr_filter_changed(xv);
 }

@@ -62,6 +62,7 @@ void kvmx_arch_exit(void)
 
 int kvmx_arch_hw_enable_cpu(void)
 {
+	kvmx_entry_hw_enable_cpu();
 	return kvmx_x86->hw_enable_cpu();
 }
 
@@ -158,6 +159,7 @@ int kvmx_arch_vm_init(struct kvmx_vm *vm)
 	xvm = kzalloc(sizeof(*xvm), GFP_KERNEL_ACCOUNT);
 	if (!xvm)
 		return -ENOMEM;
+	xvm->vm = vm;
 	xvm->platform_info_readable = true;
 	vm->arch = xvm;
 	r = kvmx_mmu_init(vm);
@@ -247,6 +249,8 @@ int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
 	r = kvmx_irqchip_vcpu_create(xv);
 	if (r)
 		goto err_vcpu;
+	/* Follow the VM's MSR filter from the first entry. */
+	kvmx_make_request(KVMX_REQ_MSR_FILTER, vcpu);
 	return 0;
 
 err_vcpu:
@@ -266,6 +270,7 @@ void kvmx_arch_vcpu_destroy(struct kvmx_vcpu *vcpu)
 	struct kvmx_x86_vcpu *xv = to_x86(vcpu);
 
 	kvmx_irqchip_vcpu_destroy(xv);
+	kvmx_entry_vcpu_destroy(xv);
 	kvmx_x86->vcpu_free(xv);
 	kvmx_mmu_vcpu_free(xv);
 	fpu_free_guest_fpstate(&xv->guest_fpu);
@@ -318,110 +323,4 @@ long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 	default:
 		return kvmx_regs_ioctl(xv, ioctl, argp);
 	}
-}
-
-/*
- * KVM_CAP_SYNC_REGS: load the register sets userspace marked dirty in
- * kvm_run.s.regs (each bit cleared once loaded) ...
- */
-static int sync_regs_in(struct kvmx_x86_vcpu *xv, struct kvm_run *run)
-{
-	struct kvm_sync_regs *s = &run->s.regs;
-
-	if (run->kvm_dirty_regs & KVM_SYNC_X86_REGS) {
-		kvmx_set_regs(xv, &s->regs);
-		run->kvm_dirty_regs &= ~KVM_SYNC_X86_REGS;
-	}
-	if (run->kvm_dirty_regs & KVM_SYNC_X86_SREGS) {
-		if (kvmx_set_sregs(xv, &s->sregs))
-			return -EINVAL;
-		run->kvm_dirty_regs &= ~KVM_SYNC_X86_SREGS;
-	}
-	if (run->kvm_dirty_regs & KVM_SYNC_X86_EVENTS) {
-		if (kvmx_set_events(xv, &s->events))
-			return -EINVAL;
-		run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
-	}
-	return 0;
-}
-
-/* ... and store the sets it asked for when KVM_RUN returns. */
-static void sync_regs_out(struct kvmx_x86_vcpu *xv, struct kvm_run *run)
-{
-	struct kvm_sync_regs *s = &run->s.regs;
-
-	if (run->kvm_valid_regs & KVM_SYNC_X86_REGS)
-		kvmx_get_regs(xv, &s->regs);
-	if (run->kvm_valid_regs & KVM_SYNC_X86_SREGS)
-		kvmx_get_sregs(xv, &s->sregs);
-	if (run->kvm_valid_regs & KVM_SYNC_X86_EVENTS)
-		kvmx_get_events(xv, &s->events);
-}
-
-/*
- * KVM_RUN: finish what the last exit to userspace left open, then enter the
- * guest until an exit needs userspace, a signal arrives, or an error occurs.
- */
-int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
-{
-	struct kvmx_x86_vcpu *xv = to_x86(vcpu);
-	struct kvm_run *run = vcpu->run;
-	int r;
-
-	if ((run->kvm_valid_regs | run->kvm_dirty_regs) &
-	    ~(u64)KVM_SYNC_X86_VALID_FIELDS)
-		return -EINVAL;
-	if (run->kvm_dirty_regs) {
-		r = sync_regs_in(xv, run);
-		if (r)
-			goto out;
-	}
-
-	r = kvmx_complete_userspace_io(xv);
-	if (r <= 0)
-		goto out;
-
-	/*
-	 * immediate_exit returns before entering and, as in kvm, leaves
-	 * exit_reason as it was: userspace completes a PIO or MMIO exit this
-	 * way and may still look at that exit afterwards.
-	 */
-	if (kvmx_run_immediate_exit(run)) {
-		r = -EINTR;
-		goto out;
-	}
-
-	fpu_swap_kvm_fpstate(&xv->guest_fpu, true);
-	for (;;) {
-		if (signal_pending(current)) {
-			run->exit_reason = KVM_EXIT_INTR;
-			r = -EINTR;
-			break;
-		}
-		r = kvmx_irqchip_before_entry(xv);
-		if (r <= 0)
-			break;
-		if (kvmx_x86->msr_filter_changed)
-			kvmx_msr_filter_sync(xv);
-		kvmx_kvmclock_sync(xv);
-		cond_resched();
-		xv->ran = true;
-		kvmx_lapic_sync_to_vapic(xv);
-		r = kvmx_x86->run(xv);
-		kvmx_lapic_sync_from_vapic(xv);
-		kvmx_stat_exit_done(xv, r);
-		if (r <= 0)
-			break;
-		if (kvmx_irq_window_exit(xv)) {
-			r = 0;
-			break;
-		}
-	}
-	fpu_swap_kvm_fpstate(&xv->guest_fpu, false);
-out:
-	kvmx_stat_run_done(xv, r);
-	kvmx_post_run_save(xv);
-	if (run->kvm_valid_regs)
-		sync_regs_out(xv, run);
-	return r;
 }

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM entry sequence, once for both vendors, and the vCPU requests.
+ *
+ * kvmx_arch_vcpu_run(), the KVM_RUN loop, calls kvmx_process_requests() and
+ * then kvmx_enter_guest() for every entry.  The backends provide only the world
+ * switch and the exit decoding (struct kvmx_x86_ops: run, handle_exit) and
+ * a few hooks at fixed points of the sequence; the order of everything
+ * else is this file's.
+ */
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched/signal.h>
+#include <linux/smp.h>
+#include <asm/fpu/api.h>
+#include <asm/nospec-branch.h>
+
+#include "kvmx_arch.h"
+#include "kvmx_compat.h"
+#include "kvmx_irqchip.h"
+#include "kvmx_x86.h"
+
+/*
+ * The vCPU that entered the guest last on each CPU: another vCPU coming
+ * takes an IBPB first.  Accessed by the owning CPU with preemption
+ * disabled, but for kvmx_entry_vcpu_destroy()'s cmpxchg.
+ */
+static DEFINE_PER_CPU(struct kvmx_x86_vcpu *, last_vcpu);
+
+static void kick(void *unused)
+{
+}
+
+/*
+ * Make @req on every vCPU of @vm and force the vCPUs in guest mode out:
+ * when this returns, every vCPU either has exited since the request was
+ * made or will see it before its next entry.
+ */
+void kvmx_make_all_vcpus_request(struct kvmx_vm *vm, enum kvmx_request req)
+{
+	/* Pairs with vCPU creation: vcpus[i] is set before nr_vcpus. */
+	int i, n = smp_load_acquire(&vm->nr_vcpus);
+
+	for (i = 0; i < n; i++)
+		kvmx_make_request(req, vm->vcpus[i]);
+	/*
+	 * A vCPU that checked its requests with interrupts off before the bit
+	 * was set takes this IPI in guest mode, which exits; the wait makes
+	 * that exit happen before we return.
+	 */
+	on_each_cpu(kick, NULL, 1);
+}
+
+/* Before an entry, preemptible: the one place requests are consumed. */
+static void kvmx_process_requests(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_vcpu *vcpu = xv->vcpu;
+
+	if (kvmx_check_request(KVMX_REQ_MSR_FILTER, vcpu) &&
+	    kvmx_x86->msr_filter_changed)
+		kvmx_x86->msr_filter_changed(xv);
+	if (kvmx_check_request(KVMX_REQ_CLOCK_UPDATE, vcpu))
+		kvmx_kvmclock_update(xv);
+	if (kvmx_check_request(KVMX_REQ_TLB_FLUSH, vcpu))
+		kvmx_x86->flush_tlb(xv);
+	if (kvmx_check_request(KVMX_REQ_TLB_FLUSH_GUEST, vcpu))
+		kvmx_x86->flush_tlb_guest(xv);
+}
+
+/* Forget @xv in every CPU's IBPB decision (the vCPU is freed). */
+void kvmx_entry_vcpu_destroy(struct kvmx_x86_vcpu *xv)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		cmpxchg(per_cpu_ptr(&last_vcpu, cpu), xv, NULL);
+}
+
+/* Virtualization was (re)enabled on this CPU: the next vCPU takes an IBPB. */
+void kvmx_entry_hw_enable_cpu(void)
+{
+	this_cpu_write(last_vcpu, NULL);
+}
+
+/* Shadow paging: the root and registers of this entry (may sleep). */
+static int load_shadow(struct kvmx_x86_vcpu *xv)
+{
+	int r;
+
+	if (kvmx_x86->shadow_prepare) {
+		r = kvmx_x86->shadow_prepare(xv);
+		if (r)
+			return r;
+	}
+	r = kvmx_mmu_load_root(xv, &xv->shadow_hw);
+	if (r)
+		return r;
+	if (xv->shadow_hw.flush)
+		kvmx_x86->flush_tlb_guest(xv);
+	return 0;
+}
+
+/*
+ * Enter the guest once and handle the exit; KVMX_EXIT_* or -errno.
+ * Requests were consumed just before (kvmx_process_requests()).
+ */
+static int kvmx_enter_guest(struct kvmx_x86_vcpu *xv)
+{
+	const struct kvmx_x86_ops *ops = kvmx_x86;
+	struct kvmx_vcpu *vcpu = xv->vcpu;
+	bool flush_l1d;
+	int r;
+
+	if (xv->triple_fault) {
+		xv->triple_fault = false;
+		return ops->triple_fault ? ops->triple_fault(xv) :
+		       kvmx_handle_shutdown(xv);
+	}
+	if (xv->shadow) {
+		r = load_shadow(xv);
+		if (r)
+			return r;
+	}
+
+	preempt_disable();
+	if (ops->vcpu_load)
+		ops->vcpu_load(xv);
+	local_irq_disable();
+	if (need_resched() || signal_pending(current) ||
+	    (READ_ONCE(vcpu->requests) & KVMX_REQ_ENTRY_MASK)) {
+		local_irq_enable();
+		preempt_enable();
+		/* The host runs other code before the next attempt. */
+		if (ops->l1d_flush)
+			kvmx_make_request(KVMX_REQ_L1D_FLUSH, vcpu);
+		return KVMX_EXIT_RESUME;	/* the run loop comes back */
+	}
+
+	if (ops->clear_event)
+		ops->clear_event(xv);
+	kvmx_inject_pending_event(xv);
+	if (unlikely(xv->soft_event.pending)) {
+		/* Written to guest memory, which may fault: not here. */
+		local_irq_enable();
+		preempt_enable();
+		xv->soft_event.pending = false;
+		ops->rmode_event(xv, xv->soft_event.vector);
+		return KVMX_EXIT_RESUME;
+	}
+	if (this_cpu_read(last_vcpu) != xv) {
+		/* Another vCPU's branch predictions must not steer this one. */
+		indirect_branch_prediction_barrier();
+		this_cpu_write(last_vcpu, xv);
+	}
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	kvmx_load_guest_xcr0(xv, true);
+	kvmx_load_guest_debug(xv, true);
+	flush_l1d = ops->l1d_flush &&
+		    kvmx_check_request(KVMX_REQ_L1D_FLUSH, vcpu);
+
+	kvmx_trace_entry(xv);
+	ops->run(xv, flush_l1d);
+
+	kvmx_load_guest_debug(xv, false);
+	kvmx_load_guest_xcr0(xv, false);
+	if (ops->handle_exit_irqoff)
+		ops->handle_exit_irqoff(xv);
+	local_irq_enable();
+	preempt_enable();
+
+	r = ops->handle_exit(xv);
+	if (r <= 0 && ops->l1d_flush)	/* userspace runs before the next entry */
+		kvmx_make_request(KVMX_REQ_L1D_FLUSH, vcpu);
+	return r;
+}
+
+/*
+ * KVM_CAP_SYNC_REGS: load the register sets userspace marked dirty in
+ * kvm_run.s.regs (each bit cleared once loaded) ...
+ */
+static int sync_regs_in(struct kvmx_x86_vcpu *xv, struct kvm_run *run)
+{
+	struct kvm_sync_regs *s = &run->s.regs;
+
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_REGS) {
+		kvmx_set_regs(xv, &s->regs);
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_REGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_SREGS) {
+		if (kvmx_set_sregs(xv, &s->sregs))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_SREGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_EVENTS) {
+		if (kvmx_set_events(xv, &s->events))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
+	}
+	return 0;
+}
+
+/* ... and store the sets it asked for when KVM_RUN returns. */
+static void sync_regs_out(struct kvmx_x86_vcpu *xv, struct kvm_run *run)
+{
+	struct kvm_sync_regs *s = &run->s.regs;
+
+	if (run->kvm_valid_regs & KVM_SYNC_X86_REGS)
+		kvmx_get_regs(xv, &s->regs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_SREGS)
+		kvmx_get_sregs(xv, &s->sregs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_EVENTS)
+		kvmx_get_events(xv, &s->events);
+}
+
+/*
+ * KVM_RUN: finish what the last exit to userspace left open, then enter the
+ * guest until an exit needs userspace, a signal arrives, or an error occurs.
+ */
+int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
+{
+	struct kvmx_x86_vcpu *xv = to_x86(vcpu);
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	if ((run->kvm_valid_regs | run->kvm_dirty_regs) &
+	    ~(u64)KVM_SYNC_X86_VALID_FIELDS)
+		return -EINVAL;
+	if (run->kvm_dirty_regs) {
+		r = sync_regs_in(xv, run);
+		if (r)
+			goto out;
+	}
+
+	r = kvmx_complete_userspace_io(xv);
+	if (r <= 0)
+		goto out;
+
+	/*
+	 * immediate_exit returns before entering and, as in kvm, leaves
+	 * exit_reason as it was: userspace completes a PIO or MMIO exit this
+	 * way and may still look at that exit afterwards.
+	 */
+	if (kvmx_run_immediate_exit(run)) {
+		r = -EINTR;
+		goto out;
+	}
+
+	fpu_swap_kvm_fpstate(&xv->guest_fpu, true);
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		r = kvmx_irqchip_before_entry(xv);
+		if (r <= 0)
+			break;
+		if (READ_ONCE(vcpu->requests) & KVMX_REQ_ENTRY_MASK)
+			kvmx_process_requests(xv);
+		cond_resched();
+		xv->ran = true;
+		kvmx_lapic_sync_to_vapic(xv);
+		r = kvmx_enter_guest(xv);
+		kvmx_lapic_sync_from_vapic(xv);
+		kvmx_stat_exit_done(xv, r);
+		if (r <= 0)
+			break;
+		if (kvmx_irq_window_exit(xv)) {
+			r = KVMX_EXIT_USER;
+			break;
+		}
+	}
+	fpu_swap_kvm_fpstate(&xv->guest_fpu, false);
+out:
+	kvmx_stat_run_done(xv, r);
+	kvmx_post_run_save(xv);
+	if (run->kvm_valid_regs)
+		sync_regs_out(xv, run);
+	return r;
+}
