@@ -39,8 +39,9 @@ trap 'rm -rf "$work"' EXIT
 
 # A static kvmx and tiny-guest test, built from a copy so that the tree's own
 # build is untouched.
-mkdir -p "$work/src/vmm/tests/guests" "$work/src/selftests/lib" "$work/guests"
+mkdir -p "$work/src/vmm/tests/guests" "$work/src/vmm/devices" "$work/src/selftests/lib" "$work/guests"
 cp "$root"/vmm/*.[ch] "$root/vmm/Makefile" "$work/src/vmm/"
+cp "$root"/vmm/devices/*.[ch] "$work/src/vmm/devices/"
 cp "$root"/vmm/tests/run_test.c "$work/src/vmm/tests/"
 cp "$root"/vmm/tests/guests/*.S "$work/src/vmm/tests/guests/"
 cp "$root"/selftests/lib/harness.[ch] "$work/src/selftests/lib/"
