@@ -14,8 +14,9 @@
 #   -d  directory of test programs (default /kvmx/tests); every executable
 #       file there is a test unless TEST names are given
 #   -t  per-test limit in guest seconds (default $KVMX_TEST_TIMEOUT or 120)
-#   -x  expected-failure list, applied to kvmx only (default
-#       /kvmx/kvmx-xfail.txt; format in selftests/kvmx-xfail.txt)
+#   -x  expected-failure list, per case, applied to kvmx and kvmx-shadow
+#       only (default /kvmx/kvmx-xfail.txt; format in
+#       selftests/kvmx-xfail.txt)
 #   -f  with kvmx loaded, show the KVM selftests the sysfs parameters they
 #       read (/sys/module/kvm_amd/parameters/npt, kvm_intel/.../ept): a
 #       tmpfs over /sys/module holds a copy plus those files
@@ -30,8 +31,12 @@
 #   not ok 6 kvmx-svm/qux_test # TIMEOUT 120s
 #   ok 7 kvmx-svm/rmmod
 #
-# Each test's own output precedes its line, indented as "#   ".  The exit
-# status is 0 when nothing failed (a TODO is not a failure, an XPASS is).
+# Each test's own output precedes its line, indented as "#   ".  A listed
+# case's own TAP line in there is marked: "not ok 3 test_foo # TODO expected
+# failure: <reason>" when it failed, "not ok 3 test_foo # XPASS ..." when it
+# passed; a program whose failed cases are all listed is a TODO, one with
+# an XPASS case an XPASS.  The exit status is 0 when nothing failed (a TODO
+# is not a failure, an XPASS is).
 
 HVS="ref kvmx"
 DIR=/kvmx/tests
