@@ -7,9 +7,9 @@
  * and data.  The statistic "exits" counts every VM exit on both kvm and
  * kvmx; kvmx also counts exits per kind ("exits_cpuid"...) with a log2
  * histogram of their handling time ("exit_cycles_cpuid_hist"): kvmx must
- * offer them (the kvmx module is loaded), kvm's are checked if it has any.  The file is read-only, reads
- * may start anywhere (pread), and it keeps the VM alive after the VM fd is
- * closed.  On kvmx the same files appear in debugfs
+ * offer them (when the kvmx module is loaded), kvm has none.  The file is
+ * read-only, reads may start anywhere (pread), and it keeps the VM alive
+ * after the VM fd is closed.  On kvmx the same files appear in debugfs
  * (kvmx/<pid>-<serial>/stats, vcpu<id>/stats), and writing to the VM's
  * file zeroes the statistics of the VM and its vCPUs.
  */
