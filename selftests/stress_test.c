@@ -52,10 +52,12 @@
  * so losing any of it fails.  Smaller leaks (1 KiB per vCPU, 256 KiB a
  * loop) are within twice the noise and not claimed.
  *
- * The noise, measured in the QEMU SVM machine (2026-12-07, eight loops on
- * each of ref, kvmx, ref-shadow, kvmx-shadow): SUnreclaim +28 to +160 KiB,
- * allocated pages -40 to +172 KiB, VmallocUsed -32 to 0 KiB a loop (caches
- * settling, not leaks): the limits are three times that.  MemFree is not
+ * The noise (caches settling, not leaks), measured 2026-12-07 on ref, kvmx,
+ * ref-shadow and kvmx-shadow: in the QEMU SVM machine, two loops each,
+ * SUnreclaim +28 to +160 KiB, allocated pages -40 to +172 KiB, VmallocUsed
+ * -32 to 0 KiB a loop; in the Bochs VMX machine, one loop each, SUnreclaim
+ * +48 to +148 KiB, VmallocUsed 0 to +16 KiB.  The limits are three times
+ * the largest.  MemFree is not
  * used: it did not move at all during a loop (the per-CPU counter deltas
  * were not folded in yet), and pages waiting on per-CPU lists hide there.
  */
