@@ -55,7 +55,7 @@ bench-boot: module
 	KVMX_BENCH_MODULE=$(CURDIR)/kvmx.ko vmm/bench/boot.sh svm
 
 # Linux through the VMM in the Bochs VMX machine (slow: not in make check).
-# HV=ref (Debian's kvm-intel, default) or HV=kvmx.
+# HV=ref (Debian's kvm-intel, default), kvmx, ref-shadow or kvmx-shadow.
 linux-boot-vmx:
 	vmm/tests/linux_boot.sh vmx --hv $(or $(HV),ref)
 

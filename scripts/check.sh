@@ -262,6 +262,7 @@ if step setup "$KVMX_SCRIPTS/setup.sh"; then
 		fail sparse
 	fi
 	step checkpatch "$KVMX_SCRIPTS/checkpatch.sh"
+	step doccheck "$KVMX_SCRIPTS/doccheck.sh"
 	step unit make -C "$KVMX_ROOT/selftests" unit
 	step selftests make -C "$KVMX_ROOT/selftests"
 	step vmm make -C "$KVMX_ROOT/vmm" test

@@ -12,9 +12,9 @@
 #
 # Ignored message types, each for a reason:
 #   LINUX_VERSION_CODE  kvmx is out of tree and must build against 6.1 and
-#                       6.12; module/core/compat.c hides the differences
-#                       behind version tests, which checkpatch dislikes in
-#                       code meant for mainline.
+#                       6.12; module/include/kvmx_compat.h hides the
+#                       differences behind version tests, which checkpatch
+#                       dislikes in code meant for mainline.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 

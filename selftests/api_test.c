@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * api_test: the device-level ABI of /dev/kvm (issue #2).
+ * api_test: the device-level ABI of /dev/kvm.
  *
  * The API version, the capabilities every x86 kvm reports, VM creation by
  * type, the vCPU mmap size, and the errno of an ioctl the fd does not know

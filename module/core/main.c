@@ -5,6 +5,7 @@
 #define pr_fmt(fmt) "kvmx: " fmt
 
 #include <linux/fs.h>
+#include <linux/kvmx.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/namei.h>
@@ -28,6 +29,7 @@ static long core_check_extension(long ext)
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_BINARY_STATS_FD:
 	case KVM_CAP_COALESCED_PIO:
+	case KVMX_CAP_MARK_DEAD:
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;

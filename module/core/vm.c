@@ -7,6 +7,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kvmx.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -70,6 +71,12 @@ static long vm_enable_cap(struct kvmx_vm *vm, void __user *argp)
 		mutex_lock(&vm->slots_lock);
 		vm->manual_dirty_protect = cap.args[0];
 		mutex_unlock(&vm->slots_lock);
+		return 0;
+	case KVMX_CAP_MARK_DEAD:
+		/* The test knob of the dead-VM path (uapi/linux/kvmx.h). */
+		if (cap.args[0] || cap.args[1] || cap.args[2] || cap.args[3])
+			return -EINVAL;
+		kvmx_vm_mark_dead(vm, "KVMX_CAP_MARK_DEAD");
 		return 0;
 	case KVM_CAP_MAX_VCPU_ID:
 		if (cap.args[0] > KVMX_MAX_VCPU_IDS)

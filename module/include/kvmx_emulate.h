@@ -79,6 +79,16 @@ enum kvmx_cpu_mode {
 	KVMX_MODE_LONG64,	/* EFER.LMA=1 and CS.L=1 */
 };
 
+/*
+ * Whose behaviour the emulator gives where the vendors differ.  Only one
+ * difference is emulated: a REP string instruction with a 32-bit address
+ * size and a zero count (see exec_string() in emulate.c).
+ */
+enum kvmx_emul_vendor {
+	KVMX_EMUL_VENDOR_AMD,	/* AMD and Hygon: only what the APM defines */
+	KVMX_EMUL_VENDOR_INTEL,	/* Intel: plus its zero-count REP quirk */
+};
+
 /* GPR indices: the hardware register numbers (ModRM.reg/rm with REX). */
 enum kvmx_gpr {
 	KVMX_RAX, KVMX_RCX, KVMX_RDX, KVMX_RBX,
@@ -234,6 +244,7 @@ struct kvmx_emul_ctxt {
 	const struct kvmx_emul_ops *ops;	/* callbacks; read/write required */
 	void *opaque;				/* for the callbacks */
 	enum kvmx_cpu_mode mode;		/* see kvmx_emul_cpu_mode() */
+	enum kvmx_emul_vendor vendor;		/* AMD unless the caller says */
 	bool la57;				/* CR4.LA57: 57-bit canonical check */
 	u64 regs[KVMX_NR_GPRS];			/* in/out: the GPRs */
 	u64 rip;				/* in/out */
@@ -262,7 +273,7 @@ struct kvmx_emul_ctxt {
 enum kvmx_cpu_mode kvmx_emul_cpu_mode(u64 cr0, u64 efer, u64 rflags,
 				      bool cs_l, bool cs_db);
 
-/* Zero @ctxt and set ops, opaque and mode. */
+/* Zero @ctxt (vendor AMD) and set ops, opaque and mode. */
 void kvmx_emul_init(struct kvmx_emul_ctxt *ctxt, const struct kvmx_emul_ops *ops,
 		    void *opaque, enum kvmx_cpu_mode mode);
 

@@ -164,6 +164,22 @@ int kvmx_create_vm(unsigned long type);
 void kvmx_vm_put(struct kvmx_vm *vm);
 void kvmx_vm_mark_dead(struct kvmx_vm *vm, const char *why);
 
+/*
+ * KVMX_VM_DEAD_ON - an impossible host-side condition about @vm (kvm's
+ * KVM_BUG_ON()): when @cond holds, warn once per call site and mark the
+ * VM dead, so that every later ioctl of the VM and of its vCPUs fails with
+ * -EIO.  Evaluates to @cond.  Never for what a guest or userspace can
+ * cause: those get an exception, an exit or an error code.
+ */
+#define KVMX_VM_DEAD_ON(cond, vm)					\
+({									\
+	bool __kvmx_bug = !!(cond);					\
+									\
+	if (WARN_ON_ONCE(__kvmx_bug))					\
+		kvmx_vm_mark_dead(vm, #cond);				\
+	__kvmx_bug;							\
+})
+
 /* core/coalesced.c */
 int kvmx_coalesced_init(struct kvmx_vm *vm);
 void kvmx_coalesced_destroy(struct kvmx_vm *vm);

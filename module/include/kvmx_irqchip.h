@@ -118,9 +118,15 @@ struct kvmx_pit_channel {
  * @speaker:   port 0x61 bits 0-1 (channel 2 gate, speaker data)
  * @flags:     kvm_pit_state2.flags (KVM_PIT_FLAGS_HPET_LEGACY)
  * @vm:        the owning VM
+ * @mutex:     serialises this PIT's guest PIO and its KVM_GET/SET_PIT(2)
+ *             ioctls, so that @timer is cancelled and restarted outside
+ *             chip->lock; taken inside kvmx_vcpu.mutex, outside chip->lock
+ *
+ * @ch, @period_ns, @speaker and @flags are under chip->lock as well.
  */
 struct kvmx_pit {
 	struct kvmx_vm *vm;
+	struct mutex mutex;	/* see above */
 	struct kvmx_pit_channel ch[3];
 	struct hrtimer timer;
 	u64 period_ns;

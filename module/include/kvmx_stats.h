@@ -20,8 +20,9 @@ struct dentry;
 
 /*
  * Exit kinds: vendor exit codes grouped by what the exit costs and why it
- * happens; the vendor tables (x86/trace.c) map each exit code to one kind.
- * KVMX_EXIT_MMIO is a TDP fault that found no memslot (an MMIO access).
+ * happens; each backend maps its exit codes to kinds (struct
+ * kvmx_exit_codes).  KVMX_EXIT_MMIO is a TDP fault that found no memslot
+ * (an MMIO access).
  */
 enum kvmx_exit_kind {
 	KVMX_EXIT_IO,
@@ -47,6 +48,22 @@ enum kvmx_exit_kind {
 enum kvmx_isa {
 	KVMX_ISA_VMX = 1,
 	KVMX_ISA_SVM = 2,
+};
+
+/**
+ * struct kvmx_exit_codes - a backend's exit codes, for tracing and statistics
+ * @mask:  the bits of the raw exit code (as the backend passes it to
+ *         kvmx_stat_exit()) that @kind looks at
+ * @kind:  exit code to the kind it is counted as
+ *
+ * The common code classifies no vendor's exit codes: x86/trace.c reaches
+ * them only through kvmx_x86_ops.exit_codes.  (The kvmx_exit tracepoint's
+ * format names the codes from the kernel's uapi lists, as kvm's does, so
+ * that tools reading the raw buffer can print them: see trace.h.)
+ */
+struct kvmx_exit_codes {
+	u32 mask;
+	enum kvmx_exit_kind (*kind)(u32 code);
 };
 
 /**
@@ -102,8 +119,9 @@ void kvmx_stat_hist_add(u64 *hist, u64 value);
 /*
  * x86/trace.c: the hooks the run paths call (vcpu->mutex held).
  * kvmx_stat_exit():      right after a VM exit, with the vendor's exit
- *                        information (as kvm_exit has it): counts it,
- *                        starts its timing, traces kvmx_exit
+ *                        information (as kvm_exit has it; @isa is the
+ *                        namespace of @reason): counts it, starts its
+ *                        timing, traces kvmx_exit
  * kvmx_stat_exit_done(): after the vendor's run op returned @r: ends the
  *                        timing, traces PIO/MMIO exits to userspace
  * kvmx_stat_set_kind():  the handler found the exit is of another kind

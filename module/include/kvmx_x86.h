@@ -98,12 +98,32 @@ struct kvmx_x86_ops {
 	int (*hw_enable_cpu)(void);
 	void (*hw_disable_cpu)(void);
 
+	/* The backend's exit codes: names and kinds (x86/trace.c). */
+	const struct kvmx_exit_codes *exit_codes;
 	/* Encoding of the backend's TDP entries (NPT or EPT). */
 	const struct kvmx_tdp_format *tdp_format;
 	/* Highest address KVM_SET_TSS_ADDR accepts (the vendor kvm module's). */
 	u64 tss_addr_max;
 	/* The backend can run VMs with shadow paging (kvmx_shadow.h). */
 	bool shadow_paging;
+	/*
+	 * KVM_CAP_VAPIC: userspace is offered the TPR-patching interface
+	 * (KVM_SET_VAPIC_ADDR and KVM_HC_VAPIC_POLL_IRQ work either way).
+	 * kvm offers it only where the CPU has no TPR shadow: kvm-amd does,
+	 * kvm-intel does not (flexpriority), and kvmx answers as each.
+	 */
+	bool tpr_patching;
+	/*
+	 * Machine checks (x86/mce.c), as the vendor's kvm module presents
+	 * them.  @mcg_cap_extra: capabilities offered by
+	 * KVM_X86_GET_MCE_CAP_SUPPORTED besides MCG_CTL_P and MCG_SER_P
+	 * (kvm-intel: MCG_CMCI_P, corrected-error interrupts).
+	 * @mcg_cap_kept: the MCG_CAP bits KVM_X86_SETUP_MCE keeps, the rest
+	 * read as 0 (kvm-amd: the bank count and MCG_CTL_P, as AMD reserves
+	 * MCG_CAP[63:9]; kvm-intel: all).
+	 */
+	u64 mcg_cap_extra;
+	u64 mcg_cap_kept;
 	/*
 	 * Shadow paging: a page of the backend's own that the guest-physical
 	 * page @gfn maps to for now (VMX: the virtual-8086 TSS), or NULL.
@@ -221,7 +241,7 @@ struct kvmx_x86_ops {
  * @nmi_injected: an NMI whose delivery an exit cut short: re-injected next
  * @triple_fault: a fault while delivering #DF: the next run exits SHUTDOWN
  * @ran:         KVM_RUN entered the guest once (CPUID is frozen from then)
- * @apic:        the in-kernel local APIC (x86/lapic.c), NULL without an
+ * @apic:        the in-kernel local APIC (x86/irqchip/lapic.c), NULL without an
  *               in-kernel irqchip; set at creation, freed with the vCPU
  * @shadow:      shadow-paging context (mmu/shadow.c), NULL when the VM
  *               uses TDP; set at creation, freed with the vCPU
@@ -311,7 +331,7 @@ struct kvmx_x86_vcpu {
  *                     the mmu lock for shadow paging too
  * @shadow:            shadow-paging state (mmu/shadow.c)
  * @irqchip:           in-kernel interrupt controllers and eventfds
- *                     (x86/irqchip.c), allocated with the VM
+ *                     (x86/irqchip/irqchip.c), allocated with the VM
  */
 struct kvmx_x86_vm {
 	bool platform_info_readable;
@@ -454,12 +474,12 @@ long kvmx_get_vcpu_events(struct kvmx_x86_vcpu *xv,
 long kvmx_set_vcpu_events(struct kvmx_x86_vcpu *xv,
 			  struct kvm_vcpu_events __user *u);
 
-/* x86/pio.c */
+/* x86/emulate/pio.c */
 int kvmx_handle_io(struct kvmx_x86_vcpu *xv, const struct kvmx_pio *pio);
 int kvmx_complete_pio_in(struct kvmx_x86_vcpu *xv);
 int kvmx_complete_pio_string(struct kvmx_x86_vcpu *xv);
 
-/* x86/mmio.c */
+/* x86/emulate/mmio.c */
 struct kvmx_walker;
 struct kvmx_walk_ops;
 /*
@@ -480,6 +500,8 @@ int kvmx_emulate_write(struct kvmx_x86_vcpu *xv);
 int kvmx_complete_mmio(struct kvmx_x86_vcpu *xv);
 unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain);
 int kvmx_decode_at_rip(struct kvmx_x86_vcpu *xv, struct kvmx_insn *insn);
+/* Whose vendor-specific behaviour the emulation gives this guest. */
+enum kvmx_emul_vendor kvmx_emul_vendor(struct kvmx_x86_vcpu *xv);
 long kvmx_translate_ioctl(struct kvmx_x86_vcpu *xv,
 			  struct kvm_translation __user *u);
 void kvmx_queue_exception(struct kvmx_x86_vcpu *xv, u8 vector,

@@ -20,7 +20,7 @@
  *   every leaf of every tree (one pass, then a remote TLB flush) and the
  *   fault is retried;
  * - a guest write to a protected table faults; the instruction is emulated
- *   (module/x86/emulate.c) and the leaves derived from the entries written
+ *   (module/x86/emulate/emulate.c) and the leaves derived from the entries written
  *   are dropped from every tree that used the table (or, where the table
  *   serves at several places, those trees are marked stale and cleared
  *   when next loaded).  A table written again and again without being
@@ -537,7 +537,8 @@ int kvmx_shadow_load(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw)
 			others |= !!sv->roots[i].table;
 		spin_lock(mmu_lock(xv));
 		/* Trees of another mode are freed when the mode changes. */
-		WARN_ON_ONCE(others && sv->root_level != (lma ? 4 : 3));
+		KVMX_VM_DEAD_ON(others && sv->root_level != (lma ? 4 : 3),
+				xv->vcpu->vm);
 		rt->table = root;
 		rt->cr3 = sv->cr3;
 		rt->last_used = sv->switches;
@@ -1048,12 +1049,9 @@ int kvmx_shadow_page_fault(struct kvmx_x86_vcpu *xv, u64 gva, u32 error_code)
 	u32 access = KVMX_WALK_SET_AD;
 	int r, l;
 
-	if (error_code & PFERR_RSVD) {
-		/* kvmx never writes reserved bits: rebuild, do not loop. */
-		WARN_ON_ONCE(1);
-		free_all(xv);
-		return 1;
-	}
+	/* kvmx never writes reserved bits into its tables. */
+	if (KVMX_VM_DEAD_ON(error_code & PFERR_RSVD, xv->vcpu->vm))
+		return -EIO;
 	if (error_code & PFERR_WRITE)
 		access |= KVMX_WALK_WRITE;
 	else if (error_code & PFERR_FETCH)

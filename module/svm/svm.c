@@ -9,12 +9,15 @@
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/tracepoint-defs.h>
 #include <asm/cpufeature.h>
 #include <asm/io.h>
 #include <asm/fpu/api.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 #include <asm/traps.h>
+#include <uapi/asm/svm.h>
 
 #include "kvmx_tdp.h"
 #include "svm.h"
@@ -305,7 +308,7 @@ static int svm_vcpu_create(struct kvmx_x86_vcpu *xv)
 	svm->asid_cpu = -1;
 	init_vmcb_control(svm);
 	svm->vmcb->save.g_pat = 0x0007040600070406ULL;
-	/* The guest's DR7 is kept apart: no breakpoint is armed in hardware. */
+	/* DR7's reset value; each entry loads kvmx_dr7_for_entry(). */
 	svm->vmcb->save.dr7 = 0x400;
 	/* The guest's TSC starts near zero, as with kvm. */
 	xv->tsc_offset = -(s64)rdtsc();
@@ -534,11 +537,11 @@ static int svm_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data)
 static u8 plain_insn_len(u64 exit_code)
 {
 	switch (exit_code) {
-	case SVMX_EXIT_HLT:
+	case SVM_EXIT_HLT:
 		return 1;
-	case SVMX_EXIT_CPUID: case SVMX_EXIT_MSR: case SVMX_EXIT_INVD:
+	case SVM_EXIT_CPUID: case SVM_EXIT_MSR: case SVM_EXIT_INVD:
 		return 2;
-	case SVMX_EXIT_VMMCALL: case SVMX_EXIT_XSETBV:
+	case SVM_EXIT_VMMCALL: case SVM_EXIT_XSETBV:
 		return 3;
 	default:
 		return 0;
@@ -551,7 +554,7 @@ static int svm_skip_insn(struct kvmx_x86_vcpu *xv)
 	struct vmcb *vmcb = svm->vmcb;
 	u64 next;
 
-	if (vmcb->control.exit_code == SVMX_EXIT_IOIO)
+	if (vmcb->control.exit_code == SVM_EXIT_IOIO)
 		next = vmcb->control.exit_info_2;	/* always provided */
 	else if (has_nrips)
 		next = vmcb->control.next_rip;
@@ -721,7 +724,7 @@ static int handle_intr(struct kvmx_svm_vcpu *svm)
 
 static int handle_reflect(struct kvmx_svm_vcpu *svm)
 {
-	u8 vector = svm->vmcb->control.exit_code - SVMX_EXIT_EXCP_BASE;
+	u8 vector = svm->vmcb->control.exit_code - SVM_EXIT_EXCP_BASE;
 	bool has_error = vector == X86_TRAP_AC;
 
 	kvmx_queue_exception(&svm->x86, vector, has_error,
@@ -736,6 +739,7 @@ static int handle_npf(struct kvmx_svm_vcpu *svm)
 	bool write = svm->vmcb->control.exit_info_1 & BIT(1);
 	int r;
 
+	kvmx_trace_page_fault(xv, gpa, svm->vmcb->control.exit_info_1);
 	r = kvmx_tdp_fault(xv->vcpu->vm, vm_tdp(xv->vcpu->vm), gpa, write);
 	if (r < 0)
 		return r;
@@ -747,15 +751,15 @@ static int handle_npf(struct kvmx_svm_vcpu *svm)
 /* Shadow paging only: the CR0/CR3/CR4 and INVLPG intercepts, #PF. */
 static int handle_cr(struct kvmx_svm_vcpu *svm)
 {
-	if (WARN_ON_ONCE(!svm->x86.shadow))
-		return kvmx_internal_error(&svm->x86, KVM_INTERNAL_ERROR_EMULATION);
+	if (KVMX_VM_DEAD_ON(!svm->x86.shadow, svm->x86.vcpu->vm))
+		return -EIO;
 	return kvmx_shadow_cr_access(&svm->x86);
 }
 
 static int handle_invlpg(struct kvmx_svm_vcpu *svm)
 {
-	if (WARN_ON_ONCE(!svm->x86.shadow))
-		return kvmx_internal_error(&svm->x86, KVM_INTERNAL_ERROR_EMULATION);
+	if (KVMX_VM_DEAD_ON(!svm->x86.shadow, svm->x86.vcpu->vm))
+		return -EIO;
 	return kvmx_shadow_invlpg(&svm->x86);
 }
 
@@ -764,8 +768,8 @@ static int handle_pf(struct kvmx_svm_vcpu *svm)
 {
 	struct vmcb_control *c = &svm->vmcb->control;
 
-	if (WARN_ON_ONCE(!svm->x86.shadow))
-		return kvmx_internal_error(&svm->x86, KVM_INTERNAL_ERROR_EMULATION);
+	if (KVMX_VM_DEAD_ON(!svm->x86.shadow, svm->x86.vcpu->vm))
+		return -EIO;
 	return kvmx_shadow_page_fault(&svm->x86, c->exit_info_2,
 				      c->exit_info_1);
 }
@@ -810,8 +814,8 @@ static int handle_vintr(struct kvmx_svm_vcpu *svm)
 static int handle_iret(struct kvmx_svm_vcpu *svm)
 {
 	/*
-	 * The NMI handler returns.  TODO: NMIs stay blocked until the IRET
-	 * has completed; an NMI injected before it runs nests (issue 5).
+	 * The NMI handler returns.  TODO: NMIs should stay blocked until the
+	 * IRET has completed; an NMI injected before it runs nests.
 	 */
 	svm_set_nmi_mask(&svm->x86, false);
 	return 1;
@@ -833,7 +837,7 @@ static int handle_dr(struct kvmx_svm_vcpu *svm)
 		return 1;
 	}
 	return kvmx_handle_dr_access(&svm->x86, code & 0xf,
-				     code >= SVMX_EXIT_WRITE_DR0);
+				     code >= SVM_EXIT_WRITE_DR0);
 }
 
 /* DR6 in the VMCB started from kvmx_dr6_for_entry() and holds this #DB. */
@@ -868,41 +872,70 @@ static int handle_nop(struct kvmx_svm_vcpu *svm)
  * 0 = kvm_run is filled for userspace, <0 = error for KVM_RUN.
  */
 static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
-	[SVMX_EXIT_READ_CR0 ... SVMX_EXIT_READ_CR0 + 15] = handle_cr,
-	[SVMX_EXIT_WRITE_CR0 ... SVMX_EXIT_WRITE_CR0 + 15] = handle_cr,
-	[SVMX_EXIT_READ_DR0 ... SVMX_EXIT_READ_DR0 + 7]	= handle_dr,
-	[SVMX_EXIT_WRITE_DR0 ... SVMX_EXIT_WRITE_DR0 + 7] = handle_dr,
-	[SVMX_EXIT_EXCP_BASE + X86_TRAP_DB]	= handle_db,
-	[SVMX_EXIT_EXCP_BASE + X86_TRAP_BP]	= handle_bp,
-	[SVMX_EXIT_EXCP_BASE + X86_TRAP_PF]	= handle_pf,
-	[SVMX_EXIT_EXCP_BASE + X86_TRAP_AC]	= handle_reflect,
-	[SVMX_EXIT_INTR]			= handle_intr,
-	[SVMX_EXIT_NMI]				= handle_intr,
-	[SVMX_EXIT_SMI]				= handle_intr,
-	[SVMX_EXIT_INIT]			= handle_intr,
-	[SVMX_EXIT_VINTR]			= handle_vintr,
-	[SVMX_EXIT_IRET]			= handle_iret,
-	[SVMX_EXIT_CPUID]			= handle_cpuid,
-	[SVMX_EXIT_INVD]			= handle_nop,
-	[SVMX_EXIT_HLT]				= handle_hlt,
-	[SVMX_EXIT_INVLPG]			= handle_invlpg,
-	[SVMX_EXIT_INVLPGA]			= handle_ud,
-	[SVMX_EXIT_IOIO]			= handle_ioio,
-	[SVMX_EXIT_MSR]				= handle_msr,
-	[SVMX_EXIT_SHUTDOWN]			= handle_shutdown,
-	[SVMX_EXIT_VMRUN]			= handle_ud,
-	[SVMX_EXIT_VMMCALL]			= handle_vmmcall,
-	[SVMX_EXIT_VMLOAD]			= handle_ud,
-	[SVMX_EXIT_VMSAVE]			= handle_ud,
-	[SVMX_EXIT_STGI]			= handle_ud,
-	[SVMX_EXIT_CLGI]			= handle_ud,
-	[SVMX_EXIT_SKINIT]			= handle_ud,
-	[SVMX_EXIT_RDTSCP]			= handle_ud,
-	[SVMX_EXIT_MONITOR]			= handle_ud,
-	[SVMX_EXIT_MWAIT]			= handle_ud,
-	[SVMX_EXIT_MWAIT_COND]			= handle_ud,
-	[SVMX_EXIT_XSETBV]			= handle_xsetbv,
-	[SVMX_EXIT_NPF]				= handle_npf,
+	[SVM_EXIT_READ_CR0 ... SVM_EXIT_READ_CR0 + 15] = handle_cr,
+	[SVM_EXIT_WRITE_CR0 ... SVM_EXIT_WRITE_CR0 + 15] = handle_cr,
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR0 + 7]	= handle_dr,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 7] = handle_dr,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB]	= handle_db,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_BP]	= handle_bp,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_PF]	= handle_pf,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC]	= handle_reflect,
+	[SVM_EXIT_INTR]				= handle_intr,
+	[SVM_EXIT_NMI]				= handle_intr,
+	[SVM_EXIT_SMI]				= handle_intr,
+	[SVM_EXIT_INIT]				= handle_intr,
+	[SVM_EXIT_VINTR]			= handle_vintr,
+	[SVM_EXIT_IRET]				= handle_iret,
+	[SVM_EXIT_CPUID]			= handle_cpuid,
+	[SVM_EXIT_INVD]				= handle_nop,
+	[SVM_EXIT_HLT]				= handle_hlt,
+	[SVM_EXIT_INVLPG]			= handle_invlpg,
+	[SVM_EXIT_INVLPGA]			= handle_ud,
+	[SVM_EXIT_IOIO]				= handle_ioio,
+	[SVM_EXIT_MSR]				= handle_msr,
+	[SVM_EXIT_SHUTDOWN]			= handle_shutdown,
+	[SVM_EXIT_VMRUN]			= handle_ud,
+	[SVM_EXIT_VMMCALL]			= handle_vmmcall,
+	[SVM_EXIT_VMLOAD]			= handle_ud,
+	[SVM_EXIT_VMSAVE]			= handle_ud,
+	[SVM_EXIT_STGI]				= handle_ud,
+	[SVM_EXIT_CLGI]				= handle_ud,
+	[SVM_EXIT_SKINIT]			= handle_ud,
+	[SVM_EXIT_RDTSCP]			= handle_ud,
+	[SVM_EXIT_MONITOR]			= handle_ud,
+	[SVM_EXIT_MWAIT]			= handle_ud,
+	[SVM_EXIT_MWAIT_COND]			= handle_ud,
+	[SVM_EXIT_XSETBV]			= handle_xsetbv,
+	[SVM_EXIT_NPF]				= handle_npf,
+};
+
+/* What an exit code costs, for the statistics (enum kvmx_exit_kind). */
+static enum kvmx_exit_kind svm_exit_kind(u32 code)
+{
+	if (code >= SVM_EXIT_EXCP_BASE && code <= SVM_EXIT_LAST_EXCP)
+		return KVMX_EXIT_EXCEPTION;
+	switch (code) {
+	case SVM_EXIT_IOIO:		return KVMX_EXIT_IO;
+	case SVM_EXIT_HLT:		return KVMX_EXIT_HLT;
+	case SVM_EXIT_CPUID:		return KVMX_EXIT_CPUID;
+	case SVM_EXIT_MSR:		return KVMX_EXIT_MSR;
+	case SVM_EXIT_NPF:		return KVMX_EXIT_TDP_FAULT;
+	case SVM_EXIT_VMMCALL:		return KVMX_EXIT_HYPERCALL;
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+	case SVM_EXIT_INIT:		return KVMX_EXIT_EXT_INTR;
+	case SVM_EXIT_VINTR:
+	case SVM_EXIT_IRET:		return KVMX_EXIT_WINDOW;
+	case SVM_EXIT_XSETBV:		return KVMX_EXIT_XSETBV;
+	case SVM_EXIT_SHUTDOWN:		return KVMX_EXIT_SHUTDOWN;
+	default:			return KVMX_EXIT_OTHER;
+	}
+}
+
+static const struct kvmx_exit_codes svm_exit_codes = {
+	.mask	= U32_MAX,
+	.kind	= svm_exit_kind,
 };
 
 static int svm_handle_exit(struct kvmx_svm_vcpu *svm)
@@ -910,7 +943,7 @@ static int svm_handle_exit(struct kvmx_svm_vcpu *svm)
 	struct kvm_run *run = svm->x86.vcpu->run;
 	u64 code = svm->vmcb->control.exit_code;
 
-	if (code == (u64)SVMX_EXIT_INVALID) {
+	if (code == (u64)SVM_EXIT_ERR) {
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = code;
 		run->fail_entry.cpu = svm->asid_cpu;
@@ -919,7 +952,9 @@ static int svm_handle_exit(struct kvmx_svm_vcpu *svm)
 	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
 		return svm_exit_handlers[code](svm);
 
-	pr_warn_ratelimited("unexpected SVM exit 0x%llx\n", code);
+	/* kvmx intercepts nothing it has no handler for: a host bug. */
+	WARN_ONCE(1, "unexpected SVM exit 0x%llx\n", code);
+	kvmx_vm_mark_dead(svm->x86.vcpu->vm, "unexpected SVM exit");
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
 	run->internal.ndata = 2;
@@ -1065,9 +1100,14 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.hardware_unsetup	= svm_hardware_unsetup,
 	.hw_enable_cpu		= svm_hw_enable_cpu,
 	.hw_disable_cpu		= svm_hw_disable_cpu,
+	.exit_codes		= &svm_exit_codes,
 	.tdp_format		= &npt_format,
 	.tss_addr_max		= U64_MAX,	/* kvm-amd only records it */
 	.shadow_paging		= true,
+	.tpr_patching		= true,		/* no TPR shadow in SVM */
+	.mcg_cap_extra		= 0,
+	/* AMD reserves MCG_CAP[63:9] (APM vol. 2, "Machine-Check Architecture"). */
+	.mcg_cap_kept		= MCG_BANKCNT_MASK | MCG_CTL_P,
 	.vcpu_alloc		= svm_vcpu_alloc,
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_free		= svm_vcpu_free,

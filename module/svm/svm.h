@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * AMD SVM hardware layouts: the VMCB (AMD APM vol. 2, appendix "Layout of
- * VMCB"), intercept bits, exit codes and event-injection encodings.
+ * VMCB"), intercept bits and event-injection encodings.
  */
 #ifndef KVMX_SVM_H
 #define KVMX_SVM_H
@@ -46,44 +46,15 @@ enum {
 	SVMX_INT_XSETBV		= 13,
 };
 
-/* Exit codes (APM vol. 2, "SVM Intercept Exit Codes"). */
-enum {
-	SVMX_EXIT_READ_CR0	= 0x000,
-	SVMX_EXIT_WRITE_CR0	= 0x010,
-	SVMX_EXIT_READ_DR0	= 0x020,
-	SVMX_EXIT_WRITE_DR0	= 0x030,
-	SVMX_EXIT_EXCP_BASE	= 0x040,
-	SVMX_EXIT_INTR		= 0x060,
-	SVMX_EXIT_NMI		= 0x061,
-	SVMX_EXIT_SMI		= 0x062,
-	SVMX_EXIT_INIT		= 0x063,
-	SVMX_EXIT_VINTR		= 0x064,
-	SVMX_EXIT_CPUID		= 0x072,
-	SVMX_EXIT_IRET		= 0x074,
-	SVMX_EXIT_INVD		= 0x076,
-	SVMX_EXIT_HLT		= 0x078,
-	SVMX_EXIT_INVLPG	= 0x079,
-	SVMX_EXIT_INVLPGA	= 0x07a,
-	SVMX_EXIT_IOIO		= 0x07b,
-	SVMX_EXIT_MSR		= 0x07c,
-	SVMX_EXIT_SHUTDOWN	= 0x07f,
-	SVMX_EXIT_VMRUN		= 0x080,
-	SVMX_EXIT_VMMCALL	= 0x081,
-	SVMX_EXIT_VMLOAD	= 0x082,
-	SVMX_EXIT_VMSAVE	= 0x083,
-	SVMX_EXIT_STGI		= 0x084,
-	SVMX_EXIT_CLGI		= 0x085,
-	SVMX_EXIT_SKINIT	= 0x086,
-	SVMX_EXIT_RDTSCP	= 0x087,
-	SVMX_EXIT_WBINVD	= 0x089,
-	SVMX_EXIT_MONITOR	= 0x08a,
-	SVMX_EXIT_MWAIT		= 0x08b,
-	SVMX_EXIT_MWAIT_COND	= 0x08c,
-	SVMX_EXIT_XSETBV	= 0x08d,
-	SVMX_EXIT_NPF		= 0x400,
-	SVMX_NR_EXITS		= 0x401,
-	SVMX_EXIT_INVALID	= -1,
-};
+/*
+ * Exit codes (APM vol. 2, "SVM Intercept Exit Codes") are the kernel's
+ * SVM_EXIT_* of <uapi/asm/svm.h>: uapi, so the same in every kernel kvmx
+ * builds against.  The rest of this file stays kvmx's own: the kernel
+ * declares the VMCB and these bits only in its internal <asm/svm.h>, which
+ * is not stable (6.12 renamed save-area fields, widened spec_ctrl and
+ * dropped 6.1's SVM_VM_CR_SVM_DIS_MASK) and whose struct vmcb would clash
+ * with kvmx's.
+ */
 
 /* IOIO exit information 1 (APM vol. 2, "IN and OUT Intercepts"). */
 #define SVMX_IOIO_IN		BIT(0)

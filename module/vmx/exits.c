@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) "kvmx: " fmt
 
 #include <linux/ratelimit.h>
+#include <linux/tracepoint-defs.h>
 #include <asm/apic.h>
 #include <asm/debugreg.h>
 #include <asm/traps.h>
@@ -304,8 +305,8 @@ static int handle_ept_violation(struct kvmx_vmx_vcpu *vmx)
 static int handle_ept_misconfig(struct kvmx_vmx_vcpu *vmx)
 {
 	/* kvmx never writes a misconfigured entry: a bug, not the guest's. */
-	pr_err_ratelimited("EPT misconfiguration at gpa 0x%llx\n",
-			   vmx->exit.gpa);
+	WARN_ONCE(1, "EPT misconfiguration at gpa 0x%llx\n", vmx->exit.gpa);
+	kvmx_vm_mark_dead(vmx->x86.vcpu->vm, "EPT misconfiguration");
 	return kvmx_internal_error(&vmx->x86,
 				   KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
 }
@@ -448,6 +449,33 @@ static int (*const vmx_exit_handlers[])(struct kvmx_vmx_vcpu *vmx) = {
 	[EXIT_REASON_VMFUNC]			= handle_ud,
 };
 
+/* What a basic exit reason costs, for the statistics (enum kvmx_exit_kind). */
+static enum kvmx_exit_kind vmx_exit_kind(u32 basic)
+{
+	switch (basic) {
+	case EXIT_REASON_IO_INSTRUCTION:	return KVMX_EXIT_IO;
+	case EXIT_REASON_HLT:			return KVMX_EXIT_HLT;
+	case EXIT_REASON_CPUID:			return KVMX_EXIT_CPUID;
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE:		return KVMX_EXIT_MSR;
+	case EXIT_REASON_EPT_VIOLATION:
+	case EXIT_REASON_EPT_MISCONFIG:		return KVMX_EXIT_TDP_FAULT;
+	case EXIT_REASON_VMCALL:		return KVMX_EXIT_HYPERCALL;
+	case EXIT_REASON_EXTERNAL_INTERRUPT:	return KVMX_EXIT_EXT_INTR;
+	case EXIT_REASON_EXCEPTION_NMI:		return KVMX_EXIT_EXCEPTION;
+	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_NMI_WINDOW:		return KVMX_EXIT_WINDOW;
+	case EXIT_REASON_XSETBV:		return KVMX_EXIT_XSETBV;
+	case EXIT_REASON_TRIPLE_FAULT:		return KVMX_EXIT_SHUTDOWN;
+	default:				return KVMX_EXIT_OTHER;
+	}
+}
+
+const struct kvmx_exit_codes kvmx_vmx_exit_codes = {
+	.mask	= 0xffff,	/* the basic exit reason (SDM "Basic VM-Exit Information") */
+	.kind	= vmx_exit_kind,
+};
+
 int vmx_fail_entry(struct kvmx_vmx_vcpu *vmx, u32 reason)
 {
 	struct kvm_run *run = vmx->x86.vcpu->run;
@@ -469,8 +497,10 @@ int vmx_handle_exit(struct kvmx_vmx_vcpu *vmx)
 	if (basic < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[basic])
 		return vmx_exit_handlers[basic](vmx);
 
-	pr_warn_ratelimited("unexpected VMX exit %u, qualification 0x%llx\n",
-			    reason, vmx->exit.qual);
+	/* Every exit the controls allow has a handler: a host bug. */
+	WARN_ONCE(1, "unexpected VMX exit %u, qualification 0x%llx\n",
+		  reason, vmx->exit.qual);
+	kvmx_vm_mark_dead(vmx->x86.vcpu->vm, "unexpected VMX exit");
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
 	run->internal.ndata = 2;

@@ -127,7 +127,10 @@ static void write16(struct kvmx_vmx_vcpu *vmx, u64 gpa, u16 val)
  * Deliver @vector as real mode does (SDM "Interrupt and Exception Handling
  * in Real-Address Mode"): push FLAGS, CS and @ip on SS:SP, clear IF, TF
  * and AC, and continue at the IVT entry.  An entry past the IDTR limit
- * would raise #GP, then #DF: the vCPU shuts down.
+ * would raise #GP, then #DF: the vCPU shuts down.  So does an IVT entry
+ * outside guest RAM, which kvm-intel cannot read for its real-mode
+ * delivery either (it shuts the vCPU down the same way); the vCPU state
+ * is then left as it was.
  */
 void vmx_rmode_deliver(struct kvmx_vmx_vcpu *vmx, u8 vector, u64 ip)
 {
@@ -136,13 +139,14 @@ void vmx_rmode_deliver(struct kvmx_vmx_vcpu *vmx, u8 vector, u64 ip)
 	struct vmx_seg *cs = &g->seg[KVMX_SREG_CS];
 	u64 ss = g->seg[KVMX_SREG_SS].base;
 	u16 sp = xv->regs[KVMX_RSP];
-	u32 ivt = ~0U;
+	u32 ivt;
 
-	if ((u32)vector * 4 + 3 > g->idtr.limit) {
+	if ((u32)vector * 4 + 3 > g->idtr.limit ||
+	    kvmx_read_guest(xv->vcpu->vm, (u32)(g->idtr.base + vector * 4),
+			    &ivt, 4)) {
 		xv->triple_fault = true;
 		return;
 	}
-	kvmx_read_guest(xv->vcpu->vm, (u32)(g->idtr.base + vector * 4), &ivt, 4);
 	sp -= 2;
 	write16(vmx, ss + sp, g->rflags);
 	sp -= 2;
@@ -186,19 +190,32 @@ void vmx_rmode_enter_pmode(struct kvmx_vmx_vcpu *vmx)
 /* What rmode_emulate() leaves to the IVT: a real #GP. */
 #define RMODE_NOT_PRIVILEGED	2
 
+/*
+ * An instruction here needs bytes (its own, or its memory operand) that
+ * are not in guest RAM.  The CPU would read them from the device; kvm's
+ * emulator would exit to userspace for them.  This small emulator cannot,
+ * so it stops with an emulation failure: the guest never runs on with
+ * data that was not read.  TODO: MMIO operands of LGDT, LIDT and LMSW.
+ */
+static int rmode_read_failed(struct kvmx_vmx_vcpu *vmx)
+{
+	return kvmx_internal_error(&vmx->x86, KVM_INTERNAL_ERROR_EMULATION);
+}
+
 /* LGDT or LIDT m16&32 (the base has 24 bits with a 16-bit operand). */
 static int load_dtable(struct kvmx_vmx_vcpu *vmx, const struct kvmx_insn *insn,
 		       bool idt)
 {
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
 	struct kvm_dtable dt = {};
-	u8 buf[6] = {};
+	u8 buf[6];
 	u64 la;
 
 	if (!kvmx_insn_linear_address(xv, insn, &la))
 		return RMODE_NOT_PRIVILEGED;
 	/* Paging is off: linear addresses are guest-physical. */
-	kvmx_read_guest(xv->vcpu->vm, la, buf, sizeof(buf));
+	if (kvmx_read_guest(xv->vcpu->vm, la, buf, sizeof(buf)))
+		return rmode_read_failed(vmx);
 	dt.limit = buf[0] | buf[1] << 8;
 	dt.base = buf[2] | buf[3] << 8 | buf[4] << 16;
 	if (insn->op_bytes != 2)
@@ -212,11 +229,12 @@ static int lmsw_mem(struct kvmx_vmx_vcpu *vmx, const struct kvmx_insn *insn)
 {
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
 	u64 cr0 = kvmx_shadow_get_cr(xv, 0), la;
-	u16 val = 0;
+	u16 val;
 
 	if (!kvmx_insn_linear_address(xv, insn, &la))
 		return RMODE_NOT_PRIVILEGED;
-	kvmx_read_guest(xv->vcpu->vm, la, &val, 2);
+	if (kvmx_read_guest(xv->vcpu->vm, la, &val, 2))
+		return rmode_read_failed(vmx);
 	if (kvmx_shadow_write_cr(xv, 0, kvmx_lmsw_cr0(cr0, val))) {
 		kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
 		return 1;
@@ -233,8 +251,13 @@ static int rmode_emulate(struct kvmx_vmx_vcpu *vmx)
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
 	struct kvmx_insn insn;
 	u8 reg;
+	int r;
 
-	if (kvmx_decode_at_rip(xv, &insn))
+	/* Bytes that could not be fetched: not a #GP the guest should see. */
+	r = kvmx_decode_at_rip(xv, &insn);
+	if (r == -ENODATA)
+		return rmode_read_failed(vmx);
+	if (r)
 		return RMODE_NOT_PRIVILEGED;
 	/* skip_insn steps over what the #GP exit did not measure. */
 	vmx->exit.insn_len = insn.len;

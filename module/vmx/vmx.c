@@ -29,6 +29,7 @@
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/io.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 #include <asm/processor.h>
@@ -1588,9 +1589,13 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.hardware_unsetup	= vmx_hardware_unsetup,
 	.hw_enable_cpu		= vmx_hw_enable_cpu,
 	.hw_disable_cpu		= vmx_hw_disable_cpu,
+	.exit_codes		= &kvmx_vmx_exit_codes,
 	.tdp_format		= &ept_format,
 	.tss_addr_max		= 0xffffd000,	/* three pages below 4 GiB, as kvm-intel */
 	.shadow_paging		= true,
+	.tpr_patching		= false,	/* as kvm-intel with flexpriority */
+	.mcg_cap_extra		= MCG_CMCI_P,
+	.mcg_cap_kept		= ~0ULL,
 	.private_page		= vmx_private_page,
 	.vcpu_alloc		= vmx_vcpu_alloc,
 	.vcpu_create		= vmx_vcpu_create,

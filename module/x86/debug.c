@@ -2,8 +2,10 @@
 /*
  * Debug registers and KVM_SET_GUEST_DEBUG, shared by both vendors.
  *
- * The guest's DR0-3, DR6 and DR7 live in struct kvmx_x86_vcpu and every
- * MOV to or from a debug register exits and is emulated here.  While the
+ * The guest's DR0-3, DR6 and DR7 live in struct kvmx_x86_vcpu.  A MOV to
+ * or from a debug register exits; while userspace debugs the guest it is
+ * emulated here, otherwise the vendor hands the guest its debug registers
+ * until the next exit (kvmx_load_guest_debug()).  While the
  * guest runs, the hardware holds the "effective" breakpoints: userspace's
  * (KVM_GUESTDBG_USE_HW_BP) if it set any, else the guest's own.  The
  * vendor's run op loads them between disabling interrupts and entering:

@@ -33,24 +33,16 @@
 /* Bits of MCG_CAP that SETUP_MCE accepts whatever the backend: count, EXT_CNT. */
 #define MCG_CAP_ALWAYS	(MCG_BANKCNT_MASK | MCG_EXT_CNT_MASK)
 
-static bool backend_is_vmx(void)
-{
-	return kvmx_x86 == &kvmx_vmx_ops;
-}
-
 /*
  * KVM_X86_GET_MCE_CAP_SUPPORTED: MCG_CTL and software error recovery
- * everywhere; corrected-machine-check interrupts (CMCI, hence UCNA
- * signalling) on Intel only, as kvm.  Local machine checks are not offered
- * (kvmx has no MCG_EXT_CTL nor IA32_FEATURE_CONTROL's LMCE bit).
+ * everywhere; what the backend adds (corrected-machine-check interrupts,
+ * CMCI, hence UCNA signalling, on Intel only, as kvm).  Local machine
+ * checks are not offered (kvmx has no MCG_EXT_CTL nor
+ * IA32_FEATURE_CONTROL's LMCE bit).
  */
 u64 kvmx_mce_cap_supported(void)
 {
-	u64 cap = MCG_CTL_P | MCG_SER_P;
-
-	if (backend_is_vmx())
-		cap |= MCG_CMCI_P;
-	return cap;
+	return MCG_CTL_P | MCG_SER_P | kvmx_x86->mcg_cap_extra;
 }
 
 static unsigned int nr_banks(struct kvmx_x86_vcpu *xv)
@@ -77,9 +69,8 @@ static long setup_mce(struct kvmx_x86_vcpu *xv, u64 __user *u)
 		return -EINVAL;
 	if (cap & ~(kvmx_mce_cap_supported() | MCG_CAP_ALWAYS))
 		return -EINVAL;
-	/* AMD's MCG_CAP has nothing above MCG_CTL_P (APM vol. 2, 9.3.1). */
-	if (!backend_is_vmx())
-		cap &= MCG_BANKCNT_MASK | MCG_CTL_P;
+	/* Bits the vendor's MCG_CAP does not have read as 0 (AMD's). */
+	cap &= kvmx_x86->mcg_cap_kept;
 	xv->mce.mcg_cap = cap;
 	/* Reporting enabled everywhere; CMCI off in every bank. */
 	if (cap & MCG_CTL_P)

@@ -13,75 +13,23 @@
  */
 #include <linux/kvm.h>
 #include <asm/msr.h>
-#include <asm/svm.h>
-#include <asm/trapnr.h>
-#include <asm/vmx.h>
 
 #include "kvmx_x86.h"
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-/* What an SVM exit code costs (AMD APM, "#VMEXIT" exit codes). */
-static enum kvmx_exit_kind svm_exit_kind(u32 code)
-{
-	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
-		return KVMX_EXIT_EXCEPTION;
-	switch (code) {
-	case SVM_EXIT_IOIO:		return KVMX_EXIT_IO;
-	case SVM_EXIT_HLT:		return KVMX_EXIT_HLT;
-	case SVM_EXIT_CPUID:		return KVMX_EXIT_CPUID;
-	case SVM_EXIT_MSR:		return KVMX_EXIT_MSR;
-	case SVM_EXIT_NPF:		return KVMX_EXIT_TDP_FAULT;
-	case SVM_EXIT_VMMCALL:		return KVMX_EXIT_HYPERCALL;
-	case SVM_EXIT_INTR:
-	case SVM_EXIT_NMI:
-	case SVM_EXIT_SMI:
-	case SVM_EXIT_INIT:		return KVMX_EXIT_EXT_INTR;
-	case SVM_EXIT_VINTR:
-	case SVM_EXIT_IRET:		return KVMX_EXIT_WINDOW;
-	case SVM_EXIT_XSETBV:		return KVMX_EXIT_XSETBV;
-	case SVM_EXIT_SHUTDOWN:		return KVMX_EXIT_SHUTDOWN;
-	default:			return KVMX_EXIT_OTHER;
-	}
-}
-
-/* The same for a VMX basic exit reason (Intel SDM, "Basic VM-Exit Information"). */
-static enum kvmx_exit_kind vmx_exit_kind(u32 reason)
-{
-	switch (reason & 0xffff) {
-	case EXIT_REASON_IO_INSTRUCTION:	return KVMX_EXIT_IO;
-	case EXIT_REASON_HLT:			return KVMX_EXIT_HLT;
-	case EXIT_REASON_CPUID:			return KVMX_EXIT_CPUID;
-	case EXIT_REASON_MSR_READ:
-	case EXIT_REASON_MSR_WRITE:		return KVMX_EXIT_MSR;
-	case EXIT_REASON_EPT_VIOLATION:
-	case EXIT_REASON_EPT_MISCONFIG:		return KVMX_EXIT_TDP_FAULT;
-	case EXIT_REASON_VMCALL:		return KVMX_EXIT_HYPERCALL;
-	case EXIT_REASON_EXTERNAL_INTERRUPT:	return KVMX_EXIT_EXT_INTR;
-	case EXIT_REASON_EXCEPTION_NMI:		return KVMX_EXIT_EXCEPTION;
-	case EXIT_REASON_INTERRUPT_WINDOW:
-	case EXIT_REASON_NMI_WINDOW:		return KVMX_EXIT_WINDOW;
-	case EXIT_REASON_XSETBV:		return KVMX_EXIT_XSETBV;
-	case EXIT_REASON_TRIPLE_FAULT:		return KVMX_EXIT_SHUTDOWN;
-	default:				return KVMX_EXIT_OTHER;
-	}
-}
-
 void kvmx_stat_exit(struct kvmx_x86_vcpu *xv, enum kvmx_isa isa, u32 reason,
 		    u64 info1, u64 info2, u32 intr_info, u32 error_code)
 {
+	const struct kvmx_exit_codes *codes = kvmx_x86->exit_codes;
 	struct kvmx_vcpu_stat *s = &xv->vcpu->stat;
 
 	s->exit_tsc = rdtsc();
-	s->exit_kind = isa == KVMX_ISA_SVM ? svm_exit_kind(reason)
-					   : vmx_exit_kind(reason);
+	s->exit_kind = codes->kind(reason & codes->mask);
 	s->in_exit = true;
 	trace_kvmx_exit(xv->vcpu->vcpu_id, xv->rip, isa, reason, info1, info2,
 			intr_info, error_code);
-	/* SVM: EXITINFO2 is the faulting gpa, EXITINFO1 the error code. */
-	if (s->exit_kind == KVMX_EXIT_TDP_FAULT && isa == KVMX_ISA_SVM)
-		trace_kvmx_page_fault(xv->vcpu->vcpu_id, info2, info1);
 }
 
 void kvmx_stat_set_kind(struct kvmx_x86_vcpu *xv, enum kvmx_exit_kind kind)
@@ -143,7 +91,7 @@ void kvmx_trace_entry(struct kvmx_x86_vcpu *xv)
 	trace_kvmx_entry(xv->vcpu->vcpu_id, xv->rip, false);
 }
 
-/* For vendors whose exit information lacks the gpa (VMX: a VMCS field). */
+/* A TDP fault, traced by the backend's handler (it knows where the gpa is). */
 void kvmx_trace_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa, u64 error_code)
 {
 	trace_kvmx_page_fault(xv->vcpu->vcpu_id, gpa, error_code);

@@ -34,7 +34,11 @@ TRACE_EVENT(kvmx_entry,
 		      __entry->immediate_exit ? "[immediate exit]" : "")
 );
 
-/* The reason is printed by name from the vendor's list in the uapi headers. */
+/*
+ * The reason is printed by name from the kernel's uapi lists, chosen by the
+ * recorded isa, inline in the format as kvm's: perf and trace-cmd evaluate
+ * the format file themselves and cannot call into the module.
+ */
 TRACE_EVENT(kvmx_exit,
 	    TP_PROTO(unsigned int vcpu_id, unsigned long rip, u32 isa,
 		     u32 reason, u64 info1, u64 info2, u32 intr_info,

@@ -105,8 +105,7 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_MCE:
 		return KVMX_MCE_BANKS;
 	case KVM_CAP_VAPIC:
-		/* As kvm: offered where the CPU has no TPR shadow (SVM). */
-		return kvmx_x86 != &kvmx_vmx_ops;
+		return kvmx_x86->tpr_patching;
 	default:
 		r = kvmx_clock_check_extension(ext);
 		return r != -ENOENT ? r : kvmx_irqchip_check_extension(ext);

@@ -668,6 +668,15 @@ void *vcpu_io_data(struct kvm_vcpu *vcpu)
 	return (uint8_t *)vcpu->run + vcpu->run->io.data_offset;
 }
 
+void vcpu_get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc, struct kvm_regs *regs)
+{
+	vcpu_get_regs(vcpu, regs);
+	uc->type = (uint32_t)regs->rax;
+	uc->args[0] = regs->rdi;
+	uc->args[1] = regs->rsi;
+	uc->args[2] = regs->rdx;
+}
+
 uint64_t vcpu_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 {
 	struct kvm_regs regs;
@@ -676,11 +685,7 @@ uint64_t vcpu_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 		vcpu_run(vcpu);
 		if (!vcpu_is_ucall_exit(vcpu))
 			fail_unexpected_exit(vcpu, "a ucall");
-		vcpu_get_regs(vcpu, &regs);
-		uc->type = (uint32_t)regs.rax;
-		uc->args[0] = regs.rdi;
-		uc->args[1] = regs.rsi;
-		uc->args[2] = regs.rdx;
+		vcpu_get_ucall(vcpu, uc, &regs);
 		switch (uc->type) {
 		case UCALL_FAIL:
 			test_fail(__FILE__, __LINE__,

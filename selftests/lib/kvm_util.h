@@ -158,6 +158,8 @@ int __vcpu_run(struct kvm_vcpu *vcpu);	/* raw KVM_RUN, with the guard */
 uint32_t vcpu_run(struct kvm_vcpu *vcpu);	/* must succeed; exit_reason */
 void vcpu_run_expect_exit(struct kvm_vcpu *vcpu, uint32_t exit_reason);
 uint64_t vcpu_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
+/* After a ucall exit (vcpu_is_ucall_exit()): its type and arguments. */
+void vcpu_get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc, struct kvm_regs *regs);
 void vcpu_expect_sync(struct kvm_vcpu *vcpu, uint64_t stage, struct ucall *uc);
 void vcpu_expect_done(struct kvm_vcpu *vcpu);
 bool vcpu_is_ucall_exit(struct kvm_vcpu *vcpu);

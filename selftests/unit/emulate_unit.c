@@ -12,6 +12,7 @@
  *    executed natively in a trampoline page and by the emulator, from the
  *    same random registers, flags and memory, and the results must agree.
  */
+#include <cpuid.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -789,6 +790,7 @@ struct emu_case {
 	const char *mem_out;		/* bytes expected at mem_at */
 	bool rep_more;			/* RIP stays */
 	u64 rip_out;			/* 0: rip + code length */
+	enum kvmx_emul_vendor vendor;	/* 0: AMD */
 };
 
 #define OUT(r)	BIT(r)
@@ -1125,6 +1127,43 @@ static const struct emu_case emu_cases[] = {
 	{ "p32 dec ecx (49)", M32, "49", .regs = { [RCX] = 1 },
 	  .out = { [RCX] = 0 }, .out_mask = OUT(RCX),
 	  .flags_out = ZF | PF, .flags_mask = ARITH },
+	/*
+	 * ---- REP with a zero count and a 32-bit address size ----
+	 * AMD leaves every register; Intel clears RCX and, for MOVS and STOS,
+	 * the upper halves of the pointers the instruction writes.
+	 */
+	{ "amd: 67 rep movsd, ecx 0", M64, "67 f3 a5",
+	  .regs = { [RCX] = 0xdead00000000, [RSI] = 0x1111111100000100,
+		    [RDI] = 0x2222222200000200 } },
+	{ "intel: 67 rep movsd, ecx 0", M64, "67 f3 a5", .vendor = KVMX_EMUL_VENDOR_INTEL,
+	  .regs = { [RCX] = 0xdead00000000, [RSI] = 0x1111111100000100,
+		    [RDI] = 0x2222222200000200 },
+	  .out = { [RCX] = 0, [RSI] = 0x100, [RDI] = 0x200 },
+	  .out_mask = OUT(RCX) | OUT(RSI) | OUT(RDI) },
+	{ "amd: 67 rep stosq, ecx 0", M64, "67 f3 48 ab",
+	  .regs = { [RCX] = 0xdead00000000, [RSI] = 0x1111111100000100,
+		    [RDI] = 0x2222222200000200 } },
+	{ "intel: 67 rep stosq, ecx 0", M64, "67 f3 48 ab", .vendor = KVMX_EMUL_VENDOR_INTEL,
+	  .regs = { [RCX] = 0xdead00000000, [RSI] = 0x1111111100000100,
+		    [RDI] = 0x2222222200000200 },
+	  .out = { [RCX] = 0, [RDI] = 0x200 }, .out_mask = OUT(RCX) | OUT(RDI) },
+	{ "intel: 67 repe cmpsb, ecx 0", M64, "67 f3 a6", .vendor = KVMX_EMUL_VENDOR_INTEL,
+	  .regs = { [RCX] = 0xdead00000000, [RSI] = 0x1111111100000100,
+		    [RDI] = 0x2222222200000200 },
+	  .out = { [RCX] = 0 }, .out_mask = OUT(RCX) },
+	{ "intel: 67 rep lodsd, ecx 0", M64, "67 f3 ad", .vendor = KVMX_EMUL_VENDOR_INTEL,
+	  .regs = { [RCX] = 0xdead00000000, [RSI] = 0x1111111100000100 },
+	  .out = { [RCX] = 0 }, .out_mask = OUT(RCX) },
+	{ "intel: rep movsd (64-bit addresses), rcx 0", M64, "f3 a5",
+	  .vendor = KVMX_EMUL_VENDOR_INTEL,
+	  .regs = { [RSI] = 0x1111111100000100, [RDI] = 0x2222222200000200 } },
+	{ "intel: 67 rep movsd, ecx 1 (a normal iteration)", M64, "67 f3 a5",
+	  .vendor = KVMX_EMUL_VENDOR_INTEL,
+	  .regs = { [RCX] = 0xdead00000001, [RSI] = 0x1111111100000000 | DATA,
+		    [RDI] = 0x2222222200000000 | (DATA + 8) },
+	  .mem = "44 33 22 11", .mem_out = "44 33 22 11 00 00 00 00 44 33 22 11",
+	  .out = { [RCX] = 0, [RSI] = DATA + 4, [RDI] = DATA + 12 },
+	  .out_mask = OUT(RCX) | OUT(RSI) | OUT(RDI) },
 	{ "p32 rep movsd", M32, "f3 a5",
 	  .regs = { [RCX] = 2, [RSI] = 0x100, [RDI] = 0x108 },
 	  .seg = { [KVMX_SEG_DS] = RAM_BASE, [KVMX_SEG_ES] = RAM_BASE },
@@ -1238,6 +1277,7 @@ static void run_emu_case(const struct emu_case *c)
 		memcpy(guest.ram + (mem_at - RAM_BASE), b, n);
 	}
 	ctxt_setup(&ctxt, c->mode, c->code);
+	ctxt.vendor = c->vendor;
 	ctxt.rip = rip;
 	ctxt.rflags = rflags_in;
 	ctxt.la57 = c->la57;
@@ -1929,6 +1969,8 @@ static const struct native_vec native_fixed[] = {
 	{ "67 a4", NV_STRING | NV_ADDR32, 0 }, { "67 f3 a5", NV_STRING | NV_ADDR32, 0 },
 	{ "67 f3 48 ab", NV_STRING | NV_ADDR32, 0 }, { "67 f3 a6", NV_STRING | NV_ADDR32, 0 },
 	{ "67 f2 ae", NV_STRING | NV_ADDR32, 0 }, { "67 ad", NV_STRING | NV_ADDR32, 0 },
+	{ "67 f3 a4", NV_STRING | NV_ADDR32, 0 }, { "67 f3 aa", NV_STRING | NV_ADDR32, 0 },
+	{ "67 f3 ad", NV_STRING | NV_ADDR32, 0 }, { "67 f3 48 af", NV_STRING | NV_ADDR32, 0 },
 	{ "67 0f a3 03", NV_BITOFF | NV_ONLY_CF | NV_ADDR32, 0 },
 	/* Strings */
 	{ "a4", NV_STRING, 0 }, { "a5", NV_STRING, 0 }, { "48 a5", NV_STRING, 0 },
@@ -2080,6 +2122,21 @@ static u64 edgy(void)
 	return edges[(r >> 1) % ARRAY_SIZE(edges)] + ((r >> 8) & 1 ? 0 : -1ULL * ((r >> 9) & 1));
 }
 
+/*
+ * The host CPU's vendor, so that the emulator under test gives the
+ * behaviour the trampoline's CPU has where the vendors differ.
+ */
+static enum kvmx_emul_vendor host_vendor(void)
+{
+	unsigned int eax, ebx, ecx, edx;
+
+	__cpuid(0, eax, ebx, ecx, edx);
+	(void)eax;
+	if (ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e)
+		return KVMX_EMUL_VENDOR_INTEL;		/* GenuineIntel */
+	return KVMX_EMUL_VENDOR_AMD;
+}
+
 static bool native_range(u64 la, unsigned int len, u8 **host)
 {
 	u64 buf = (u64)(uintptr_t)native_buf;
@@ -2149,6 +2206,8 @@ static void random_state(struct native_state *st, const struct native_vec *v)
 		st->regs[RBX] |= rng() << 32;
 		st->regs[RSI] |= rng() << 32;
 		st->regs[RDI] |= rng() << 32;
+		/* The count is ECX: RCX's upper half shows what a CPU writes. */
+		st->regs[RCX] |= rng() << 32;
 	}
 	if (v->flags & NV_INDEX) {
 		st->regs[RDX] = rng() % 16;
@@ -2244,6 +2303,7 @@ static int native_compare(const struct native_vec *v, u8 *code, unsigned int len
 		       (compat_tramp_slot - compat_tramp_start);
 	}
 	kvmx_emul_init(&ctxt, &native_ops, NULL, native_compat ? M32 : M64);
+	ctxt.vendor = host_vendor();
 	memcpy(ctxt.regs, in.regs, sizeof(ctxt.regs));
 	ctxt.rflags = in.rflags;
 	ctxt.rip = slot;
@@ -2399,8 +2459,9 @@ static void test_native_crosscheck(void)
 	}
 	munmap(native_page, 4096);
 	munmap(native_mem, 3 * 4096);
-	test_info("%u instruction forms x %u random states checked against the CPU",
-		  vectors, iters);
+	test_info("%u instruction forms x %u random states checked against the CPU (%s)",
+		  vectors, iters,
+		  host_vendor() == KVMX_EMUL_VENDOR_INTEL ? "Intel" : "AMD");
 	CHECK(failures == 0, "%u mismatches with the host CPU", failures);
 }
 

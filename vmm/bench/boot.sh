@@ -17,7 +17,7 @@
 #
 # On svm the machine's QEMU runs with -icount shift=0,sleep=off: the
 # machine's clock follows its instruction count, so the figures repeat from
-# run to run (bench/run.sh does the same).  Targets (issue 6): kvmx reaches
+# run to run (bench/run.sh does the same).  The VMM's targets: kvmx reaches
 # init sooner than QEMU, sets up >= 10x quicker, and stays under 3 MiB.
 #
 # Each VMM run is limited to 60 s of machine time (a wedged nested guest
@@ -57,8 +57,9 @@ work=$(mktemp -d /tmp/kvmx-bench-boot.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 # A static kvmx and the probe, built from a copy (the tree's build stays).
-mkdir -p "$work/src/vmm" "$work/files"
+mkdir -p "$work/src/vmm/devices" "$work/files"
 cp "$root"/vmm/*.[ch] "$root/vmm/Makefile" "$work/src/vmm/"
+cp "$root"/vmm/devices/*.[ch] "$work/src/vmm/devices/"
 make -s -C "$work/src/vmm" STATIC=1 kvmx 2>&1 | grep -v 'statically linked' || true
 cp "$work/src/vmm/kvmx" "$work/files/"
 gcc -O2 -Wall -Wextra -D_GNU_SOURCE -static -o "$work/files/probe" "$here/probe.c"

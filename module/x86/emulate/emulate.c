@@ -1215,9 +1215,36 @@ static enum kvmx_emul_result string_iteration(struct kvmx_emul_ctxt *ctxt)
 }
 
 /*
+ * A REP string instruction with a 32-bit address size found ECX zero and
+ * ends without an iteration.  AMD CPUs then leave every register as it
+ * was.  Intel CPUs, by their fast-string microcode, still write the
+ * registers the instruction would have used as 32-bit registers, which
+ * clears their upper halves: RCX always, RDI for MOVS and STOS, RSI for
+ * MOVS (not LODS, CMPS or SCAS).  kvm's
+ * emulator gives Intel guests the same, and the native cross-check in
+ * selftests/unit/emulate_unit.c confirms it on the CPU at hand.  Only
+ * 64-bit mode can see the upper halves, but the rule is the same in
+ * every mode, as kvm's.
+ */
+static void string_zero_count(struct kvmx_emul_ctxt *ctxt)
+{
+	const struct kvmx_insn *insn = &ctxt->insn;
+	u8 op = insn->opcode & ~1;
+
+	if (ctxt->vendor != KVMX_EMUL_VENDOR_INTEL || insn->addr_bytes != 4)
+		return;
+	ctxt->work_regs[KVMX_RCX] = 0;
+	if (op == 0xa4)
+		ctxt->work_regs[KVMX_RSI] &= 0xffffffffULL;
+	if (op == 0xa4 || op == 0xaa)
+		ctxt->work_regs[KVMX_RDI] &= 0xffffffffULL;
+}
+
+/*
  * String instructions, one iteration per call (SDM "REP/REPE/REPZ/REPNE/
  * REPNZ").  With a REP prefix and a zero count (rCX masked to the address
- * size) the instruction completes without touching memory.  Otherwise one
+ * size) the instruction completes without touching memory (and, on Intel,
+ * with string_zero_count()'s register writes).  Otherwise one
  * element is processed and rCX decremented; if another iteration is due
  * ctxt->rep_more is set and RIP stays on the instruction.  F2 acts as REP
  * for MOVS/STOS/LODS; for CMPS/SCAS it is REPNE.
@@ -1230,8 +1257,10 @@ static enum kvmx_emul_result exec_string(struct kvmx_emul_ctxt *ctxt)
 	enum kvmx_emul_result ret;
 	bool zf;
 
-	if (insn->rep && !count)
+	if (insn->rep && !count) {
+		string_zero_count(ctxt);
 		return KVMX_EMUL_DONE;
+	}
 	ret = string_iteration(ctxt);
 	if (ret != KVMX_EMUL_DONE || !insn->rep)
 		return ret;

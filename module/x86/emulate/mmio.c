@@ -186,6 +186,24 @@ int kvmx_translate_data(struct kvmx_x86_vcpu *xv, u64 la, bool write, u64 *gpa)
 	return r ? 1 : 0;
 }
 
+/*
+ * The guest's CPUID vendor (leaf 0) decides, as kvm's emulator does:
+ * "GenuineIntel" is Intel, any other vendor is not.  A vCPU without
+ * KVM_SET_CPUID2 gets the host's behaviour, which is what it runs on.
+ */
+enum kvmx_emul_vendor kvmx_emul_vendor(struct kvmx_x86_vcpu *xv)
+{
+	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(xv, 0, 0);
+	bool intel;
+
+	if (e)
+		intel = e->ebx == 0x756e6547 && e->edx == 0x49656e69 &&
+			e->ecx == 0x6c65746e;	/* "Genu" "ineI" "ntel" */
+	else
+		intel = boot_cpu_data.x86_vendor == X86_VENDOR_INTEL;
+	return intel ? KVMX_EMUL_VENDOR_INTEL : KVMX_EMUL_VENDOR_AMD;
+}
+
 /* Decode the instruction at CS:RIP; 0, or -errno as kvmx_insn_decode(). */
 int kvmx_decode_at_rip(struct kvmx_x86_vcpu *xv, struct kvmx_insn *insn)
 {
@@ -239,64 +257,146 @@ static bool gpa_is_ram(struct kvmx_x86_vcpu *xv, u64 gpa, bool write)
 	return ram;
 }
 
+/*
+ * One part of an emulated access: the bytes at [@off, @off + @len) of the
+ * access live at @gpa.  An access (at most 8 bytes) crosses at most one
+ * page boundary, so it has one or two parts.
+ */
+struct emul_part {
+	u64 gpa;
+	unsigned int off;
+	unsigned int len;
+};
+
+/*
+ * Split the access at @la of @bytes at the page boundary and translate
+ * each part on its own, as the CPU does: the two virtual pages may map to
+ * any two frames.  Both parts are translated before any byte moves, so a
+ * second page that does not translate faults at its own address (CR2 =
+ * the page's first byte) with nothing done.  Returns DONE with *@nr set.
+ */
+static enum kvmx_emul_result split_access(struct kvmx_emul_ctxt *c, u64 la,
+					  unsigned int bytes, u32 access,
+					  struct emul_part *part, int *nr)
+{
+	unsigned int first = min_t(unsigned int, bytes,
+				   PAGE_SIZE - offset_in_page(la));
+	enum kvmx_emul_result r;
+	u64 la2 = la + first;
+
+	r = emul_translate(c, la, access, &part[0].gpa);
+	if (r != KVMX_EMUL_DONE)
+		return r;
+	part[0].off = 0;
+	part[0].len = first;
+	*nr = 1;
+	if (first == bytes)
+		return KVMX_EMUL_DONE;
+	/* Outside 64-bit mode linear addresses wrap at 4 GiB. */
+	if (c->mode != KVMX_MODE_LONG64)
+		la2 = (u32)la2;
+	r = emul_translate(c, la2, access, &part[1].gpa);
+	if (r != KVMX_EMUL_DONE)
+		return r;
+	part[1].off = first;
+	part[1].len = bytes - first;
+	*nr = 2;
+	return KVMX_EMUL_DONE;
+}
+
+/*
+ * Read one part: RAM, the in-kernel irqchip, or userspace's answer to an
+ * earlier KVM_EXIT_MMIO for exactly this part (*@answered then set);
+ * otherwise exit for it.  TODO: kvm exits once per part when both parts
+ * of a read are userspace MMIO; kvmx keeps one answer and reports an
+ * emulation failure instead.
+ */
+static enum kvmx_emul_result read_part(struct kvmx_x86_vcpu *xv, u64 gpa,
+				       void *buf, unsigned int len,
+				       bool *answered)
+{
+	struct kvm_run *run = xv->vcpu->run;
+
+	if (gpa_is_ram(xv, gpa, false))
+		return kvmx_read_guest(xv->vcpu->vm, gpa, buf, len) ?
+		       KVMX_EMUL_UNHANDLED : KVMX_EMUL_DONE;
+	if (kvmx_irqchip_mmio(xv, gpa, buf, len, false))
+		return KVMX_EMUL_DONE;
+	if (xv->mmio_ready && xv->mmio_gpa == gpa && xv->mmio_len == len) {
+		memcpy(buf, xv->mmio_data, len);
+		*answered = true;
+		return KVMX_EMUL_DONE;
+	}
+	if (*answered)
+		return KVMX_EMUL_UNHANDLED;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = len;
+	run->mmio.is_write = 0;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	xv->mmio_gpa = gpa;
+	xv->mmio_len = len;
+	return KVMX_EMUL_EXIT;
+}
+
 static enum kvmx_emul_result emul_read(struct kvmx_emul_ctxt *c, u64 la,
 				       void *buf, unsigned int bytes)
 {
 	struct kvmx_x86_vcpu *xv = c->opaque;
-	struct kvm_run *run = xv->vcpu->run;
+	struct emul_part part[2];
 	enum kvmx_emul_result r;
-	u64 gpa;
+	bool answered = false;
+	int i, nr;
 
-	r = emul_translate(c, la, 0, &gpa);
-	if (r != KVMX_EMUL_DONE)
-		return r;
-	/* TODO: an access that crosses into another page (issue 3). */
-	if (gpa_is_ram(xv, gpa, false))
-		return kvmx_read_guest(xv->vcpu->vm, gpa, buf, bytes) ?
+	r = split_access(c, la, bytes, 0, part, &nr);
+	for (i = 0; r == KVMX_EMUL_DONE && i < nr; i++)
+		r = read_part(xv, part[i].gpa, buf + part[i].off, part[i].len,
+			      &answered);
+	return r;
+}
+
+/*
+ * Write one part: RAM, the in-kernel irqchip or a coalesced zone, else
+ * record it in kvm_run for the exit after the instruction.  TODO: kvm
+ * exits once per part when both parts of a write are userspace MMIO;
+ * kvmx has one record and reports an emulation failure (before which
+ * nothing was written: the first part was only recorded).
+ */
+static enum kvmx_emul_result write_part(struct kvmx_x86_vcpu *xv, u64 gpa,
+					const void *buf, unsigned int len)
+{
+	struct kvm_run *run = xv->vcpu->run;
+
+	if (gpa_is_ram(xv, gpa, true))
+		return kvmx_write_guest(xv->vcpu->vm, gpa, buf, len) ?
 		       KVMX_EMUL_UNHANDLED : KVMX_EMUL_DONE;
-
-	if (kvmx_irqchip_mmio(xv, gpa, buf, bytes, false))
+	if (kvmx_irqchip_mmio(xv, gpa, (void *)buf, len, true) ||
+	    kvmx_coalesced_write(xv->vcpu->vm, gpa, len, buf, false))
 		return KVMX_EMUL_DONE;
-	if (xv->mmio_ready && xv->mmio_gpa == gpa && xv->mmio_len == bytes) {
-		memcpy(buf, xv->mmio_data, bytes);
-		return KVMX_EMUL_DONE;
-	}
-	run->exit_reason = KVM_EXIT_MMIO;
+	if (xv->mmio_write)
+		return KVMX_EMUL_UNHANDLED;
+	/* Recorded now; the exit happens once the instruction completed. */
 	run->mmio.phys_addr = gpa;
-	run->mmio.len = bytes;
-	run->mmio.is_write = 0;
+	run->mmio.len = len;
+	run->mmio.is_write = 1;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	xv->mmio_gpa = gpa;
-	xv->mmio_len = bytes;
-	return KVMX_EMUL_EXIT;
+	memcpy(run->mmio.data, buf, len);
+	xv->mmio_write = true;
+	return KVMX_EMUL_DONE;
 }
 
 static enum kvmx_emul_result emul_write(struct kvmx_emul_ctxt *c, u64 la,
 					const void *buf, unsigned int bytes)
 {
 	struct kvmx_x86_vcpu *xv = c->opaque;
-	struct kvm_run *run = xv->vcpu->run;
+	struct emul_part part[2];
 	enum kvmx_emul_result r;
-	u64 gpa;
+	int i, nr;
 
-	r = emul_translate(c, la, KVMX_WALK_WRITE, &gpa);
-	if (r != KVMX_EMUL_DONE)
-		return r;
-	if (gpa_is_ram(xv, gpa, true))
-		return kvmx_write_guest(xv->vcpu->vm, gpa, buf, bytes) ?
-		       KVMX_EMUL_UNHANDLED : KVMX_EMUL_DONE;
-
-	if (kvmx_irqchip_mmio(xv, gpa, (void *)buf, bytes, true) ||
-	    kvmx_coalesced_write(xv->vcpu->vm, gpa, bytes, buf, false))
-		return KVMX_EMUL_DONE;
-	/* Recorded now; the exit happens once the instruction completed. */
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = bytes;
-	run->mmio.is_write = 1;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	memcpy(run->mmio.data, buf, bytes);
-	xv->mmio_write = true;
-	return KVMX_EMUL_DONE;
+	r = split_access(c, la, bytes, KVMX_WALK_WRITE, part, &nr);
+	for (i = 0; r == KVMX_EMUL_DONE && i < nr; i++)
+		r = write_part(xv, part[i].gpa, buf + part[i].off, part[i].len);
+	return r;
 }
 
 /* Instruction bytes past those fetched up front (a fault there is #PF). */
@@ -362,6 +462,7 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv, bool soft)
 	int i;
 
 	kvmx_emul_init(c, &emul_ops, xv, vcpu_mode(xv));
+	c->vendor = kvmx_emul_vendor(xv);
 	c->la57 = kvmx_x86->get_cr(xv, 4) & X86_CR4_LA57;
 	memcpy(c->regs, xv->regs, sizeof(c->regs));
 	c->rip = xv->rip;

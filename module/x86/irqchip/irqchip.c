@@ -34,48 +34,49 @@ bool kvmx_irqchip_full(struct kvmx_vm *vm)
 
 /* ---- Injection queries (interrupts disabled, before VM entry) ---- */
 
-int kvmx_irqchip_pending_vector(struct kvmx_x86_vcpu *xv)
+/*
+ * The one choice of the vector to inject: the local APIC's highest
+ * deliverable vector, else, when LINT0 accepts ExtINT, the PIC's (or, with
+ * a split irqchip, the vector userspace queued with KVM_INTERRUPT).  With
+ * @ack the chosen source is acknowledged (IRR -> ISR, PIC INTA, queued
+ * vector consumed); without it nothing changes and the PIC's answer is
+ * its base vector, since the real one is fixed only by INTA.
+ */
+static int choose_vector(struct kvmx_x86_vcpu *xv, bool ack)
 {
 	struct kvmx_irqchip *chip = kvmx_irqchip_get(xv->vcpu->vm);
+	struct kvmx_lapic *apic = xv->apic;
 	unsigned long flags;
 	int v;
 
-	if (!xv->apic)
+	if (!apic)
 		return -1;
 	spin_lock_irqsave(&chip->lock, flags);
-	v = kvmx_lapic_pending_vector(xv->apic);
-	if (v < 0 && kvmx_lapic_accepts_pic(xv->apic)) {
-		if (chip->split)
-			v = xv->apic->ext_vector;
-		else if (kvmx_pic_output(chip))
-			v = chip->pic[0].s.irq_base;
+	v = kvmx_lapic_pending_vector(apic);
+	if (v >= 0) {
+		if (ack)
+			kvmx_lapic_ack(apic, v);
+	} else if (kvmx_lapic_accepts_pic(apic)) {
+		if (chip->split) {
+			v = apic->ext_vector;
+			if (ack)
+				apic->ext_vector = -1;
+		} else if (kvmx_pic_output(chip)) {
+			v = ack ? kvmx_pic_intack(chip) : chip->pic[0].s.irq_base;
+		}
 	}
 	spin_unlock_irqrestore(&chip->lock, flags);
 	return v;
 }
 
+int kvmx_irqchip_pending_vector(struct kvmx_x86_vcpu *xv)
+{
+	return choose_vector(xv, false);
+}
+
 int kvmx_irqchip_ack_vector(struct kvmx_x86_vcpu *xv)
 {
-	struct kvmx_irqchip *chip = kvmx_irqchip_get(xv->vcpu->vm);
-	unsigned long flags;
-	int v;
-
-	if (!xv->apic)
-		return -1;
-	spin_lock_irqsave(&chip->lock, flags);
-	v = kvmx_lapic_pending_vector(xv->apic);
-	if (v >= 0) {
-		kvmx_lapic_ack(xv->apic, v);
-	} else if (kvmx_lapic_accepts_pic(xv->apic)) {
-		if (chip->split) {
-			v = xv->apic->ext_vector;
-			xv->apic->ext_vector = -1;
-		} else if (kvmx_pic_output(chip)) {
-			v = kvmx_pic_intack(chip);
-		}
-	}
-	spin_unlock_irqrestore(&chip->lock, flags);
-	return v;
+	return choose_vector(xv, true);
 }
 
 long kvmx_irqchip_interrupt(struct kvmx_x86_vcpu *xv, u32 vector)

@@ -9,8 +9,11 @@
  * wave).
  *
  * Locking: the state is under chip->lock like the other controllers;
- * pit_mutex serialises the guest's PIO and the ioctls so that the timer
- * is cancelled and restarted outside chip->lock (its callback takes it).
+ * each PIT's own pit->mutex serialises the guest's PIO and the ioctls of
+ * that VM so that the timer is cancelled and restarted outside chip->lock
+ * (its callback takes it).  chip->pit is published once by
+ * KVM_CREATE_PIT2 (cmpxchg) and cleared only at teardown, when no vCPU
+ * or ioctl of the VM runs any more, so it is read without a lock.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -25,7 +28,12 @@
 #define RW_WORD0	3
 #define RW_WORD1	4
 
-static DEFINE_MUTEX(pit_mutex);
+/* The VM's PIT, or NULL before KVM_CREATE_PIT2. */
+static struct kvmx_pit *pit_of(struct kvmx_vm *vm)
+{
+	/* Pairs with the release in kvmx_pit_create(): the PIT is set up. */
+	return smp_load_acquire(&kvmx_irqchip_get(vm)->pit);
+}
 
 static u64 ticks_since_load(struct kvm_pit_channel_state *c)
 {
@@ -104,15 +112,15 @@ static enum hrtimer_restart pit_expired(struct hrtimer *t)
 	return r;
 }
 
-/* pit_mutex held, chip->lock not: restart channel 0's timer. */
-static void pit_timer_restart(struct kvmx_vm *vm)
+/* pit->mutex held, chip->lock not: restart channel 0's timer. */
+static void pit_timer_restart(struct kvmx_vm *vm, struct kvmx_pit *pit)
 {
 	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
-	struct kvmx_pit *pit = chip->pit;
 	struct kvm_pit_channel_state *c = &pit->ch[0].s;
 	unsigned long flags;
 	u64 ns = 0;
 
+	lockdep_assert_held(&pit->mutex);
 	hrtimer_cancel(&pit->timer);
 	spin_lock_irqsave(&chip->lock, flags);
 	pit->period_ns = 0;
@@ -254,12 +262,10 @@ bool kvmx_pit_pio(struct kvmx_vm *vm, u16 port, bool in, u32 *val)
 
 	if (!(port >= 0x40 && port <= 0x43) && port != 0x61)
 		return false;
-	mutex_lock(&pit_mutex);
-	pit = chip->pit;
-	if (!pit) {
-		mutex_unlock(&pit_mutex);
+	pit = pit_of(vm);
+	if (!pit)
 		return false;
-	}
+	mutex_lock(&pit->mutex);
 	spin_lock_irqsave(&chip->lock, flags);
 	if (port == 0x61) {
 		if (in) {
@@ -285,8 +291,8 @@ bool kvmx_pit_pio(struct kvmx_vm *vm, u16 port, bool in, u32 *val)
 	}
 	spin_unlock_irqrestore(&chip->lock, flags);
 	if (restart)
-		pit_timer_restart(vm);
-	mutex_unlock(&pit_mutex);
+		pit_timer_restart(vm, pit);
+	mutex_unlock(&pit->mutex);
 	if (in)
 		*val &= 0xff;
 	return true;
@@ -307,6 +313,7 @@ long kvmx_pit_create(struct kvmx_vm *vm, void __user *u)
 	if (!pit)
 		return -ENOMEM;
 	pit->vm = vm;
+	mutex_init(&pit->mutex);
 	hrtimer_init(&pit->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	pit->timer.function = pit_expired;
 	for (i = 0; i < 3; i++) {
@@ -314,14 +321,11 @@ long kvmx_pit_create(struct kvmx_vm *vm, void __user *u)
 		pit->ch[i].s.count = 0;
 		pit->ch[i].s.count_load_time = ktime_get_ns();
 	}
-	mutex_lock(&pit_mutex);
-	if (chip->pit) {
-		mutex_unlock(&pit_mutex);
+	/* Publish the initialised PIT; the release pairs with PIO's acquire. */
+	if (cmpxchg_release(&chip->pit, NULL, pit)) {
 		kfree(pit);
 		return -EEXIST;
 	}
-	chip->pit = pit;
-	mutex_unlock(&pit_mutex);
 	return 0;
 }
 
@@ -330,10 +334,8 @@ void kvmx_pit_destroy(struct kvmx_vm *vm)
 	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
 	struct kvmx_pit *pit;
 
-	mutex_lock(&pit_mutex);
-	pit = chip->pit;
-	chip->pit = NULL;
-	mutex_unlock(&pit_mutex);
+	/* Teardown: no vCPU or ioctl of the VM runs, nobody else reads it. */
+	pit = xchg(&chip->pit, NULL);
 	if (!pit)
 		return;
 	hrtimer_cancel(&pit->timer);
@@ -343,21 +345,20 @@ void kvmx_pit_destroy(struct kvmx_vm *vm)
 long kvmx_pit_get_state(struct kvmx_vm *vm, void __user *u, bool v2)
 {
 	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
+	struct kvmx_pit *pit = pit_of(vm);
 	struct kvm_pit_state2 s = {};
 	unsigned long flags;
 	int i;
 
-	mutex_lock(&pit_mutex);
-	if (!chip->pit) {
-		mutex_unlock(&pit_mutex);
+	if (!pit)
 		return -ENXIO;
-	}
+	mutex_lock(&pit->mutex);
 	spin_lock_irqsave(&chip->lock, flags);
 	for (i = 0; i < 3; i++)
-		s.channels[i] = chip->pit->ch[i].s;
-	s.flags = chip->pit->flags;
+		s.channels[i] = pit->ch[i].s;
+	s.flags = pit->flags;
 	spin_unlock_irqrestore(&chip->lock, flags);
-	mutex_unlock(&pit_mutex);
+	mutex_unlock(&pit->mutex);
 	if (copy_to_user(u, &s, v2 ? sizeof(s) : sizeof(struct kvm_pit_state)))
 		return -EFAULT;
 	return 0;
@@ -366,28 +367,27 @@ long kvmx_pit_get_state(struct kvmx_vm *vm, void __user *u, bool v2)
 long kvmx_pit_set_state(struct kvmx_vm *vm, void __user *u, bool v2)
 {
 	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
+	struct kvmx_pit *pit = pit_of(vm);
 	struct kvm_pit_state2 s = {};
 	unsigned long flags;
 	int i;
 
 	if (copy_from_user(&s, u, v2 ? sizeof(s) : sizeof(struct kvm_pit_state)))
 		return -EFAULT;
-	mutex_lock(&pit_mutex);
-	if (!chip->pit) {
-		mutex_unlock(&pit_mutex);
+	if (!pit)
 		return -ENXIO;
-	}
+	mutex_lock(&pit->mutex);
 	spin_lock_irqsave(&chip->lock, flags);
 	for (i = 0; i < 3; i++) {
-		chip->pit->ch[i].s = s.channels[i];
-		chip->pit->ch[i].s.mode &= 7;
+		pit->ch[i].s = s.channels[i];
+		pit->ch[i].s.mode &= 7;
 		/* The count restarts now, as kvm reloads it. */
-		chip->pit->ch[i].s.count_load_time = ktime_get_ns();
+		pit->ch[i].s.count_load_time = ktime_get_ns();
 	}
 	if (v2)
-		chip->pit->flags = s.flags & KVM_PIT_FLAGS_HPET_LEGACY;
+		pit->flags = s.flags & KVM_PIT_FLAGS_HPET_LEGACY;
 	spin_unlock_irqrestore(&chip->lock, flags);
-	pit_timer_restart(vm);
-	mutex_unlock(&pit_mutex);
+	pit_timer_restart(vm, pit);
+	mutex_unlock(&pit->mutex);
 	return 0;
 }
