@@ -15,9 +15,10 @@
 #   selftests    make -C selftests
 #   vmm          make -C vmm test (VMM unit tests, tiny guests on /dev/kvm)
 #   machine-svm  QEMU SVM machine boots, runs and powers off cleanly
-#   svm results  one count per selftest x hypervisor, plus each rmmod;
-#                hypervisors ref, kvmx, ref-shadow, kvmx-shadow (the last
-#                two with shadow paging: kvm_amd npt=0, kvmx tdp=0)
+#   svm results  one count per case of each selftest x hypervisor, plus
+#                each rmmod (scripts/tap.sh cases); hypervisors ref, kvmx,
+#                ref-shadow, kvmx-shadow (the last two with shadow paging:
+#                kvm_amd npt=0, kvmx tdp=0)
 #   linux-svm-ref, linux-svm-ref-shadow, linux-svm-kvmx, linux-svm-kvmx-shadow
 #                the VMM boots Debian's kernel in the SVM machine on
 #                Debian's kvm-amd and on kvmx.ko, each with NPT and with
@@ -25,9 +26,13 @@
 #   machine-vmx  the same in the Bochs VMX machine
 #   vmx results  the same four hypervisors (kvm_intel ept=0, kvmx tdp=0)
 #
-# Each step and each test result is one count.  The last line printed is
-# exactly "N passed, N failed"; the exit status is non-zero if anything
-# failed.  Logs: out/check/*.log.
+# Each step and each test case's result is one count: passed, failed or
+# skipped.  A skip counts as skipped only if selftests/expected-skips.txt
+# lists it for that hypervisor and machine (else it fails: lost coverage);
+# a listed case that passes fails too, so the set only shrinks.  Expected
+# failures (selftests/kvmx-xfail.txt) count as skipped.  The last line
+# printed is exactly "N passed, N failed, N skipped"; the exit status is
+# non-zero if anything failed.  Logs: out/check/*.log.
 #
 # Environment:
 #   KVMX_CHECK_MACHINES   machines to boot (default "svm vmx"; empty: none)
@@ -51,12 +56,15 @@ OUT=$KVMX_ROOT/out/check
 mkdir -p "$OUT"
 MACHINES=${KVMX_CHECK_MACHINES-svm vmx}
 
+SKIPS=$KVMX_ROOT/selftests/expected-skips.txt
 passed=0
 failed=0
+skipped=0
 failures=()
 t_start=$(date +%s)
 
 pass() { passed=$((passed + 1)); }
+skip() { skipped=$((skipped + 1)); }
 fail() { failed=$((failed + 1)); failures+=("$1"); }
 
 # step NAME FUNCTION [ARGS...]: run one counted step, output to its log.
@@ -203,25 +211,39 @@ vmm_linux_boot() {
 	done
 }
 
-# summarize VENDOR LOG EXPECTED: count the TAP results of one machine.
+# summarize VENDOR LOG EXPECTED: count the TAP results of one machine, one
+# count per case (tap.sh cases), judged against the expected-skip set.
 summarize() {
-	local vendor=$1 log=$2 expected=$3 plan seen
+	local vendor=$1 log=$2 expected=$3 plan seen status id why
 	[ -f "$log" ] || : >"$log"
 	plan=$(tr -d '\r' <"$log" 2>/dev/null | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | head -n1)
 	[ -n "$plan" ] || plan=$expected
-	seen=0
-	while read -r status id; do
-		seen=$((seen + 1))
+	if [ ! -f "$SKIPS" ]; then
+		echo "$vendor: no $SKIPS: results not counted"
+		fail "$vendor: no selftests/expected-skips.txt"
+		return
+	fi
+	while read -r status id why; do
 		case $status in
-		pass | skip | xfail) pass ;;
-		*) fail "$id ($status)" ;;
+		pass) pass ;;
+		skip | xfail) skip ;;
+		newskip)
+			echo "$vendor: new skip (lost coverage): $id: $why"
+			fail "new skip (lost coverage): $id: $why" ;;
+		unskip | stale)
+			echo "$vendor: expected skip gone: $id: $why"
+			fail "expected skip gone: $id: $why" ;;
+		*) fail "$id ($status${why:+: $why})" ;;
 		esac
-	done < <("$KVMX_SCRIPTS/tap.sh" results "$log")
-	"$KVMX_SCRIPTS/tap.sh" summary "$log" | sed "s/^/$vendor /"
+	done < <("$KVMX_SCRIPTS/tap.sh" cases "$log" "$SKIPS")
+	"$KVMX_SCRIPTS/tap.sh" summary "$log" "$SKIPS" | sed "s/^/$vendor /"
+	# Programs missing from the runner's plan (the machine died): their
+	# cases are unknown, so each program counts once.
+	seen=$("$KVMX_SCRIPTS/tap.sh" results "$log" | wc -l)
 	if [ "$seen" -lt "$plan" ]; then
-		echo "$vendor: $((plan - seen)) of $plan results missing (machine failed): counted as failures"
+		echo "$vendor: $((plan - seen)) of $plan programs missing (machine failed): counted as failures"
 		failed=$((failed + plan - seen))
-		failures+=("$vendor: $((plan - seen)) results missing")
+		failures+=("$vendor: $((plan - seen)) programs missing")
 	fi
 }
 
@@ -258,7 +280,7 @@ if [ ${#failures[@]} -gt 0 ]; then
 	printf '    %s\n' "${failures[@]}" | head -n 60
 	[ ${#failures[@]} -le 60 ] || echo "    ... and $((${#failures[@]} - 60)) more"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
 exit
 }

@@ -56,7 +56,7 @@ static struct kvm_vcpu *start(struct kvm_vm **vm)
  */
 static void require_knob(void)
 {
-	REQUIRE(access("/sys/module/kvmx", F_OK) == 0,
+	REQUIRE(hv_is_kvmx(),
 		"not kvmx: kvm.ko cannot mark a VM dead on demand");
 	CHECK_EQ(kvm_check_cap(KVMX_CAP_MARK_DEAD), 1);
 }

@@ -14,8 +14,9 @@
 #   -d  directory of test programs (default /kvmx/tests); every executable
 #       file there is a test unless TEST names are given
 #   -t  per-test limit in guest seconds (default $KVMX_TEST_TIMEOUT or 120)
-#   -x  expected-failure list, applied to kvmx only (default
-#       /kvmx/kvmx-xfail.txt; format in selftests/kvmx-xfail.txt)
+#   -x  expected-failure list, per case, applied to kvmx and kvmx-shadow
+#       only (default /kvmx/kvmx-xfail.txt; format in
+#       selftests/kvmx-xfail.txt)
 #   -f  with kvmx loaded, show the KVM selftests the sysfs parameters they
 #       read (/sys/module/kvm_amd/parameters/npt, kvm_intel/.../ept): a
 #       tmpfs over /sys/module holds a copy plus those files
@@ -30,8 +31,12 @@
 #   not ok 6 kvmx-svm/qux_test # TIMEOUT 120s
 #   ok 7 kvmx-svm/rmmod
 #
-# Each test's own output precedes its line, indented as "#   ".  The exit
-# status is 0 when nothing failed (a TODO is not a failure, an XPASS is).
+# Each test's own output precedes its line, indented as "#   ".  A listed
+# case's own TAP line in there is marked: "not ok 3 test_foo # TODO expected
+# failure: <reason>" when it failed, "not ok 3 test_foo # XPASS ..." when it
+# passed; a program whose failed cases are all listed is a TODO, one with
+# an XPASS case an XPASS.  The exit status is 0 when nothing failed (a TODO
+# is not a failure, an XPASS is).
 
 HVS="ref kvmx"
 DIR=/kvmx/tests
@@ -71,18 +76,60 @@ nhvs=$(echo $HVS | wc -w)
 # indent: the test's own output as TAP diagnostics.
 indent() { sed -e 's/\r$//' -e 's/^/#   /'; }
 
-# xfail_reason TEST: the reason TEST is expected to fail on kvmx for this
-# vendor, empty if it is not.
-xfail_reason() {
+# xfail_entries TEST: the expected failures of TEST on kvmx for this vendor,
+# one "<case> <reason>" a line; case "*" is the whole program.
+xfail_entries() {
 	[ -f "$XFAIL" ] || return 0
 	awk -v t="$1" -v v="$VENDOR" '
 		{ sub(/\r$/, "") }
 		/^[ \t]*(#|$)/ { next }
-		$1 == t && ($2 == v || $2 == "any") {
+		$1 == t && ($3 == v || $3 == "any") {
 			r = $0; sub(/^[^#]*#?[ \t]*/, "", r)
 			if (r == "") r = "no reason given"
-			print r; exit
+			print $2, r
 		}' "$XFAIL"
+}
+
+# mark_xfail ENTRIES: copy a test's TAP output, marking its listed cases:
+# a failed one "# TODO expected failure: <reason>", a passed one "not ok
+# ... # XPASS".  With a "*" entry every failed case is marked.  Prints
+# last "# [xfail: <failed> <unexpected> <unlisted failures> <cases> <plan>]".
+mark_xfail() {
+	awk -v entries="$1" '
+		BEGIN {
+			n = split(entries, e, "\n")
+			for (i = 1; i <= n; i++) {
+				c = e[i]; sub(/ .*/, "", c)
+				r = e[i]; sub(/^[^ ]* /, "", r)
+				if (c != "") reason[c] = r
+			}
+			plan = -1
+		}
+		plan < 0 && /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0 }
+		/^(not )?ok [0-9]+ / {
+			notok = ($1 == "not"); name = notok ? $4 : $3
+			cases++
+			directive = ""
+			if (match($0, / # /)) directive = substr($0, RSTART + 3)
+			c = (name in reason) ? name : (("*" in reason) ? "*" : "")
+			if (notok && directive == "") {
+				if (c != "") {
+					print $0 " # TODO expected failure: " reason[c]
+					xfailed++
+				} else {
+					print; unlisted++
+				}
+				next
+			}
+			if (!notok && directive !~ /^SKIP/ && c == name && c != "") {
+				sub(/^ok/, "not ok")
+				print $0 " # XPASS listed in kvmx-xfail.txt but passed: " reason[c]
+				xpassed++
+				next
+			}
+		}
+		{ print }
+		END { printf "# [xfail: %d %d %d %d %d]\n", xfailed, xpassed, unlisted, cases, plan }'
 }
 
 n=0
@@ -233,8 +280,10 @@ run_limited() {
 run_test() {
 	hv=$1 t=$2 id="$1-$VENDOR/$2"
 	n=$((n + 1))
-	reason=
-	case $hv in kvmx*) reason=$(xfail_reason "$t") ;; esac
+	entries=
+	case $hv in kvmx*) entries=$(xfail_entries "$t") ;; esac
+	# The whole program's expected failure, if it is listed with case "*".
+	reason=$(echo "$entries" | sed -n 's/^\* //p' | head -n 1)
 	# An expected failure that wedges the whole machine is not run.
 	case $reason in
 	hang:*)
@@ -242,6 +291,7 @@ run_test() {
 		return 0 ;;
 	esac
 
+	xf=
 	if [ -n "$LOAD_ERROR" ]; then
 		rc=load
 	else
@@ -251,7 +301,15 @@ run_test() {
 		start=$(date +%s)
 		run_limited "$DIR/$t"
 		elapsed=$(($(date +%s) - start))
-		indent <"/tmp/test.$n.out"; rm -f "/tmp/test.$n.out"
+		if [ -n "$entries" ]; then
+			mark_xfail "$entries" <"/tmp/test.$n.out" >"/tmp/test.$n.marked"
+			xf=$(sed -n 's/^# \[xfail: \(.*\)\]$/\1/p' "/tmp/test.$n.marked")
+			sed '$d' "/tmp/test.$n.marked" | indent
+			rm -f "/tmp/test.$n.marked"
+		else
+			indent <"/tmp/test.$n.out"
+		fi
+		rm -f "/tmp/test.$n.out"
 		echo "#   [exit $rc after ${elapsed}s]"
 	fi
 
@@ -265,6 +323,22 @@ run_test() {
 	esac
 	if [ "$rc" != 0 ] && [ "$rc" != 4 ] && [ "$rc" != load ]; then
 		dmesg | indent | sed 's/^#   /#   dmesg: /'
+	fi
+
+	# Listed cases: an XPASS fails the program, and a program whose only
+	# failures are listed cases (its plan complete, exit 1) is a TODO.
+	if [ -n "$xf" ]; then
+		set -- $xf
+		if [ "$2" -gt 0 ]; then
+			echo "# XPASS: $id: $2 case(s) passed but selftests/kvmx-xfail.txt says they fail: remove their lines"
+			echo "not ok $n $id # XPASS listed in kvmx-xfail.txt but passed"
+			failed=$((failed + 1))
+			return
+		fi
+		if [ "$rc" = 1 ] && [ "$1" -gt 0 ] && [ "$3" -eq 0 ] && [ "$4" -eq "$5" ]; then
+			echo "not ok $n $id # TODO expected failure: ${reason:-$1 listed case(s) failed}"
+			return
+		fi
 	fi
 
 	if [ "$verdict" = ok ]; then

@@ -9,6 +9,8 @@
 /* Where test_fail()/test_skip() return to, and what they decided. */
 static jmp_buf case_env;
 static int case_verdict;
+/* Why the case skipped: the text of its "# SKIP" directive. */
+static char skip_reason[160];
 
 void test_info(const char *fmt, ...)
 {
@@ -52,12 +54,15 @@ void test_fail_check(const char *file, int line, const char *cond,
 void test_skip(const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
-	printf("# skip: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
+	/* One line: the reason goes into the case's TAP line. */
+	for (p = skip_reason; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
 	case_verdict = KSFT_SKIP;
 	longjmp(case_env, 1);
 }
@@ -91,8 +96,10 @@ int run_tests(const struct test_case *cases, size_t n)
 	printf("TAP version 13\n1..%zu\n", n);
 	for (i = 0; i < n; i++) {
 		case_verdict = KSFT_PASS;
+		strcpy(skip_reason, "no reason given");
 		if (!case_selected(cases[i].name)) {
 			case_verdict = KSFT_SKIP;
+			strcpy(skip_reason, "not selected (KVMX_CASES)");
 		} else {
 			if (verbose && *verbose && *verbose != '0')
 				test_info("start %s", cases[i].name);
@@ -105,7 +112,8 @@ int run_tests(const struct test_case *cases, size_t n)
 			passed++;
 			break;
 		case KSFT_SKIP:
-			printf("ok %zu %s # SKIP\n", i + 1, cases[i].name);
+			printf("ok %zu %s # SKIP %s\n", i + 1, cases[i].name,
+			       skip_reason);
 			skipped++;
 			break;
 		default:

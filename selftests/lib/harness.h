@@ -11,7 +11,8 @@
  *	int main(int argc, char **argv) { return run_tests(cases, ARRAY_SIZE(cases)); }
  *
  * A failing CHECK prints what was tested, the values and errno, then ends the
- * case (longjmp back into the runner); REQUIRE ends it as a skip.
+ * case (longjmp back into the runner); REQUIRE ends it as a skip, its reason
+ * on the case's line: "ok 3 test_foo # SKIP no KVM_CAP_IRQCHIP".
  *
  * Environment: KVMX_CASES=a,b runs only the cases named (the rest report
  * SKIP); KVMX_VERBOSE=1 prints "# start <case>" before each case.

@@ -112,6 +112,7 @@ int kvm_check_cap(long cap);	/* KVM_CHECK_EXTENSION on a fresh device fd */
 bool kvm_cpu_is_intel(void);
 bool kvm_cpu_is_amd(void);
 bool host_is_tcg(void);	/* the machine is QEMU's TCG (hypervisor leaf) */
+bool hv_is_kvmx(void);	/* /dev/kvm is kvmx.ko (/sys/module/kvmx exists) */
 struct kvm_cpuid2 *kvm_get_supported_cpuid(int kvm_fd);	/* malloc'd */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *cpuid,
 				    uint32_t function, uint32_t index);
