@@ -20,8 +20,8 @@ struct dentry;
 
 /*
  * Exit kinds: vendor exit codes grouped by what the exit costs and why it
- * happens; each backend maps its exit codes to kinds (struct
- * kvmx_exit_codes).  KVMX_EXIT_MMIO is a TDP fault that found no memslot
+ * happens; each backend maps its exit codes to kinds and passes the kind
+ * to kvmx_stat_exit().  KVMX_EXIT_MMIO is a TDP fault that found no memslot
  * (an MMIO access).
  */
 enum kvmx_exit_kind {
@@ -48,22 +48,6 @@ enum kvmx_exit_kind {
 enum kvmx_isa {
 	KVMX_ISA_VMX = 1,
 	KVMX_ISA_SVM = 2,
-};
-
-/**
- * struct kvmx_exit_codes - a backend's exit codes, for tracing and statistics
- * @mask:  the bits of the raw exit code (as the backend passes it to
- *         kvmx_stat_exit()) that @kind looks at
- * @kind:  exit code to the kind it is counted as
- *
- * The common code classifies no vendor's exit codes: x86/trace.c reaches
- * them only through kvmx_x86_ops.exit_codes.  (The kvmx_exit tracepoint's
- * format names the codes from the kernel's uapi lists, as kvm's does, so
- * that tools reading the raw buffer can print them: see trace.h.)
- */
-struct kvmx_exit_codes {
-	u32 mask;
-	enum kvmx_exit_kind (*kind)(u32 code);
 };
 
 /**
@@ -120,7 +104,9 @@ void kvmx_stat_hist_add(u64 *hist, u64 value);
  * x86/trace.c: the hooks the run paths call (vcpu->mutex held).
  * kvmx_stat_exit():      right after a VM exit, with the vendor's exit
  *                        information (as kvm_exit has it; @isa is the
- *                        namespace of @reason): counts it, starts its
+ *                        namespace of @reason) and the @kind the backend
+ *                        classified it as (common code classifies no
+ *                        vendor's exit codes): counts it, starts its
  *                        timing, traces kvmx_exit
  * kvmx_stat_exit_done(): after the vendor's run op returned @r: ends the
  *                        timing, traces PIO/MMIO exits to userspace
@@ -129,8 +115,9 @@ void kvmx_stat_hist_add(u64 *hist, u64 value);
  * kvmx_stat_run_done():  KVM_RUN returns @r to userspace
  */
 struct kvmx_x86_vcpu;
-void kvmx_stat_exit(struct kvmx_x86_vcpu *xv, enum kvmx_isa isa, u32 reason,
-		    u64 info1, u64 info2, u32 intr_info, u32 error_code);
+void kvmx_stat_exit(struct kvmx_x86_vcpu *xv, enum kvmx_isa isa,
+		    enum kvmx_exit_kind kind, u32 reason, u64 info1, u64 info2,
+		    u32 intr_info, u32 error_code);
 void kvmx_stat_exit_done(struct kvmx_x86_vcpu *xv, int r);
 void kvmx_stat_set_kind(struct kvmx_x86_vcpu *xv, enum kvmx_exit_kind kind);
 void kvmx_stat_run_done(struct kvmx_x86_vcpu *xv, int r);

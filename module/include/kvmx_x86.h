@@ -165,8 +165,6 @@ struct kvmx_x86_ops {
 	int (*hw_enable_cpu)(void);
 	void (*hw_disable_cpu)(void);
 
-	/* The backend's exit codes: names and kinds (x86/trace.c). */
-	const struct kvmx_exit_codes *exit_codes;
 	/* Encoding of the backend's TDP entries (NPT or EPT). */
 	const struct kvmx_tdp_format *tdp_format;
 	/*
@@ -319,6 +317,9 @@ struct kvmx_x86_ops {
  * @cpuid:       CPUID table from KVM_SET_CPUID2 (kvmalloc'd), @nr_cpuid entries
  * @cr4_guest_rsvd: CR4 bits whose feature @cpuid does not offer (0 until
  *               KVM_SET_CPUID2)
+ * @emul_vendor: whose behaviour the emulator gives where Intel and AMD
+ *               differ: @cpuid's vendor, the host's until KVM_SET_CPUID2
+ *               (kvmx_emul_vendor())
  * @efer:        guest EFER as written by the guest (LMA included)
  * @apic_base:   IA32_APIC_BASE
  * @pat:         IA32_PAT
@@ -378,6 +379,7 @@ struct kvmx_x86_vcpu {
 	struct kvm_cpuid_entry2 *cpuid;
 	int nr_cpuid;
 	u64 cr4_guest_rsvd;
+	enum kvmx_emul_vendor emul_vendor;
 	u64 efer;
 	u64 apic_base;
 	u64 pat;

@@ -921,11 +921,6 @@ static enum kvmx_exit_kind svm_exit_kind(u32 code)
 	}
 }
 
-static const struct kvmx_exit_codes svm_exit_codes = {
-	.mask	= U32_MAX,
-	.kind	= svm_exit_kind,
-};
-
 static int svm_handle_exit(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_svm_vcpu *svm = to_svm(xv);
@@ -933,8 +928,9 @@ static int svm_handle_exit(struct kvmx_x86_vcpu *xv)
 	struct kvm_run *run = xv->vcpu->run;
 	u64 code = c->exit_code;
 
-	kvmx_stat_exit(xv, KVMX_ISA_SVM, code, c->exit_info_1, c->exit_info_2,
-		       c->exit_int_info, c->exit_int_info >> 32);
+	kvmx_stat_exit(xv, KVMX_ISA_SVM, svm_exit_kind(code), code,
+		       c->exit_info_1, c->exit_info_2, c->exit_int_info,
+		       c->exit_int_info >> 32);
 	svm_requeue_event(svm);
 	if (code == (u64)SVM_EXIT_ERR) {
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
@@ -1049,7 +1045,6 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.hardware_unsetup	= svm_hardware_unsetup,
 	.hw_enable_cpu		= svm_hw_enable_cpu,
 	.hw_disable_cpu		= svm_hw_disable_cpu,
-	.exit_codes		= &svm_exit_codes,
 	.tdp_format		= &npt_format,
 	.nested_paging		= &npt,
 	.tss_addr_max		= U64_MAX,	/* kvm-amd only records it */

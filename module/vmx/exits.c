@@ -440,7 +440,7 @@ static int (*const vmx_exit_handlers[])(struct kvmx_vmx_vcpu *vmx) = {
 };
 
 /* What a basic exit reason costs, for the statistics (enum kvmx_exit_kind). */
-static enum kvmx_exit_kind vmx_exit_kind(u32 basic)
+enum kvmx_exit_kind vmx_exit_kind(u32 basic)
 {
 	switch (basic) {
 	case EXIT_REASON_IO_INSTRUCTION:	return KVMX_EXIT_IO;
@@ -460,11 +460,6 @@ static enum kvmx_exit_kind vmx_exit_kind(u32 basic)
 	default:				return KVMX_EXIT_OTHER;
 	}
 }
-
-const struct kvmx_exit_codes kvmx_vmx_exit_codes = {
-	.mask	= 0xffff,	/* the basic exit reason (SDM "Basic VM-Exit Information") */
-	.kind	= vmx_exit_kind,
-};
 
 int vmx_fail_entry(struct kvmx_vmx_vcpu *vmx, u32 reason)
 {

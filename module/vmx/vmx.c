@@ -1563,8 +1563,10 @@ static int vmx_handle_exit(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 
-	kvmx_stat_exit(xv, KVMX_ISA_VMX, vmx->exit.reason, vmx->exit.qual,
-		       vmx->exit.idt_info, vmx->exit.intr_info, vmx->exit.intr_error);
+	/* The kind is the basic exit reason's (SDM "Basic VM-Exit Information"). */
+	kvmx_stat_exit(xv, KVMX_ISA_VMX, vmx_exit_kind(vmx->exit.reason & 0xffff),
+		       vmx->exit.reason, vmx->exit.qual, vmx->exit.idt_info,
+		       vmx->exit.intr_info, vmx->exit.intr_error);
 	if (vmx->entry_failed)
 		return vmx_fail_entry(vmx, vmx->exit.insn_error);
 	vmx_requeue_event(vmx);
@@ -1578,7 +1580,6 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.hardware_unsetup	= vmx_hardware_unsetup,
 	.hw_enable_cpu		= vmx_hw_enable_cpu,
 	.hw_disable_cpu		= vmx_hw_disable_cpu,
-	.exit_codes		= &kvmx_vmx_exit_codes,
 	.tdp_format		= &ept_format,
 	.nested_paging		= &ept,
 	.tss_addr_max		= 0xffffd000,	/* three pages below 4 GiB, as kvm-intel */

@@ -349,7 +349,8 @@ int vmx_skip_insn(struct kvmx_x86_vcpu *xv);
 int vmx_fail_entry(struct kvmx_vmx_vcpu *vmx, u32 reason);
 void vmx_handle_nmi_irqoff(struct kvmx_vmx_vcpu *vmx);
 void vmx_dump_vmcs(struct kvmx_vmx_vcpu *vmx);
-extern const struct kvmx_exit_codes kvmx_vmx_exit_codes;
+/* What a basic exit reason is counted as (exits.c). */
+enum kvmx_exit_kind vmx_exit_kind(u32 basic);
 
 /*
  * Real mode without unrestricted guest (shadow paging): the guest runs in

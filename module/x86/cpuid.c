@@ -336,6 +336,7 @@ long kvmx_set_cpuid2(struct kvmx_x86_vcpu *xv, struct kvm_cpuid2 __user *u)
 	xv->cpuid = ents;
 	xv->nr_cpuid = hdr.nent;
 	update_cr4_guest_rsvd(xv);
+	xv->emul_vendor = kvmx_emul_vendor(xv);
 	return 0;
 }
 

@@ -19,14 +19,14 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-void kvmx_stat_exit(struct kvmx_x86_vcpu *xv, enum kvmx_isa isa, u32 reason,
-		    u64 info1, u64 info2, u32 intr_info, u32 error_code)
+void kvmx_stat_exit(struct kvmx_x86_vcpu *xv, enum kvmx_isa isa,
+		    enum kvmx_exit_kind kind, u32 reason, u64 info1, u64 info2,
+		    u32 intr_info, u32 error_code)
 {
-	const struct kvmx_exit_codes *codes = kvmx_x86->exit_codes;
 	struct kvmx_vcpu_stat *s = &xv->vcpu->stat;
 
 	s->exit_tsc = rdtsc();
-	s->exit_kind = codes->kind(reason & codes->mask);
+	s->exit_kind = kind;
 	s->in_exit = true;
 	trace_kvmx_exit(xv->vcpu->vcpu_id, xv->rip, isa, reason, info1, info2,
 			intr_info, error_code);

@@ -233,6 +233,7 @@ int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
 		return -ENOMEM;
 	xv->vcpu = vcpu;
 	xv->tsc_khz = tsc_khz;
+	xv->emul_vendor = kvmx_emul_vendor(xv);	/* the host's, until CPUID */
 	kvmx_mce_vcpu_init(xv);
 	vcpu->arch = xv;
 	if (!fpu_alloc_guest_fpstate(&xv->guest_fpu)) {

@@ -462,7 +462,7 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv, bool soft)
 	int i;
 
 	kvmx_emul_init(c, &emul_ops, xv, vcpu_mode(xv));
-	c->vendor = kvmx_emul_vendor(xv);
+	c->vendor = xv->emul_vendor;
 	c->la57 = kvmx_x86->get_cr(xv, 4) & X86_CR4_LA57;
 	memcpy(c->regs, xv->regs, sizeof(c->regs));
 	c->rip = xv->rip;

@@ -107,7 +107,7 @@ static int string_io(struct kvmx_x86_vcpu *xv)
 		count = xv->regs[KVMX_RCX] & addr_mask(p->addr_bytes);
 		/* Intel writes ECX even so (see string_zero_count()). */
 		if (!count && p->addr_bytes == 4 &&
-		    kvmx_emul_vendor(xv) == KVMX_EMUL_VENDOR_INTEL)
+		    xv->emul_vendor == KVMX_EMUL_VENDOR_INTEL)
 			xv->regs[KVMX_RCX] = 0;
 		if (!count)
 			return kvmx_skip_insn(xv);
