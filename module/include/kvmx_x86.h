@@ -226,8 +226,12 @@ struct kvmx_x86_ops {
 	int (*set_msr)(struct kvmx_x86_vcpu *xv, u32 index, u64 data);
 
 	/*
-	 * The entry sequence (kvmx_enter_guest(), module/x86/entry.c) calls
-	 * these in this order.
+	 * @enter_guest: enter the guest once and handle the exit (KVMX_EXIT_*
+	 *	or -errno), after the run loop consumed the requests: the
+	 *	backend's instance of kvmx_enter_guest() (kvmx_entry.h) with its
+	 *	own table, so that the hooks below are direct calls.
+	 *
+	 * The entry sequence calls these in this order.
 	 *
 	 * @triple_fault: xv->triple_fault was set: fill kvm_run for the
 	 *	KVM_EXIT_SHUTDOWN (SVM also rebuilds the VMCB, as after a
@@ -261,6 +265,7 @@ struct kvmx_x86_ops {
 	 *	when kvmx_mmu_load_root() asks for a flush): flush the
 	 *	translations of the vCPU's TLB tag at its next entry.
 	 */
+	int (*enter_guest)(struct kvmx_x86_vcpu *xv);
 	int (*triple_fault)(struct kvmx_x86_vcpu *xv);
 	int (*shadow_prepare)(struct kvmx_x86_vcpu *xv);
 	void (*vcpu_load)(struct kvmx_x86_vcpu *xv);

@@ -20,6 +20,7 @@
 #include <asm/traps.h>
 #include <uapi/asm/svm.h>
 
+#include "kvmx_entry.h"
 #include "svm.h"
 
 /* The CPU's SVM features, read at probe. */
@@ -1038,6 +1039,8 @@ static void svm_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
 		xv->efer = vmcb->save.efer & ~EFER_SVME;
 }
 
+static int svm_enter_guest(struct kvmx_x86_vcpu *xv);
+
 const struct kvmx_x86_ops kvmx_svm_ops = {
 	.name			= "AMD SVM",
 	.probe			= svm_probe,
@@ -1069,6 +1072,7 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
 	.triple_fault		= svm_triple_fault,
+	.enter_guest		= svm_enter_guest,
 	.run			= svm_run,
 	.handle_exit		= svm_handle_exit,
 	.flush_tlb		= svm_flush_tlb,
@@ -1085,3 +1089,9 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.get_nmi_mask		= svm_get_nmi_mask,
 	.set_nmi_mask		= svm_set_nmi_mask,
 };
+
+/* The entry sequence with this backend's hooks as direct calls. */
+static int svm_enter_guest(struct kvmx_x86_vcpu *xv)
+{
+	return kvmx_enter_guest(xv, &kvmx_svm_ops);
+}

@@ -37,6 +37,7 @@
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
 
+#include "kvmx_entry.h"
 #include "vmx.h"
 
 /*
@@ -1573,6 +1574,8 @@ static int vmx_handle_exit(struct kvmx_x86_vcpu *xv)
 	return vmx_dispatch_exit(vmx);
 }
 
+static int vmx_enter_guest(struct kvmx_x86_vcpu *xv);
+
 const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.name			= "Intel VMX",
 	.probe			= vmx_probe,
@@ -1607,6 +1610,7 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.vcpu_load		= vmx_vcpu_load,
 	.clear_event		= vmx_clear_event,
 	.rmode_event		= vmx_rmode_event,
+	.enter_guest		= vmx_enter_guest,
 	.run			= vmx_run,
 	.handle_exit_irqoff	= vmx_handle_exit_irqoff,
 	.handle_exit		= vmx_handle_exit,
@@ -1625,3 +1629,9 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.get_nmi_mask		= vmx_get_nmi_mask,
 	.set_nmi_mask		= vmx_set_nmi_mask,
 };
+
+/* The entry sequence with this backend's hooks as direct calls. */
+static int vmx_enter_guest(struct kvmx_x86_vcpu *xv)
+{
+	return kvmx_enter_guest(xv, &kvmx_vmx_ops);
+}

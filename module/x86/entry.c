@@ -3,10 +3,12 @@
  * The VM entry sequence, once for both vendors, and the vCPU requests.
  *
  * kvmx_arch_vcpu_run(), the KVM_RUN loop, calls kvmx_process_requests() and
- * then kvmx_enter_guest() for every entry.  The backends provide only the world
- * switch and the exit decoding (struct kvmx_x86_ops: run, handle_exit) and
- * a few hooks at fixed points of the sequence; the order of everything
- * else is this file's.
+ * then the backend's enter_guest op for every entry.  That op is the one
+ * sequence of kvmx_entry.h, kvmx_enter_guest(), instantiated by each
+ * backend with its own ops so that the hooks are direct calls.  The
+ * backends provide only the world switch and the exit decoding (struct
+ * kvmx_x86_ops: run, handle_exit) and a few hooks at fixed points of the
+ * sequence; the order of everything else is kvmx_entry.h's.
  */
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -17,15 +19,12 @@
 
 #include "kvmx_arch.h"
 #include "kvmx_compat.h"
+#include "kvmx_entry.h"
 #include "kvmx_irqchip.h"
 #include "kvmx_x86.h"
 
-/*
- * The vCPU that entered the guest last on each CPU: another vCPU coming
- * takes an IBPB first.  Accessed by the owning CPU with preemption
- * disabled, but for kvmx_entry_vcpu_destroy()'s cmpxchg.
- */
-static DEFINE_PER_CPU(struct kvmx_x86_vcpu *, last_vcpu);
+/* The last vCPU to enter on each CPU (kvmx_entry.h). */
+DEFINE_PER_CPU(struct kvmx_x86_vcpu *, kvmx_last_vcpu);
 
 static void kick(void *unused)
 {
@@ -73,17 +72,17 @@ void kvmx_entry_vcpu_destroy(struct kvmx_x86_vcpu *xv)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		cmpxchg(per_cpu_ptr(&last_vcpu, cpu), xv, NULL);
+		cmpxchg(per_cpu_ptr(&kvmx_last_vcpu, cpu), xv, NULL);
 }
 
 /* Virtualization was (re)enabled on this CPU: the next vCPU takes an IBPB. */
 void kvmx_entry_hw_enable_cpu(void)
 {
-	this_cpu_write(last_vcpu, NULL);
+	this_cpu_write(kvmx_last_vcpu, NULL);
 }
 
 /* Shadow paging: the root and registers of this entry (may sleep). */
-static int load_shadow(struct kvmx_x86_vcpu *xv)
+int kvmx_entry_load_shadow(struct kvmx_x86_vcpu *xv)
 {
 	int r;
 
@@ -98,81 +97,6 @@ static int load_shadow(struct kvmx_x86_vcpu *xv)
 	if (xv->shadow_hw.flush)
 		kvmx_x86->flush_tlb_guest(xv);
 	return 0;
-}
-
-/*
- * Enter the guest once and handle the exit; KVMX_EXIT_* or -errno.
- * Requests were consumed just before (kvmx_process_requests()).
- */
-static int kvmx_enter_guest(struct kvmx_x86_vcpu *xv)
-{
-	const struct kvmx_x86_ops *ops = kvmx_x86;
-	struct kvmx_vcpu *vcpu = xv->vcpu;
-	bool flush_l1d;
-	int r;
-
-	if (xv->triple_fault) {
-		xv->triple_fault = false;
-		return ops->triple_fault ? ops->triple_fault(xv) :
-		       kvmx_handle_shutdown(xv);
-	}
-	if (xv->shadow) {
-		r = load_shadow(xv);
-		if (r)
-			return r;
-	}
-
-	preempt_disable();
-	if (ops->vcpu_load)
-		ops->vcpu_load(xv);
-	local_irq_disable();
-	if (need_resched() || signal_pending(current) ||
-	    (READ_ONCE(vcpu->requests) & KVMX_REQ_ENTRY_MASK)) {
-		local_irq_enable();
-		preempt_enable();
-		/* The host runs other code before the next attempt. */
-		if (ops->l1d_flush)
-			kvmx_make_request(KVMX_REQ_L1D_FLUSH, vcpu);
-		return KVMX_EXIT_RESUME;	/* the run loop comes back */
-	}
-
-	if (ops->clear_event)
-		ops->clear_event(xv);
-	kvmx_inject_pending_event(xv);
-	if (unlikely(xv->soft_event.pending)) {
-		/* Written to guest memory, which may fault: not here. */
-		local_irq_enable();
-		preempt_enable();
-		xv->soft_event.pending = false;
-		ops->rmode_event(xv, xv->soft_event.vector);
-		return KVMX_EXIT_RESUME;
-	}
-	if (this_cpu_read(last_vcpu) != xv) {
-		/* Another vCPU's branch predictions must not steer this one. */
-		indirect_branch_prediction_barrier();
-		this_cpu_write(last_vcpu, xv);
-	}
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
-	kvmx_load_guest_xcr0(xv, true);
-	kvmx_load_guest_debug(xv, true);
-	flush_l1d = ops->l1d_flush &&
-		    kvmx_check_request(KVMX_REQ_L1D_FLUSH, vcpu);
-
-	kvmx_trace_entry(xv);
-	ops->run(xv, flush_l1d);
-
-	kvmx_load_guest_debug(xv, false);
-	kvmx_load_guest_xcr0(xv, false);
-	if (ops->handle_exit_irqoff)
-		ops->handle_exit_irqoff(xv);
-	local_irq_enable();
-	preempt_enable();
-
-	r = ops->handle_exit(xv);
-	if (r <= 0 && ops->l1d_flush)	/* userspace runs before the next entry */
-		kvmx_make_request(KVMX_REQ_L1D_FLUSH, vcpu);
-	return r;
 }
 
 /*
@@ -261,7 +185,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 		cond_resched();
 		xv->ran = true;
 		kvmx_lapic_sync_to_vapic(xv);
-		r = kvmx_enter_guest(xv);
+		r = kvmx_x86->enter_guest(xv);
 		kvmx_lapic_sync_from_vapic(xv);
 		kvmx_stat_exit_done(xv, r);
 		if (r <= 0)

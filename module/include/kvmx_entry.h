@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The vendor-neutral VM entry sequence, written once and instantiated by
+ * each backend: its enter_guest op is kvmx_enter_guest(xv, &its_ops).
+ * Only module/svm/ and module/vmx/ include this; module/x86/entry.c owns
+ * the run loop, the requests and the helpers declared here.
+ */
+#ifndef KVMX_ENTRY_H
+#define KVMX_ENTRY_H
+
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched/signal.h>
+#include <asm/fpu/api.h>
+#include <asm/nospec-branch.h>
+
+#include "kvmx_stats.h"
+#include "kvmx_x86.h"
+
+/*
+ * The vCPU that entered the guest last on each CPU: another vCPU coming
+ * takes an IBPB first.  Accessed by the owning CPU with preemption
+ * disabled, but for kvmx_entry_vcpu_destroy()'s cmpxchg.
+ */
+DECLARE_PER_CPU(struct kvmx_x86_vcpu *, kvmx_last_vcpu);
+
+/* Shadow paging: the root and registers of this entry (may sleep). */
+int kvmx_entry_load_shadow(struct kvmx_x86_vcpu *xv);
+
+/*
+ * Enter the guest once and handle the exit; KVMX_EXIT_* or -errno.
+ * Requests were consumed just before (kvmx_process_requests()).  @ops is
+ * the calling backend's own table, a compile-time constant there, so the
+ * compiler turns every hook into a direct call (or inlines it): no
+ * indirect call on the entry path but the one into the backend's
+ * enter_guest op.
+ */
+static __always_inline int kvmx_enter_guest(struct kvmx_x86_vcpu *xv,
+					    const struct kvmx_x86_ops *ops)
+{
+	struct kvmx_vcpu *vcpu = xv->vcpu;
+	bool flush_l1d;
+	int r;
+
+	if (xv->triple_fault) {
+		xv->triple_fault = false;
+		return ops->triple_fault ? ops->triple_fault(xv) :
+		       kvmx_handle_shutdown(xv);
+	}
+	if (xv->shadow) {
+		r = kvmx_entry_load_shadow(xv);
+		if (r)
+			return r;
+	}
+
+	preempt_disable();
+	if (ops->vcpu_load)
+		ops->vcpu_load(xv);
+	local_irq_disable();
+	if (need_resched() || signal_pending(current) ||
+	    (READ_ONCE(vcpu->requests) & KVMX_REQ_ENTRY_MASK)) {
+		local_irq_enable();
+		preempt_enable();
+		/* The host runs other code before the next attempt. */
+		if (ops->l1d_flush)
+			kvmx_make_request(KVMX_REQ_L1D_FLUSH, vcpu);
+		return KVMX_EXIT_RESUME;	/* the run loop comes back */
+	}
+
+	if (ops->clear_event)
+		ops->clear_event(xv);
+	kvmx_inject_pending_event(xv);
+	if (unlikely(xv->soft_event.pending)) {
+		/* Written to guest memory, which may fault: not here. */
+		local_irq_enable();
+		preempt_enable();
+		xv->soft_event.pending = false;
+		ops->rmode_event(xv, xv->soft_event.vector);
+		return KVMX_EXIT_RESUME;
+	}
+	if (this_cpu_read(kvmx_last_vcpu) != xv) {
+		/* Another vCPU's branch predictions must not steer this one. */
+		indirect_branch_prediction_barrier();
+		this_cpu_write(kvmx_last_vcpu, xv);
+	}
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	kvmx_load_guest_xcr0(xv, true);
+	kvmx_load_guest_debug(xv, true);
+	flush_l1d = ops->l1d_flush &&
+		    kvmx_check_request(KVMX_REQ_L1D_FLUSH, vcpu);
+
+	kvmx_trace_entry(xv);
+	ops->run(xv, flush_l1d);
+
+	kvmx_load_guest_debug(xv, false);
+	kvmx_load_guest_xcr0(xv, false);
+	if (ops->handle_exit_irqoff)
+		ops->handle_exit_irqoff(xv);
+	local_irq_enable();
+	preempt_enable();
+
+	r = ops->handle_exit(xv);
+	if (r <= 0 && ops->l1d_flush)	/* userspace runs before the next entry */
+		kvmx_make_request(KVMX_REQ_L1D_FLUSH, vcpu);
+	return r;
+}
+
+#endif /* KVMX_ENTRY_H */
