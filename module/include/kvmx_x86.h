@@ -42,7 +42,7 @@ struct kvmx_x86_vcpu;
 
 /*
  * The exit-handler return contract, one for both vendors' exit tables, the
- * shared handlers in module/x86/ and the entry sequence (x86/entry.c):
+ * shared handlers in module/x86/ and the entry sequence (kvmx_entry.h):
  *   KVMX_EXIT_RESUME  the exit is handled: enter the guest again
  *   KVMX_EXIT_USER    kvm_run is filled: KVM_RUN returns 0 to userspace
  *   <0                an error (-errno) that KVM_RUN returns
