@@ -69,7 +69,7 @@ struct kvmx_x86_vcpu;
  *	read-only (TDP tables, shadow tables): flush every translation the
  *	vCPU's TLB tag may hold (SVM: its ASID; VMX: its EPTP context, or
  *	with shadow paging its VPID) before the next entry.  Made on every
- *	vCPU, synchronously, by kvmx_tdp_flush().
+ *	vCPU, synchronously, by kvmx_mmu_flush().
  * @KVMX_REQ_TLB_FLUSH_GUEST: the guest's linear translations are stale
  *	(a CR write, INVLPG under VMX): flush the vCPU's VPID / ASID.
  * @KVMX_REQ_CLOCK_UPDATE: rewrite the vCPU's kvmclock page (KVM_SET_CLOCK,
@@ -514,8 +514,8 @@ static inline int kvmx_mmu_page_fault(struct kvmx_x86_vcpu *xv, u64 addr,
 }
 
 /*
- * A shadow-paged vCPU is told by its shadow state, which the backends test
- * just before (the compiler then drops the test here).
+ * A shadow-paged vCPU is told by its shadow state, which the entry
+ * sequence tests just before (kvmx_entry_load_shadow()).
  */
 static inline int kvmx_mmu_load_root(struct kvmx_x86_vcpu *xv,
 				     struct kvmx_shadow_hw *hw)

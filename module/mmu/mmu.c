@@ -109,14 +109,6 @@ void kvmx_mmu_flush(struct kvmx_mmu *mmu)
 
 /* ---- the core's hooks (kvmx_arch.h) ---------------------------------- */
 
-void kvmx_arch_memslot_removed(struct kvmx_vm *vm,
-			       const struct kvmx_memslot *old)
-{
-	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
-
-	READ_ONCE(mmu->ops)->zap_range(mmu, old->base_gfn, old->npages);
-}
-
 void kvmx_arch_mmu_invalidate_begin(struct kvmx_vm *vm)
 {
 	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
@@ -142,6 +134,12 @@ void kvmx_arch_unmap_gfn_range(struct kvmx_vm *vm, u64 gfn, u64 npages)
 	struct kvmx_mmu *mmu = kvmx_vm_mmu(vm);
 
 	READ_ONCE(mmu->ops)->zap_range(mmu, gfn, npages);
+}
+
+void kvmx_arch_memslot_removed(struct kvmx_vm *vm,
+			       const struct kvmx_memslot *old)
+{
+	kvmx_arch_unmap_gfn_range(vm, old->base_gfn, old->npages);
 }
 
 void kvmx_arch_write_protect(struct kvmx_vm *vm, const struct kvmx_memslot *slot,
