@@ -12,6 +12,7 @@
 #include <linux/preempt.h>
 #include <linux/sched/signal.h>
 #include <asm/fpu/api.h>
+#include <asm/msr.h>
 #include <asm/nospec-branch.h>
 
 #include "kvmx_stats.h"
@@ -26,6 +27,23 @@ DECLARE_PER_CPU(struct kvmx_x86_vcpu *, kvmx_last_vcpu);
 
 /* Shadow paging: the root and registers of this entry (may sleep). */
 int kvmx_entry_load_shadow(struct kvmx_x86_vcpu *xv);
+
+/* Right after an exit, by the backend's handle_exit op (kvmx_stats.h). */
+static __always_inline void kvmx_stat_exit(struct kvmx_x86_vcpu *xv,
+					   enum kvmx_isa isa,
+					   enum kvmx_exit_kind kind,
+					   u32 reason, u64 info1, u64 info2,
+					   u32 intr_info, u32 error_code)
+{
+	struct kvmx_vcpu_stat *s = &xv->vcpu->stat;
+
+	s->exit_tsc = rdtsc();
+	s->exit_kind = kind;
+	s->in_exit = true;
+	if (tracepoint_enabled(kvmx_exit))
+		__kvmx_trace_exit(xv, isa, reason, info1, info2, intr_info,
+				  error_code);
+}
 
 /*
  * Enter the guest once and handle the exit; KVMX_EXIT_* or -errno.
@@ -58,12 +76,11 @@ static __always_inline int kvmx_enter_guest(struct kvmx_x86_vcpu *xv,
 		ops->vcpu_load(xv);
 	local_irq_disable();
 	if (need_resched() || signal_pending(current) ||
-	    (READ_ONCE(vcpu->requests) & KVMX_REQ_ENTRY_MASK)) {
+	    READ_ONCE(vcpu->requests)) {
 		local_irq_enable();
 		preempt_enable();
 		/* The host runs other code before the next attempt. */
-		if (ops->l1d_flush)
-			kvmx_make_request(KVMX_REQ_L1D_FLUSH, vcpu);
+		xv->l1d_flush = true;
 		return KVMX_EXIT_RESUME;	/* the run loop comes back */
 	}
 
@@ -87,8 +104,8 @@ static __always_inline int kvmx_enter_guest(struct kvmx_x86_vcpu *xv,
 		switch_fpu_return();
 	kvmx_load_guest_xcr0(xv, true);
 	kvmx_load_guest_debug(xv, true);
-	flush_l1d = ops->l1d_flush &&
-		    kvmx_check_request(KVMX_REQ_L1D_FLUSH, vcpu);
+	flush_l1d = ops->l1d_flush && xv->l1d_flush;
+	xv->l1d_flush = false;
 
 	kvmx_trace_entry(xv);
 	ops->run(xv, flush_l1d);
@@ -101,8 +118,8 @@ static __always_inline int kvmx_enter_guest(struct kvmx_x86_vcpu *xv,
 	preempt_enable();
 
 	r = ops->handle_exit(xv);
-	if (r <= 0 && ops->l1d_flush)	/* userspace runs before the next entry */
-		kvmx_make_request(KVMX_REQ_L1D_FLUSH, vcpu);
+	if (r <= 0)	/* userspace runs before the next entry */
+		xv->l1d_flush = true;
 	return r;
 }
 

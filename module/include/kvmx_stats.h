@@ -12,6 +12,7 @@
 #ifndef KVMX_STATS_H
 #define KVMX_STATS_H
 
+#include <linux/tracepoint-defs.h>
 #include <linux/types.h>
 
 struct kvmx_vm;
@@ -107,22 +108,45 @@ void kvmx_stat_hist_add(u64 *hist, u64 value);
  *                        namespace of @reason) and the @kind the backend
  *                        classified it as (common code classifies no
  *                        vendor's exit codes): counts it, starts its
- *                        timing, traces kvmx_exit
+ *                        timing, traces kvmx_exit.  Inline in
+ *                        kvmx_entry.h, as only the backends call it
  * kvmx_stat_exit_done(): after the vendor's run op returned @r: ends the
  *                        timing, traces PIO/MMIO exits to userspace
  * kvmx_stat_set_kind():  the handler found the exit is of another kind
- *                        (a TDP fault that is MMIO)
+ *                        (a TDP fault that is MMIO); inline in kvmx_x86.h
  * kvmx_stat_run_done():  KVM_RUN returns @r to userspace
  */
 struct kvmx_x86_vcpu;
-void kvmx_stat_exit(struct kvmx_x86_vcpu *xv, enum kvmx_isa isa,
-		    enum kvmx_exit_kind kind, u32 reason, u64 info1, u64 info2,
-		    u32 intr_info, u32 error_code);
+void __kvmx_trace_exit(struct kvmx_x86_vcpu *xv, enum kvmx_isa isa,
+		       u32 reason, u64 info1, u64 info2, u32 intr_info,
+		       u32 error_code);
 void kvmx_stat_exit_done(struct kvmx_x86_vcpu *xv, int r);
-void kvmx_stat_set_kind(struct kvmx_x86_vcpu *xv, enum kvmx_exit_kind kind);
 void kvmx_stat_run_done(struct kvmx_x86_vcpu *xv, int r);
-void kvmx_trace_entry(struct kvmx_x86_vcpu *xv);
-void kvmx_trace_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa, u64 error_code);
+void __kvmx_trace_entry(struct kvmx_x86_vcpu *xv);
+void __kvmx_trace_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa,
+			     u64 error_code);
+
+/*
+ * The tracepoints on every entry and TDP fault cost a call only while
+ * someone traces them: the test is the tracepoint's static key, inline.
+ */
+DECLARE_TRACEPOINT(kvmx_entry);
+DECLARE_TRACEPOINT(kvmx_exit);
+DECLARE_TRACEPOINT(kvmx_page_fault);
+
+static inline void kvmx_trace_entry(struct kvmx_x86_vcpu *xv)
+{
+	if (tracepoint_enabled(kvmx_entry))
+		__kvmx_trace_entry(xv);
+}
+
+static inline void kvmx_trace_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa,
+					 u64 error_code)
+{
+	if (tracepoint_enabled(kvmx_page_fault))
+		__kvmx_trace_page_fault(xv, gpa, error_code);
+}
+
 void kvmx_trace_inject(struct kvmx_x86_vcpu *xv, unsigned int type,
 		       u8 vector, bool has_error, u32 error_code);
 

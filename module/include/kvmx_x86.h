@@ -60,10 +60,10 @@ struct kvmx_x86_vcpu;
  * kvmx_make_all_vcpus_request(), which also forces vCPUs out of guest mode.
  * The vCPU's own thread consumes each request with kvmx_check_request() (a
  * test and clear) in exactly one place: kvmx_process_requests() in
- * module/x86/entry.c, but for @KVMX_REQ_L1D_FLUSH, which the entry sequence
- * takes with interrupts disabled right before the world switch.  An entry
- * that finds a request pending with interrupts disabled is abandoned and
- * the run loop comes back.
+ * module/x86/entry.c.  An entry that finds a request pending with
+ * interrupts disabled is abandoned and the run loop comes back.  (What only
+ * the vCPU's own thread sets, such as kvmx_x86_vcpu.l1d_flush, is a plain
+ * field instead: no atomic operation on every exit.)
  *
  * @KVMX_REQ_TLB_FLUSH: guest-physical mappings were removed or made
  *	read-only (TDP tables, shadow tables): flush every translation the
@@ -77,21 +77,13 @@ struct kvmx_x86_vcpu;
  * @KVMX_REQ_MSR_FILTER: the VM's MSR filter changed: the backend updates
  *	its MSR intercepts (kvmx_x86_ops.msr_filter_changed).  Also made
  *	when the vCPU is created.
- * @KVMX_REQ_L1D_FLUSH: the host ran code that may have left data in L1D
- *	(an exit to userspace, a page fault, an interrupt, a move to another
- *	CPU): VMX flushes L1D before the next entry (vmentry_l1d_flush=cond).
- *	Only made where kvmx_x86_ops.l1d_flush is set (VMX).
  */
 enum kvmx_request {
 	KVMX_REQ_TLB_FLUSH,
 	KVMX_REQ_TLB_FLUSH_GUEST,
 	KVMX_REQ_CLOCK_UPDATE,
 	KVMX_REQ_MSR_FILTER,
-	KVMX_REQ_L1D_FLUSH,
 };
-
-/* Requests that abandon an entry when they arrive with interrupts off. */
-#define KVMX_REQ_ENTRY_MASK	(~BIT(KVMX_REQ_L1D_FLUSH))
 
 static inline void kvmx_make_request(enum kvmx_request req,
 				     struct kvmx_vcpu *vcpu)
@@ -208,6 +200,8 @@ struct kvmx_x86_ops {
 
 	void (*get_segment)(struct kvmx_x86_vcpu *xv, struct kvm_segment *s,
 			    enum kvmx_sreg seg);
+	/* The base alone (the emulator's address arithmetic, per access). */
+	u64 (*get_segment_base)(struct kvmx_x86_vcpu *xv, enum kvmx_sreg seg);
 	void (*set_segment)(struct kvmx_x86_vcpu *xv,
 			    const struct kvm_segment *s, enum kvmx_sreg seg);
 	void (*get_dtable)(struct kvmx_x86_vcpu *xv, struct kvm_dtable *dt,
@@ -277,9 +271,9 @@ struct kvmx_x86_ops {
 	void (*flush_tlb)(struct kvmx_x86_vcpu *xv);
 	void (*flush_tlb_guest)(struct kvmx_x86_vcpu *xv);
 	/*
-	 * The backend flushes L1D on entry after KVMX_REQ_L1D_FLUSH: the
-	 * entry sequence makes the request (an exit to userspace, an
-	 * abandoned entry) and takes it for @run only where this is set.
+	 * The backend flushes L1D on entry when kvmx_x86_vcpu.l1d_flush is
+	 * set: the entry sequence sets it (an exit to userspace, an abandoned
+	 * entry) and hands it to @run only where this is set.
 	 */
 	bool l1d_flush;
 	/* Advance RIP past the instruction that exited (KVMX_EXIT_*). */
@@ -366,6 +360,11 @@ struct kvmx_x86_ops {
  *               hands it to the rmode_event op
  * @triple_fault: a fault while delivering #DF: the next run exits SHUTDOWN
  * @ran:         KVM_RUN entered the guest once (CPUID is frozen from then)
+ * @l1d_flush:   the host ran code that may have left data in L1D since the
+ *               last entry (an exit to userspace, a page fault, a move to
+ *               another CPU): backends with kvmx_x86_ops.l1d_flush (VMX)
+ *               flush L1D before the next (vmentry_l1d_flush=cond).  Set
+ *               and cleared by the vCPU's own thread only
  * @apic:        the in-kernel local APIC (x86/irqchip/lapic.c), NULL without an
  *               in-kernel irqchip; set at creation, freed with the vCPU
  * @mmu:         the VM's paging implementation (kvmx_mmu.ops), fixed when
@@ -436,6 +435,7 @@ struct kvmx_x86_vcpu {
 	} soft_event;
 	bool triple_fault;
 	bool ran;
+	bool l1d_flush;
 	struct kvmx_lapic *apic;
 	const struct kvmx_mmu_ops *mmu;
 	struct kvmx_shadow_vcpu *shadow;
@@ -490,6 +490,13 @@ static inline struct kvmx_x86_vcpu *to_x86(struct kvmx_vcpu *vcpu)
 static inline struct kvmx_x86_vm *to_x86_vm(struct kvmx_vm *vm)
 {
 	return vm->arch;
+}
+
+/* The exit being handled is of @kind after all (kvmx_stats.h). */
+static inline void kvmx_stat_set_kind(struct kvmx_x86_vcpu *xv,
+				      enum kvmx_exit_kind kind)
+{
+	xv->vcpu->stat.exit_kind = kind;
 }
 
 static inline struct kvmx_mmu *kvmx_vm_mmu(struct kvmx_vm *vm)

@@ -88,7 +88,7 @@ bool kvmx_insn_linear_address(struct kvmx_x86_vcpu *xv,
 	bool long64 = in_long64(xv);
 	enum kvmx_sreg seg = KVMX_SREG_DS;
 	u8 mod = insn->modrm >> 6, rm = insn->modrm & 7, base;
-	struct kvm_segment s;
+	u64 seg_base;
 	u64 ea;
 
 	if (!insn->has_modrm || mod == 3)
@@ -133,8 +133,8 @@ bool kvmx_insn_linear_address(struct kvmx_x86_vcpu *xv,
 		*la = ea;
 		return true;
 	}
-	kvmx_x86->get_segment(xv, &s, seg);
-	*la = long64 ? ea + s.base : (u32)(ea + s.base);
+	seg_base = kvmx_x86->get_segment_base(xv, seg);
+	*la = long64 ? ea + seg_base : (u32)(ea + seg_base);
 	return true;
 }
 

@@ -337,6 +337,11 @@ static struct vmcb_seg *vmcb_seg(struct vmcb *vmcb, enum kvmx_sreg seg)
 }
 
 /* VMCB segment attributes: type, S, DPL, P in bits 0-7; AVL, L, DB, G in 8-11. */
+static u64 svm_get_segment_base(struct kvmx_x86_vcpu *xv, enum kvmx_sreg seg)
+{
+	return vmcb_seg(to_svm(xv)->vmcb, seg)->base;
+}
+
 static void svm_get_segment(struct kvmx_x86_vcpu *xv, struct kvm_segment *var,
 			    enum kvmx_sreg seg)
 {
@@ -922,7 +927,7 @@ static enum kvmx_exit_kind svm_exit_kind(u32 code)
 	}
 }
 
-static int svm_handle_exit(struct kvmx_x86_vcpu *xv)
+static __always_inline int svm_handle_exit(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_svm_vcpu *svm = to_svm(xv);
 	struct vmcb_control *c = &svm->vmcb->control;
@@ -997,7 +1002,7 @@ static int svm_triple_fault(struct kvmx_x86_vcpu *xv)
  * left in the VMCB back into the register cache.  EVENTINJ is cleared
  * after VMRUN, so the next entry starts with no event (the clear_event op).
  */
-static void svm_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
+static __always_inline void svm_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
 {
 	struct kvmx_svm_vcpu *svm = to_svm(xv);
 	struct vmcb *vmcb = svm->vmcb;
@@ -1060,6 +1065,7 @@ const struct kvmx_x86_ops kvmx_svm_ops = {
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_free		= svm_vcpu_free,
 	.get_segment		= svm_get_segment,
+	.get_segment_base	= svm_get_segment_base,
 	.set_segment		= svm_set_segment,
 	.get_dtable		= svm_get_dtable,
 	.set_dtable		= svm_set_dtable,

@@ -204,7 +204,7 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 	 * page) into L1D: flush it before the next entry.
 	 */
 	if (vector == X86_TRAP_PF && vmx->x86.shadow) {
-		kvmx_make_request(KVMX_REQ_L1D_FLUSH, vmx->x86.vcpu);
+		vmx->x86.l1d_flush = true;
 		return kvmx_mmu_page_fault(&vmx->x86, vmx->exit.qual,
 					   vmx->exit.intr_error);
 	}
@@ -247,7 +247,7 @@ static int handle_intr(struct kvmx_vmx_vcpu *vmx)
 	 * The host takes the interrupt once it enables IRQs again; its
 	 * handler may bring host data into L1D.
 	 */
-	kvmx_make_request(KVMX_REQ_L1D_FLUSH, vmx->x86.vcpu);
+	vmx->x86.l1d_flush = true;
 	return KVMX_EXIT_RESUME;
 }
 
@@ -285,7 +285,7 @@ static int handle_ept_violation(struct kvmx_vmx_vcpu *vmx)
 	struct kvmx_x86_vcpu *xv = &vmx->x86;
 	u64 gpa = vmx->exit.gpa;
 
-	kvmx_make_request(KVMX_REQ_L1D_FLUSH, vmx->x86.vcpu);
+	vmx->x86.l1d_flush = true;
 	kvmx_trace_page_fault(xv, gpa, vmx->exit.qual);
 	return kvmx_mmu_page_fault(xv, gpa,
 				   vmx->exit.qual & VMX_EPT_QUAL_WRITE ?
@@ -439,8 +439,8 @@ static int (*const vmx_exit_handlers[])(struct kvmx_vmx_vcpu *vmx) = {
 	[EXIT_REASON_VMFUNC]			= handle_ud,
 };
 
-/* What a basic exit reason costs, for the statistics (enum kvmx_exit_kind). */
-enum kvmx_exit_kind vmx_exit_kind(u32 basic)
+/* What a basic exit reason costs, for the statistics. */
+static enum kvmx_exit_kind classify_exit(u16 basic)
 {
 	switch (basic) {
 	case EXIT_REASON_IO_INSTRUCTION:	return KVMX_EXIT_IO;
@@ -459,6 +459,18 @@ enum kvmx_exit_kind vmx_exit_kind(u32 basic)
 	case EXIT_REASON_TRIPLE_FAULT:		return KVMX_EXIT_SHUTDOWN;
 	default:				return KVMX_EXIT_OTHER;
 	}
+}
+
+u8 vmx_exit_kinds[VMX_NR_BASIC_REASONS] __ro_after_init;
+
+/* At load: the table vmx_exit_kind() reads on every exit. */
+void vmx_exit_kinds_init(void)
+{
+	int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(vmx_exit_handlers) > VMX_NR_BASIC_REASONS);
+	for (i = 0; i < VMX_NR_BASIC_REASONS; i++)
+		vmx_exit_kinds[i] = classify_exit(i);
 }
 
 int vmx_fail_entry(struct kvmx_vmx_vcpu *vmx, u32 reason)

@@ -365,6 +365,7 @@ static int vmx_hardware_setup(void)
 		return r;
 	}
 	set_bit(0, vpid_bitmap);
+	vmx_exit_kinds_init();
 	pr_info("VMX: %s, VPID %s, L1D flush %s\n",
 		unrestricted_guest ? "EPT, unrestricted guest"
 				   : "shadow paging, real mode as virtual-8086",
@@ -567,7 +568,7 @@ static int vmx_vcpu_create(struct kvmx_x86_vcpu *xv)
 	vmx->guest.pat = 0x0007040600070406ULL;
 	vmx->exc_bitmap = VMX_EXCEPTION_BITMAP;
 	vmx->guest.dirty = true;
-	kvmx_make_request(KVMX_REQ_L1D_FLUSH, xv->vcpu);
+	xv->l1d_flush = true;
 	/* The guest's TSC starts near zero, as with kvm. */
 	xv->tsc_offset = -(s64)rdtsc();
 	return 0;
@@ -586,6 +587,11 @@ static void vmx_vcpu_free(struct kvmx_x86_vcpu *xv)
 }
 
 /* ---- the guest-state cache (ops of struct kvmx_x86_ops) ---------------- */
+
+static u64 vmx_get_segment_base(struct kvmx_x86_vcpu *xv, enum kvmx_sreg seg)
+{
+	return to_vmx(xv)->guest.seg[seg].base;
+}
 
 static void vmx_get_segment(struct kvmx_x86_vcpu *xv, struct kvm_segment *var,
 			    enum kvmx_sreg seg)
@@ -994,6 +1000,14 @@ static void read_guest_state(struct kvmx_vmx_vcpu *vmx)
 	g->sysenter_eip = vmcs_read(GUEST_SYSENTER_EIP);
 }
 
+/* Valid, with an error code (the layouts of both information fields). */
+static bool event_has_error(u32 info)
+{
+	u32 bits = INTR_INFO_VALID_MASK | INTR_INFO_DELIVER_CODE_MASK;
+
+	return (info & bits) == bits;
+}
+
 static void read_exit_info(struct kvmx_vmx_vcpu *vmx)
 {
 	struct vmx_exit *e = &vmx->exit;
@@ -1002,9 +1016,12 @@ static void read_exit_info(struct kvmx_vmx_vcpu *vmx)
 	e->qual = vmcs_read(EXIT_QUALIFICATION);
 	e->insn_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 	e->intr_info = vmcs_read(VM_EXIT_INTR_INFO);
-	e->intr_error = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
 	e->idt_info = vmcs_read(IDT_VECTORING_INFO_FIELD);
-	e->idt_error = vmcs_read(IDT_VECTORING_ERROR_CODE);
+	/* Each error code is defined only when its event has one. */
+	e->intr_error = event_has_error(e->intr_info) ?
+			vmcs_read(VM_EXIT_INTR_ERROR_CODE) : 0;
+	e->idt_error = event_has_error(e->idt_info) ?
+		       vmcs_read(IDT_VECTORING_ERROR_CODE) : 0;
 	if ((u16)e->reason == EXIT_REASON_IO_INSTRUCTION)
 		e->insn_info = vmcs_read(VMX_INSTRUCTION_INFO);
 	if ((u16)e->reason == EXIT_REASON_EPT_VIOLATION ||
@@ -1096,6 +1113,8 @@ static void setup_vmcs(struct kvmx_vmx_vcpu *vmx)
 	vmcs_write(HOST_IA32_SYSENTER_CS, msr);
 	vmx->host_cr3 = 0;
 	vmx->host_cr4 = 0;
+	vmcs_write(TSC_OFFSET, vmx->x86.tsc_offset);
+	vmx->tsc_offset_hw = vmx->x86.tsc_offset;
 	vmx->guest.dirty = true;
 	vmx->initialized = true;
 }
@@ -1124,25 +1143,16 @@ static void write_host_cpu_state(struct kvmx_vmx_vcpu *vmx, int cpu)
 }
 
 /*
- * Make the vCPU's VMCS current on this CPU (the vcpu_load op).  Called with
- * preemption disabled and interrupts enabled (the VMCLEAR on the old CPU is
- * an IPI).
+ * The vCPU moved to this CPU (or runs for the first time): VMCLEAR it on
+ * the old one, load it here, and redo what is per CPU.  Preemption
+ * disabled, interrupts enabled (the VMCLEAR on the old CPU is an IPI).
  */
-static void vmx_vcpu_load(struct kvmx_x86_vcpu *xv)
+static noinline void vmx_vcpu_migrate(struct kvmx_vmx_vcpu *vmx, int old,
+				      int cpu)
 {
-	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
-	int cpu = smp_processor_id();
-	int old = READ_ONCE(vmx->cpu);
 	unsigned long flags;
 
-	if (old == cpu) {
-		if (vc->current_vcpu != vmx) {
-			vmcs_load(vmx->vmcs_pa);
-			vc->current_vcpu = vmx;
-		}
-		return;
-	}
 	if (old >= 0)
 		smp_call_function_single(old, vmclear_local, vmx, 1);
 	/* Pairs with vmclear_local(): the VMCLEAR is done before cpu = -1. */
@@ -1165,7 +1175,29 @@ static void vmx_vcpu_load(struct kvmx_x86_vcpu *xv)
 	/* This CPU may hold stale translations of an earlier stay. */
 	vmx->flush_tlb = true;
 	vmx->flush_ept = true;
-	kvmx_make_request(KVMX_REQ_L1D_FLUSH, xv->vcpu);
+	vmx->x86.l1d_flush = true;
+}
+
+/*
+ * Make the vCPU's VMCS current on this CPU (the vcpu_load op), preemption
+ * disabled.  Inlined into the entry sequence: on every entry but the
+ * first after a move it is a comparison or two.
+ */
+static __always_inline void vmx_vcpu_load(struct kvmx_x86_vcpu *xv)
+{
+	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+	int cpu = smp_processor_id();
+	int old = READ_ONCE(vmx->cpu);
+
+	if (unlikely(old != cpu)) {
+		vmx_vcpu_migrate(vmx, old, cpu);
+		return;
+	}
+	if (vc->current_vcpu != vmx) {
+		vmcs_load(vmx->vmcs_pa);
+		vc->current_vcpu = vmx;
+	}
 }
 
 /* KVMX_REQ_TLB_FLUSH: the TDP (or shadow) tables lost mappings. */
@@ -1511,7 +1543,7 @@ static void vmx_rmode_event(struct kvmx_x86_vcpu *xv, u8 vector)
  * the VMCS from the register cache, the TLB and L1D flushes, the host
  * segments a VM exit does not restore, VMLAUNCH/VMRESUME.
  */
-static void vmx_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
+static __always_inline void vmx_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
 {
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 	struct vmx_host_segs host;
@@ -1522,7 +1554,10 @@ static void vmx_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
 		write_guest_state(vmx);
 	vmcs_write(GUEST_RIP, xv->rip);
 	vmcs_write(GUEST_RSP, xv->regs[KVMX_RSP]);
-	vmcs_write(TSC_OFFSET, xv->tsc_offset);
+	if (xv->tsc_offset != vmx->tsc_offset_hw) {
+		vmcs_write(TSC_OFFSET, xv->tsc_offset);
+		vmx->tsc_offset_hw = xv->tsc_offset;
+	}
 	write_event_state(vmx);
 	write_host_cr(vmx);
 	vmx_flush_tlb(vmx);
@@ -1541,7 +1576,7 @@ static void vmx_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
  * After the host's debug registers and XCR0 are back, interrupts still
  * disabled: the exit information, and the NMI that caused the exit.
  */
-static void vmx_handle_exit_irqoff(struct kvmx_x86_vcpu *xv)
+static __always_inline void vmx_handle_exit_irqoff(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 
@@ -1560,7 +1595,7 @@ static void vmx_handle_exit_irqoff(struct kvmx_x86_vcpu *xv)
 	vmx_handle_nmi_irqoff(vmx);
 }
 
-static int vmx_handle_exit(struct kvmx_x86_vcpu *xv)
+static __always_inline int vmx_handle_exit(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_vmx_vcpu *vmx = to_vmx(xv);
 
@@ -1595,6 +1630,7 @@ const struct kvmx_x86_ops kvmx_vmx_ops = {
 	.vcpu_create		= vmx_vcpu_create,
 	.vcpu_free		= vmx_vcpu_free,
 	.get_segment		= vmx_get_segment,
+	.get_segment_base	= vmx_get_segment_base,
 	.set_segment		= vmx_set_segment,
 	.get_dtable		= vmx_get_dtable,
 	.set_dtable		= vmx_set_dtable,

@@ -190,9 +190,9 @@ struct vmx_guest {
  * @insn_len:      VM-exit instruction length (for skip_insn, which the x86
  *                 layer may call on the next KVM_RUN, long after the exit)
  * @intr_info:     VM-exit interruption information
- * @intr_error:    its error code
+ * @intr_error:    its error code (0 when it has none)
  * @idt_info:      IDT-vectoring information (an event cut short)
- * @idt_error:     its error code
+ * @idt_error:     its error code (0 when it has none)
  * @gpa:           guest-physical address of EPT violations
  * @insn_info:     VM-exit instruction information (INS/OUTS)
  * @insn_error:    VM-instruction error of a failed VMLAUNCH/VMRESUME
@@ -242,6 +242,7 @@ struct vmx_exit {
  * @entry_info:   VM-entry interruption information of the next entry
  *                (from the inject_event op), @entry_error its error code
  * @host_cr3/@host_cr4: as last written to the VMCS (they can change)
+ * @tsc_offset_hw: TSC_OFFSET as last written to the VMCS
  * @regs_cr2:     guest CR2, which the processor does not switch
  * @shadow_hw:    with shadow paging, the CR0/CR3/CR4/EFER last written to
  *                the guest state (kvmx_x86_vcpu.shadow_hw is this entry's)
@@ -272,6 +273,7 @@ struct kvmx_vmx_vcpu {
 	u32 exc_bitmap, exc_bitmap_hw;
 	u32 entry_info, entry_error;
 	u64 host_cr3, host_cr4;
+	u64 tsc_offset_hw;
 	u64 regs_cr2;
 	struct kvmx_shadow_hw shadow_hw;
 	struct page *rmode_tss;
@@ -349,8 +351,20 @@ int vmx_skip_insn(struct kvmx_x86_vcpu *xv);
 int vmx_fail_entry(struct kvmx_vmx_vcpu *vmx, u32 reason);
 void vmx_handle_nmi_irqoff(struct kvmx_vmx_vcpu *vmx);
 void vmx_dump_vmcs(struct kvmx_vmx_vcpu *vmx);
-/* What a basic exit reason is counted as (exits.c). */
-enum kvmx_exit_kind vmx_exit_kind(u32 basic);
+
+/*
+ * What each basic exit reason is counted as (enum kvmx_exit_kind), filled
+ * once by vmx_exit_kinds_init() (exits.c) so that an exit costs one load.
+ */
+#define VMX_NR_BASIC_REASONS	128
+extern u8 vmx_exit_kinds[VMX_NR_BASIC_REASONS];
+void vmx_exit_kinds_init(void);
+
+static inline enum kvmx_exit_kind vmx_exit_kind(u16 basic)
+{
+	return basic < VMX_NR_BASIC_REASONS ? vmx_exit_kinds[basic] :
+	       KVMX_EXIT_OTHER;
+}
 
 /*
  * Real mode without unrestricted guest (shadow paging): the guest runs in

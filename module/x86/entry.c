@@ -180,7 +180,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 		r = kvmx_irqchip_before_entry(xv);
 		if (r <= 0)
 			break;
-		if (READ_ONCE(vcpu->requests) & KVMX_REQ_ENTRY_MASK)
+		if (READ_ONCE(vcpu->requests))
 			kvmx_process_requests(xv);
 		cond_resched();
 		xv->ran = true;

@@ -19,22 +19,13 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-void kvmx_stat_exit(struct kvmx_x86_vcpu *xv, enum kvmx_isa isa,
-		    enum kvmx_exit_kind kind, u32 reason, u64 info1, u64 info2,
-		    u32 intr_info, u32 error_code)
+/* kvmx_stat_exit()'s tracing half (kvmx_entry.h), while kvmx_exit is on. */
+void __kvmx_trace_exit(struct kvmx_x86_vcpu *xv, enum kvmx_isa isa,
+		       u32 reason, u64 info1, u64 info2, u32 intr_info,
+		       u32 error_code)
 {
-	struct kvmx_vcpu_stat *s = &xv->vcpu->stat;
-
-	s->exit_tsc = rdtsc();
-	s->exit_kind = kind;
-	s->in_exit = true;
 	trace_kvmx_exit(xv->vcpu->vcpu_id, xv->rip, isa, reason, info1, info2,
 			intr_info, error_code);
-}
-
-void kvmx_stat_set_kind(struct kvmx_x86_vcpu *xv, enum kvmx_exit_kind kind)
-{
-	xv->vcpu->stat.exit_kind = kind;
 }
 
 static void trace_user_exit(struct kvmx_x86_vcpu *xv)
@@ -86,13 +77,14 @@ void kvmx_stat_run_done(struct kvmx_x86_vcpu *xv, int r)
 		WRITE_ONCE(s->signal_exits, s->signal_exits + 1);
 }
 
-void kvmx_trace_entry(struct kvmx_x86_vcpu *xv)
+void __kvmx_trace_entry(struct kvmx_x86_vcpu *xv)
 {
 	trace_kvmx_entry(xv->vcpu->vcpu_id, xv->rip, false);
 }
 
 /* A TDP fault, traced by the backend's handler (it knows where the gpa is). */
-void kvmx_trace_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa, u64 error_code)
+void __kvmx_trace_page_fault(struct kvmx_x86_vcpu *xv, u64 gpa,
+			     u64 error_code)
 {
 	trace_kvmx_page_fault(xv->vcpu->vcpu_id, gpa, error_code);
 }

@@ -106,12 +106,11 @@ static unsigned int fetch_insn(struct kvmx_x86_vcpu *xv, u8 *bytes,
 			       enum kvmx_cpu_mode mode)
 {
 	struct kvmx_walk_result res;
-	struct kvm_segment cs;
 	unsigned int n = 0;
 	u64 la;
 
-	kvmx_x86->get_segment(xv, &cs, KVMX_SREG_CS);
-	la = (mode == KVMX_MODE_LONG64 ? 0 : cs.base) + xv->rip;
+	la = (mode == KVMX_MODE_LONG64 ? 0 :
+	      kvmx_x86->get_segment_base(xv, KVMX_SREG_CS)) + xv->rip;
 	if (mode != KVMX_MODE_LONG64)
 		la = (u32)la;
 	while (n < KVMX_INSN_MAX_LEN) {
@@ -275,9 +274,9 @@ struct emul_part {
  * second page that does not translate faults at its own address (CR2 =
  * the page's first byte) with nothing done.  Returns DONE with *@nr set.
  */
-static enum kvmx_emul_result split_access(struct kvmx_emul_ctxt *c, u64 la,
-					  unsigned int bytes, u32 access,
-					  struct emul_part *part, int *nr)
+static __always_inline enum kvmx_emul_result
+split_access(struct kvmx_emul_ctxt *c, u64 la, unsigned int bytes, u32 access,
+	     struct emul_part *part, int *nr)
 {
 	unsigned int first = min_t(unsigned int, bytes,
 				   PAGE_SIZE - offset_in_page(la));
@@ -453,7 +452,6 @@ static int emulation_failed(struct kvmx_x86_vcpu *xv,
 static int emulate_at_rip(struct kvmx_x86_vcpu *xv, bool soft)
 {
 	struct kvmx_emul_ctxt *c = &xv->emul;
-	struct kvm_segment s;
 	static const enum kvmx_sreg segs[] = {
 		KVMX_SREG_ES, KVMX_SREG_CS, KVMX_SREG_SS,
 		KVMX_SREG_DS, KVMX_SREG_FS, KVMX_SREG_GS,
@@ -467,10 +465,8 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv, bool soft)
 	memcpy(c->regs, xv->regs, sizeof(c->regs));
 	c->rip = xv->rip;
 	c->rflags = kvmx_x86->get_rflags(xv);
-	for (i = 0; i < ARRAY_SIZE(segs); i++) {
-		kvmx_x86->get_segment(xv, &s, segs[i]);
-		c->seg_base[i] = s.base;
-	}
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		c->seg_base[i] = kvmx_x86->get_segment_base(xv, segs[i]);
 	c->insn_avail = fetch_insn(xv, c->insn_bytes, c->mode);
 	c->read_cache = &xv->emul_reads;
 	xv->mmio_write = false;

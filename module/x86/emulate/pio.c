@@ -32,14 +32,6 @@ static void set_addr_reg(struct kvmx_x86_vcpu *xv, int reg, u64 val,
 		xv->regs[reg] = val;
 }
 
-static u64 seg_base(struct kvmx_x86_vcpu *xv, enum kvmx_sreg seg)
-{
-	struct kvm_segment s;
-
-	kvmx_x86->get_segment(xv, &s, seg);
-	return s.base;
-}
-
 /* Linear address of element @i of the current string batch. */
 static u64 element_la(struct kvmx_x86_vcpu *xv, unsigned int i)
 {
@@ -52,7 +44,7 @@ static u64 element_la(struct kvmx_x86_vcpu *xv, unsigned int i)
 	/* In 64-bit mode only FS and GS have a base. */
 	if (!(xv->efer & EFER_LMA) || p->seg == KVMX_SREG_FS ||
 	    p->seg == KVMX_SREG_GS || p->addr_bytes != 8)
-		la += seg_base(xv, p->seg);
+		la += kvmx_x86->get_segment_base(xv, p->seg);
 	if (p->addr_bytes != 8)
 		la = (u32)la;
 	return la;
