@@ -25,8 +25,27 @@
  */
 DECLARE_PER_CPU(struct kvmx_x86_vcpu *, kvmx_last_vcpu);
 
-/* Shadow paging: the root and registers of this entry (may sleep). */
-int kvmx_entry_load_shadow(struct kvmx_x86_vcpu *xv);
+/*
+ * Shadow paging: the root and registers of this entry (may sleep).  Part
+ * of the sequence below, so its hooks are direct calls too.
+ */
+static __always_inline int kvmx_entry_load_shadow(struct kvmx_x86_vcpu *xv,
+						  const struct kvmx_x86_ops *ops)
+{
+	int r;
+
+	if (ops->shadow_prepare) {
+		r = ops->shadow_prepare(xv);
+		if (r)
+			return r;
+	}
+	r = kvmx_mmu_load_root(xv, &xv->shadow_hw);
+	if (r)
+		return r;
+	if (xv->shadow_hw.flush)
+		ops->flush_tlb_guest(xv);
+	return 0;
+}
 
 /* Right after an exit, by the backend's handle_exit op (kvmx_stats.h). */
 static __always_inline void kvmx_stat_exit(struct kvmx_x86_vcpu *xv,
@@ -66,7 +85,7 @@ static __always_inline int kvmx_enter_guest(struct kvmx_x86_vcpu *xv,
 		       kvmx_handle_shutdown(xv);
 	}
 	if (xv->shadow) {
-		r = kvmx_entry_load_shadow(xv);
+		r = kvmx_entry_load_shadow(xv, ops);
 		if (r)
 			return r;
 	}

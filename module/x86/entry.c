@@ -81,24 +81,6 @@ void kvmx_entry_hw_enable_cpu(void)
 	this_cpu_write(kvmx_last_vcpu, NULL);
 }
 
-/* Shadow paging: the root and registers of this entry (may sleep). */
-int kvmx_entry_load_shadow(struct kvmx_x86_vcpu *xv)
-{
-	int r;
-
-	if (kvmx_x86->shadow_prepare) {
-		r = kvmx_x86->shadow_prepare(xv);
-		if (r)
-			return r;
-	}
-	r = kvmx_mmu_load_root(xv, &xv->shadow_hw);
-	if (r)
-		return r;
-	if (xv->shadow_hw.flush)
-		kvmx_x86->flush_tlb_guest(xv);
-	return 0;
-}
-
 /*
  * KVM_CAP_SYNC_REGS: load the register sets userspace marked dirty in
  * kvm_run.s.regs (each bit cleared once loaded) ...

@@ -140,12 +140,22 @@ static void pit_timer_restart(struct kvmx_vm *vm, struct kvmx_pit *pit)
 			      HRTIMER_MODE_ABS_HARD);
 }
 
+/*
+ * A count of 0 means 65536, and is kept as 0x10000, as kvm keeps it: that
+ * is what KVM_GET_PIT2 reports, and what VMMs divide by (QEMU computes the
+ * counter modulo the count when it reads the PIT's state).
+ */
+static u32 count_for(u32 val)
+{
+	return val ? val : 0x10000;
+}
+
 /* chip->lock held: a new count; true if channel 0's timer must restart. */
 static bool load_count(struct kvmx_pit *pit, int ch, u32 val)
 {
 	struct kvm_pit_channel_state *c = &pit->ch[ch].s;
 
-	c->count = val & 0xffff;
+	c->count = count_for(val & 0xffff);
 	c->count_load_time = ktime_get_ns();
 	return ch == 0;
 }
@@ -316,9 +326,11 @@ long kvmx_pit_create(struct kvmx_vm *vm, void __user *u)
 	mutex_init(&pit->mutex);
 	hrtimer_init(&pit->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	pit->timer.function = pit_expired;
+	/* kvm's reset state: no mode programmed (0xff), a count of 65536. */
 	for (i = 0; i < 3; i++) {
+		pit->ch[i].s.mode = 0xff;
 		pit->ch[i].s.gate = i != 2;
-		pit->ch[i].s.count = 0;
+		pit->ch[i].s.count = 0x10000;
 		pit->ch[i].s.count_load_time = ktime_get_ns();
 	}
 	/* Publish the initialised PIT; the release pairs with PIO's acquire. */
@@ -378,10 +390,14 @@ long kvmx_pit_set_state(struct kvmx_vm *vm, void __user *u, bool v2)
 		return -ENXIO;
 	mutex_lock(&pit->mutex);
 	spin_lock_irqsave(&chip->lock, flags);
+	/*
+	 * Taken as given, as kvm takes it, but the counts, which are loaded
+	 * (0 becomes 65536) and restart now; a mode the PIT does not know
+	 * (0xff of a fresh PIT) runs no timer.
+	 */
 	for (i = 0; i < 3; i++) {
 		pit->ch[i].s = s.channels[i];
-		pit->ch[i].s.mode &= 7;
-		/* The count restarts now, as kvm reloads it. */
+		pit->ch[i].s.count = count_for(s.channels[i].count);
 		pit->ch[i].s.count_load_time = ktime_get_ns();
 	}
 	if (v2)
