@@ -11,7 +11,9 @@
  * an edge on KVM_IRQ_LINE reaches its handler through the PIC and LINT0,
  * and another through the IOAPIC and the local APIC (the guest programs
  * both through MMIO, KVM_GET_IRQCHIP shows the route, EOI completes it);
- * the in-kernel PIT programmed by the guest interrupts it periodically;
+ * the in-kernel PIT programmed by the guest interrupts it periodically,
+ * and KVM_GET/SET_PIT2 show its state as kvm keeps it (counts of 0 as
+ * 65536, a new PIT's mode 0xff);
  * HLT no longer exits to user space: the vCPU sleeps (KVM_RUN returns EINTR
  * on a signal, MP state HALTED) until user space makes it RUNNABLE again.
  * The local APIC timer ticks in periodic mode, fires once in one-shot mode
@@ -154,6 +156,24 @@ asm(GUEST_SECTION
     "	out %al, $0x20\n"
     "	iret\n"
     "pit_end:\n"
+    GUEST_SECTION_END);
+
+/*
+ * Real mode: PIT channel 0 in mode 3 with a count of 0, as PC firmware
+ * programs it (65536, about 18.2 Hz), IRQ 0 masked; then SYNC 1.
+ */
+extern const uint8_t pit0_start[], pit0_end[];
+asm(GUEST_SECTION
+    ".code16\n"
+    "pit0_start:\n"
+    "	mov $0x36, %al\n"		/* channel 0, lo/hi byte, mode 3 */
+    "	out %al, $0x43\n"
+    "	xor %al, %al\n"
+    "	out %al, $0x40\n"
+    "	out %al, $0x40\n"
+    "	GUEST_SYNC 1\n"
+    "	GUEST_DONE\n"
+    "pit0_end:\n"
     GUEST_SECTION_END);
 
 /*
@@ -647,6 +667,53 @@ static void test_pit_ticks(void)
 	vm_free(vm);
 }
 
+/*
+ * The PIT's state as KVM_GET_PIT2 reports it, as kvm keeps it: a new PIT
+ * has no mode (0xff) and counts of 65536 on every channel; a count of 0
+ * written by the guest or set through KVM_SET_PIT2 reads back as 65536
+ * (VMMs divide by it).
+ */
+static void test_pit_state(void)
+{
+	struct kvm_pit_config cfg = { .flags = 0 };
+	struct kvm_pit_state2 ps;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	int i;
+
+	REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP) && kvm_check_cap(KVM_CAP_PIT2),
+		"no KVM_CAP_IRQCHIP or KVM_CAP_PIT2");
+	vm = vm_with_irqchip();
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_CREATE_PIT2, &cfg));
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_PIT2, &ps));
+	for (i = 0; i < 3; i++) {
+		CHECK_EQ(ps.channels[i].count, 0x10000);
+		CHECK_EQ(ps.channels[i].mode, 0xff);
+		CHECK_EQ(ps.channels[i].gate, i != 2);
+	}
+
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, pit0_start, pit0_end);
+	vcpu_setup_mode(vcpu, GUEST_MODE_REAL, GUEST_CODE_GPA);
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_PIT2, &ps));
+	CHECK_EQ(ps.channels[0].mode, 3);
+	CHECK_EQ(ps.channels[0].count, 0x10000);
+
+	ps.channels[0].count = 0;
+	ps.channels[0].mode = 2;
+	ps.channels[2].count = 0;
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_SET_PIT2, &ps));
+	CHECK_IOCTL_OK(ioctl(vm->fd, KVM_GET_PIT2, &ps));
+	CHECK_EQ(ps.channels[0].count, 0x10000);
+	CHECK_EQ(ps.channels[0].mode, 2);
+	CHECK_EQ(ps.channels[2].count, 0x10000);
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static void test_lapic_timer_periodic(void)
 {
 	struct kvm_vm *vm;
@@ -1135,6 +1202,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_pic_irq_to_guest),
 	TEST_CASE(test_ioapic_irq_to_guest),
 	TEST_CASE(test_pit_ticks),
+	TEST_CASE(test_pit_state),
 	TEST_CASE(test_lapic_timer_periodic),
 	TEST_CASE(test_lapic_timer_oneshot_and_deadline),
 	TEST_CASE(test_sti_hlt_shadow),
