@@ -11,7 +11,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 W ?= 1
 export KDIR
 
-.PHONY: all module vmm selftests unit check oracle install clean demo bench \
+.PHONY: all module vmm selftests unit check oracle qemu-client install clean demo bench \
 	bench-boot linux-boot-vmx
 
 all: module vmm selftests
@@ -38,6 +38,12 @@ demo:
 	scripts/setup.sh
 	$(MAKE) module KDIR=$$(ls -d /usr/src/linux-headers-6.1.*-amd64 | sort -V | tail -n1)
 	KVMX_MODULE=$(CURDIR)/kvmx.ko vmm/tests/linux_boot.sh svm --hv kvmx
+
+# Debian's QEMU (-M pc, SeaBIOS) as a client of Debian's kvm and kvmx.ko in
+# one machine: a Linux guest reboots, QEMU stops, continues and quits
+# (scripts/qemu_client.sh; make check runs it on svm).
+qemu-client: module
+	KVMX_MODULE=$(CURDIR)/kvmx.ko scripts/qemu_client.sh $(or $(VENDOR),svm) --hv "$(or $(HV),ref kvmx ref-shadow kvmx-shadow)"
 
 # make oracle HV=kvmx|ref VENDOR=svm|vmx [TESTS="a b"]
 oracle:

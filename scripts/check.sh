@@ -23,6 +23,10 @@
 #                the VMM boots Debian's kernel in the SVM machine on
 #                Debian's kvm-amd and on kvmx.ko, each with NPT and with
 #                shadow paging (vmm/tests/linux_boot.sh)
+#   qemu-pc-svm-ref, -ref-shadow, -kvmx, -kvmx-shadow
+#                Debian's QEMU (-M pc, SeaBIOS, in-kernel irqchip) as a
+#                client: a Linux guest reboots once, QEMU stops, continues
+#                and quits cleanly (scripts/qemu_client.sh)
 #   machine-vmx  the same in the Bochs VMX machine
 #   vmx results  the same four hypervisors (kvm_intel ept=0, kvmx tdp=0)
 #
@@ -211,6 +215,21 @@ vmm_linux_boot() {
 	done
 }
 
+# qemu_client VENDOR: Debian's QEMU as a client of each hypervisor (a Linux
+# guest that reboots, a stop and a continue).  One count each.
+qemu_client() {
+	local hv
+
+	for hv in ref ref-shadow kvmx kvmx-shadow; do
+		case $hv in
+		kvmx*) [ -n "$MODULE_OK" ] || { echo "qemu-pc-$1-$hv ... FAIL (no 6.1 build of kvmx.ko)"; fail "qemu-pc-$1-$hv"; continue; } ;;
+		esac
+		step "qemu-pc-$1-$hv" env KVMX_MODULE="$KVMX_CACHE/build-6.1/kvmx.ko" \
+			KVMX_QEMU_CLIENT_LOG="$KVMX_ROOT/out/check/qemu-pc-$1-$hv.console.log" \
+			"$KVMX_SCRIPTS/qemu_client.sh" "$1" --hv $hv
+	done
+}
+
 # summarize VENDOR LOG EXPECTED: count the TAP results of one machine, one
 # count per case (tap.sh cases), judged against the expected-skip set.
 summarize() {
@@ -268,7 +287,10 @@ if step setup "$KVMX_SCRIPTS/setup.sh"; then
 	step vmm make -C "$KVMX_ROOT/vmm" test
 	for vendor in $MACHINES; do
 		machine_tests "$vendor"
-		[ "$vendor" = svm ] && vmm_linux_boot svm
+		if [ "$vendor" = svm ]; then
+			vmm_linux_boot svm
+			qemu_client svm
+		fi
 	done
 else
 	echo "check: setup failed; nothing else can run"
