@@ -27,6 +27,8 @@
 #                Debian's QEMU (-M pc, SeaBIOS, in-kernel irqchip) as a
 #                client: a Linux guest reboots once, QEMU stops, continues
 #                and quits cleanly (scripts/qemu_client.sh)
+#   qemu-q35-split-smp2-svm-ref, -kvmx
+#                the same with -M q35, the split irqchip and two vCPUs
 #   machine-vmx  the same in the Bochs VMX machine
 #   vmx results  the same four hypervisors (kvm_intel ept=0, kvmx tdp=0)
 #
@@ -215,18 +217,38 @@ vmm_linux_boot() {
 	done
 }
 
+# qemu_run VENDOR NAME HV [OPTIONS...]: one counted QEMU client run.
+qemu_run() {
+	local vendor=$1 name=$2-$1-$3 hv=$3
+
+	shift 3
+	case $hv in
+	kvmx*)
+		if [ -z "$MODULE_OK" ]; then
+			echo "$name ... FAIL (no 6.1 build of kvmx.ko)"
+			fail "$name"
+			return
+		fi
+		;;
+	esac
+	step "$name" env KVMX_MODULE="$KVMX_CACHE/build-6.1/kvmx.ko" \
+		KVMX_QEMU_CLIENT_LOG="$KVMX_ROOT/out/check/$name.console.log" \
+		"$KVMX_SCRIPTS/qemu_client.sh" "$vendor" --hv "$hv" "$@"
+}
+
 # qemu_client VENDOR: Debian's QEMU as a client of each hypervisor (a Linux
-# guest that reboots, a stop and a continue).  One count each.
+# guest that reboots, a stop and a continue): -M pc with the in-kernel
+# irqchip on all four, -M q35 with the split irqchip and two vCPUs on ref
+# and kvmx.  One count each.
 qemu_client() {
 	local hv
 
 	for hv in ref ref-shadow kvmx kvmx-shadow; do
-		case $hv in
-		kvmx*) [ -n "$MODULE_OK" ] || { echo "qemu-pc-$1-$hv ... FAIL (no 6.1 build of kvmx.ko)"; fail "qemu-pc-$1-$hv"; continue; } ;;
-		esac
-		step "qemu-pc-$1-$hv" env KVMX_MODULE="$KVMX_CACHE/build-6.1/kvmx.ko" \
-			KVMX_QEMU_CLIENT_LOG="$KVMX_ROOT/out/check/qemu-pc-$1-$hv.console.log" \
-			"$KVMX_SCRIPTS/qemu_client.sh" "$1" --hv $hv
+		qemu_run "$1" qemu-pc "$hv"
+	done
+	for hv in ref kvmx; do
+		qemu_run "$1" qemu-q35-split-smp2 "$hv" --machine q35 \
+			--irqchip split --smp 2
 	done
 }
 

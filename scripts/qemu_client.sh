@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# scripts/qemu_client.sh [svm|vmx] [--hv "ref kvmx"] [--machine pc]
-# (hypervisors: ref, kvmx, and ref-shadow / kvmx-shadow with shadow paging)
+# scripts/qemu_client.sh [svm|vmx] [--hv "ref kvmx"] [--machine pc|q35]
+#     [--irqchip on|split] [--smp N]
+# (hypervisors: ref, kvmx, and ref-shadow / kvmx-shadow with shadow paging;
+# default -M pc, the in-kernel irqchip, one vCPU)
 # (make qemu-client): QEMU as a foreign client of each hypervisor.  Inside
 # one test machine, Debian's QEMU runs `-M pc -accel kvm -cpu host` with
 # SeaBIOS and the in-kernel irqchip, and boots Debian's kernel with a
@@ -15,7 +17,8 @@
 #     in-kernel clock and PIT state as well);
 #   - QEMU exited with status 0 on the monitor's quit.
 #
-# Output: one TAP line per hypervisor ("ok 1 ref-svm/qemu-pc"), then a
+# Output: one TAP line per hypervisor ("ok 1 ref-svm/qemu-pc", or
+# qemu-q35-split-smp2 for -M q35 with the split irqchip and 2 vCPUs), then a
 # summary line "qemu-client: N passed, N failed".  Exit status 0 when all
 # passed.  Environment: KVMX_MODULE (default ./kvmx.ko, else make check's
 # build-6.1), KVMX_QEMU_CLIENT_LOG (default out/qemu-client/<vendor>.log),
@@ -28,10 +31,14 @@ vendor=svm
 case ${1:-} in svm | vmx) vendor=$1; shift ;; esac
 hvs="ref kvmx"
 machine=pc
+irqchip=on
+smp=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--hv) hvs=$2; shift 2 ;;
 	--machine) machine=$2; shift 2 ;;
+	--irqchip) irqchip=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
 	*) echo "qemu_client.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -105,7 +112,8 @@ wait_boots() {
 run_qemu() {
 	rm -f /tmp/console /tmp/mon
 	mkfifo /tmp/mon
-	qemu-system-x86_64 -M $QC_MACHINE -accel kvm -cpu host -m 256M -smp 1 \
+	qemu-system-x86_64 -M $QC_MACHINE,kernel-irqchip=$QC_IRQCHIP -accel kvm \
+		-cpu host -m 256M -smp $QC_SMP \
 		-nodefaults -no-user-config -display none \
 		-serial file:/tmp/console -monitor stdio \
 		-kernel $F/vmlinuz -initrd $F/l2.cpio.gz \
@@ -159,14 +167,14 @@ for hv in $QC_HVS; do
 	kvmx-shadow) insmod /kvmx/kvmx.ko tdp=0 ;;
 	esac
 	if [ ! -c /dev/kvm ]; then
-		echo "not ok $n $hv-$KVMX_VENDOR/qemu-$QC_MACHINE # no /dev/kvm"
+		echo "not ok $n $hv-$KVMX_VENDOR/$QC_NAME # no /dev/kvm"
 		failed=1
 		continue
 	fi
 	if run_qemu $hv; then
-		echo "ok $n $hv-$KVMX_VENDOR/qemu-$QC_MACHINE"
+		echo "ok $n $hv-$KVMX_VENDOR/$QC_NAME"
 	else
-		echo "not ok $n $hv-$KVMX_VENDOR/qemu-$QC_MACHINE"
+		echo "not ok $n $hv-$KVMX_VENDOR/$QC_NAME"
 		failed=1
 	fi
 	case $hv in
@@ -178,10 +186,16 @@ exit $failed
 RUN
 chmod 755 "$work/run"
 
+# The case's name: qemu-MACHINE, -split with the split irqchip, -smpN.
+name=qemu-$machine
+[ "$irqchip" = on ] || name=$name-$irqchip
+[ "$smp" = 1 ] || name=$name-smp$smp
+
 set +e
 "$root/scripts/machine.sh" "$vendor" --quiet --no-tests --module "$module" \
 	--mem 1536 --add "$work/files/vmlinuz" --add "$work/files/l2.cpio.gz" \
 	"${adds[@]}" --env "QC_HVS=$hvs" --env "QC_MACHINE=$machine" \
+	--env "QC_IRQCHIP=$irqchip" --env "QC_SMP=$smp" --env "QC_NAME=$name" \
 	--env "QC_TIMEOUT=${KVMX_QEMU_CLIENT_TIMEOUT:-300}" \
 	--run "$work/run" --log "$log" --timeout "${KVMX_QEMU_CLIENT_WALL:-1800}"
 status=$?
