@@ -318,27 +318,35 @@ extern struct vmx_config vmx_cfg;
 
 void vmx_insn_failed(const char *insn, u64 arg);
 
-/* VMREAD/VMWRITE of the current VMCS (preemption disabled, VMCS loaded). */
+/*
+ * VMREAD/VMWRITE of the current VMCS (preemption disabled, VMCS loaded).
+ * A failure (CF or ZF set) jumps straight to the report: a VM exit reads
+ * and writes some fifty fields, and a flag materialised and tested after
+ * each would be two more instructions apiece.
+ */
 static __always_inline u64 vmcs_read(unsigned long field)
 {
 	u64 value;
-	bool fail;
 
-	asm volatile("vmread %2, %0; setna %1"
-		     : "=r"(value), "=qm"(fail) : "r"(field) : "cc");
-	if (unlikely(fail))
-		vmx_insn_failed("vmread", field);
+	asm volatile goto("vmread %[field], %[value]\n\t"
+			  "jna %l[fail]"
+			  : [value] "=r"(value) : [field] "r"(field) : "cc"
+			  : fail);
 	return value;
+fail:
+	vmx_insn_failed("vmread", field);
+	return 0;
 }
 
 static __always_inline void vmcs_write(unsigned long field, u64 value)
 {
-	bool fail;
-
-	asm volatile("vmwrite %1, %2; setna %0"
-		     : "=qm"(fail) : "rm"(value), "r"(field) : "cc");
-	if (unlikely(fail))
-		vmx_insn_failed("vmwrite", field);
+	asm goto("vmwrite %[value], %[field]\n\t"
+		 "jna %l[fail]"
+		 : : [value] "rm"(value), [field] "r"(field) : "cc"
+		 : fail);
+	return;
+fail:
+	vmx_insn_failed("vmwrite", field);
 }
 
 /* vmx.c */
