@@ -414,6 +414,46 @@ static void test_cross_page(void)
 }
 
 /*
+ * An 8-byte store and load at the end of one MMIO page: each access has a
+ * part in this page and a part in the next, both userspace MMIO.
+ */
+extern const uint8_t mmio2_start[], mmio2_end[];
+asm(GUEST_SECTION
+    ".code64\n"
+    "mmio2_start:\n"
+    "	mov $(GUEST_MMIO_GPA + 0x1ffc), %rbx\n"
+    "	movabs $0x8877665544332211, %rax\n"
+    "	mov %rax, (%rbx)\n"
+    "	mov (%rbx), %rsi\n"
+    "	GUEST_SYNC 1\n"
+    "	GUEST_DONE\n"
+    "mmio2_end:\n"
+    GUEST_SECTION_END);
+
+/*
+ * Both parts of a cross-page access in userspace MMIO: as in kvm, one
+ * KVM_EXIT_MMIO per part, the first page's part first, for the write
+ * (the second exit comes on the KVM_RUN after the first) and for the read
+ * (whose value is the two answers put together).
+ */
+static void test_cross_page_mmio(void)
+{
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu = start(&vm, GUEST_MODE_LONG64, mmio2_start, mmio2_end);
+	struct ucall uc;
+
+	CHECK_EQ(expect_write(vcpu, 0x1ffc, 4), 0x44332211);
+	CHECK_EQ(expect_write(vcpu, 0x2000, 4), 0x88776655);
+	expect_read(vcpu, 0x1ffc, 4, 0xaabbccdd);
+	expect_read(vcpu, 0x2000, 4, 0x11223344);
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_EQ(uc.args[1], 0x11223344aabbccddULL);
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/*
  * Coalesced MMIO and PIO: writes inside registered zones go to the ring in
  * the vCPU mapping instead of exiting, in order; a write outside them, and
  * any write while the ring is full, exits as usual.
@@ -514,6 +554,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_string_and_alu),
 	TEST_CASE(test_protected_mode_mmio),
 	TEST_CASE(test_cross_page),
+	TEST_CASE(test_cross_page_mmio),
 	TEST_CASE(test_coalesced),
 };
 

@@ -29,8 +29,17 @@ enum kvmx_pending_io {
 	KVMX_IO_PIO_OUT,	/* skip the instruction */
 	KVMX_IO_PIO_STRING,	/* re-execute the string instruction */
 	KVMX_IO_MMIO,		/* re-execute with run->mmio data */
+	KVMX_IO_MMIO_NEXT,	/* exit again for kvmx_x86_vcpu.mmio_next */
 	KVMX_IO_RDMSR,		/* run->msr.data to EDX:EAX (or #GP), skip */
 	KVMX_IO_WRMSR,		/* skip the instruction (or #GP) */
+};
+
+/* One page's part of an emulated MMIO access (kvmx_x86_vcpu.mmio_prev). */
+struct kvmx_mmio_part {
+	u64 gpa;
+	u32 len;
+	bool valid;
+	u8 data[8];
 };
 
 /* Why kvmx_get_msr()/kvmx_set_msr() refused a guest access (0: done). */
@@ -346,6 +355,11 @@ struct kvmx_x86_ops {
  * @mmio_*:      the MMIO access in flight while @pending_io == KVMX_IO_MMIO:
  *               its gpa and length, whether the emulated instruction wrote
  *               to MMIO, and the read data userspace supplied (@mmio_ready)
+ * @mmio_prev:   an access that crosses from one userspace-MMIO page into
+ *               another exits once per part, as in kvm: a read's first
+ *               part, answered, while its second part exits
+ * @mmio_next:   a write's second part, which exits after the first
+ *               (@pending_io == KVMX_IO_MMIO_NEXT)
  * @emul:        emulator context (large, so kept here, not on the stack)
  * @emul_reads:  reads of an instruction re-run after an MMIO exit
  * @emul_retry:  the emulator's page walk raced a guest page-table update:
@@ -414,6 +428,7 @@ struct kvmx_x86_vcpu {
 	bool mmio_write;
 	bool mmio_ready;
 	u8 mmio_data[8];
+	struct kvmx_mmio_part mmio_prev, mmio_next;
 	struct kvmx_emul_ctxt emul;
 	struct kvmx_emul_read_cache emul_reads;
 	bool emul_retry;
@@ -671,6 +686,7 @@ int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa);
  */
 int kvmx_emulate_write(struct kvmx_x86_vcpu *xv);
 int kvmx_complete_mmio(struct kvmx_x86_vcpu *xv);
+int kvmx_complete_mmio_next(struct kvmx_x86_vcpu *xv);
 unsigned int kvmx_next_insn_len(struct kvmx_x86_vcpu *xv, unsigned int plain);
 int kvmx_decode_at_rip(struct kvmx_x86_vcpu *xv, struct kvmx_insn *insn);
 /* Whose vendor-specific behaviour the emulation gives this guest. */

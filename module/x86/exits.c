@@ -69,6 +69,8 @@ int kvmx_complete_userspace_io(struct kvmx_x86_vcpu *xv)
 		return kvmx_complete_pio_string(xv);
 	case KVMX_IO_MMIO:
 		return kvmx_complete_mmio(xv);
+	case KVMX_IO_MMIO_NEXT:
+		return kvmx_complete_mmio_next(xv);
 	case KVMX_IO_RDMSR:
 		return kvmx_complete_msr(xv, false);
 	case KVMX_IO_WRMSR:

@@ -306,28 +306,41 @@ split_access(struct kvmx_emul_ctxt *c, u64 la, unsigned int bytes, u32 access,
 /*
  * Read one part: RAM, the in-kernel irqchip, or userspace's answer to an
  * earlier KVM_EXIT_MMIO for exactly this part (*@answered then set);
- * otherwise exit for it.  TODO: kvm exits once per part when both parts
- * of a read are userspace MMIO; kvmx keeps one answer and reports an
- * emulation failure instead.
+ * otherwise exit for it.  When both parts of a read are userspace MMIO,
+ * each exits in turn, as in kvm: the first part's answer waits in
+ * mmio_prev while the second part exits, and the run after that answer
+ * finds both.
  */
 static enum kvmx_emul_result read_part(struct kvmx_x86_vcpu *xv, u64 gpa,
 				       void *buf, unsigned int len,
 				       bool *answered)
 {
 	struct kvm_run *run = xv->vcpu->run;
+	struct kvmx_mmio_part *prev = &xv->mmio_prev;
 
 	if (gpa_is_ram(xv, gpa, false))
 		return kvmx_read_guest(xv->vcpu->vm, gpa, buf, len) ?
 		       KVMX_EMUL_UNHANDLED : KVMX_EMUL_DONE;
 	if (kvmx_irqchip_mmio(xv, gpa, buf, len, false))
 		return KVMX_EMUL_DONE;
+	if (prev->valid && prev->gpa == gpa && prev->len == len) {
+		memcpy(buf, prev->data, len);
+		return KVMX_EMUL_DONE;
+	}
 	if (xv->mmio_ready && xv->mmio_gpa == gpa && xv->mmio_len == len) {
 		memcpy(buf, xv->mmio_data, len);
 		*answered = true;
 		return KVMX_EMUL_DONE;
 	}
-	if (*answered)
-		return KVMX_EMUL_UNHANDLED;
+	if (*answered) {
+		if (prev->valid)
+			return KVMX_EMUL_UNHANDLED;
+		prev->gpa = xv->mmio_gpa;
+		prev->len = xv->mmio_len;
+		memcpy(prev->data, xv->mmio_data, sizeof(prev->data));
+		prev->valid = true;
+		xv->mmio_ready = false;
+	}
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = len;
@@ -356,10 +369,10 @@ static enum kvmx_emul_result emul_read(struct kvmx_emul_ctxt *c, u64 la,
 
 /*
  * Write one part: RAM, the in-kernel irqchip or a coalesced zone, else
- * record it in kvm_run for the exit after the instruction.  TODO: kvm
- * exits once per part when both parts of a write are userspace MMIO;
- * kvmx has one record and reports an emulation failure (before which
- * nothing was written: the first part was only recorded).
+ * record it in kvm_run for the exit after the instruction.  A second
+ * userspace part (the rest of a write that crosses into another MMIO
+ * page) waits in mmio_next and exits on the next KVM_RUN, as kvm exits
+ * once per part; a third is more than kvm takes too.
  */
 static enum kvmx_emul_result write_part(struct kvmx_x86_vcpu *xv, u64 gpa,
 					const void *buf, unsigned int len)
@@ -372,8 +385,18 @@ static enum kvmx_emul_result write_part(struct kvmx_x86_vcpu *xv, u64 gpa,
 	if (kvmx_irqchip_mmio(xv, gpa, (void *)buf, len, true) ||
 	    kvmx_coalesced_write(xv->vcpu->vm, gpa, len, buf, false))
 		return KVMX_EMUL_DONE;
-	if (xv->mmio_write)
-		return KVMX_EMUL_UNHANDLED;
+	if (xv->mmio_write) {
+		struct kvmx_mmio_part *next = &xv->mmio_next;
+
+		if (next->valid)
+			return KVMX_EMUL_UNHANDLED;
+		next->gpa = gpa;
+		next->len = len;
+		memset(next->data, 0, sizeof(next->data));
+		memcpy(next->data, buf, len);
+		next->valid = true;
+		return KVMX_EMUL_DONE;
+	}
 	/* Recorded now; the exit happens once the instruction completed. */
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = len;
@@ -470,8 +493,11 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv, bool soft)
 	c->insn_avail = fetch_insn(xv, c->insn_bytes, c->mode);
 	c->read_cache = &xv->emul_reads;
 	xv->mmio_write = false;
+	xv->mmio_next.valid = false;
 
 	r = kvmx_emulate(c);
+	if (r != KVMX_EMUL_EXIT || xv->emul_retry)
+		xv->mmio_prev.valid = false;
 	switch (r) {
 	case KVMX_EMUL_DONE:
 		xv->mmio_ready = false;
@@ -482,6 +508,8 @@ static int emulate_at_rip(struct kvmx_x86_vcpu *xv, bool soft)
 		kvmx_x86->set_interrupt_shadow(xv, 0);
 		if (xv->mmio_write) {
 			xv->vcpu->run->exit_reason = KVM_EXIT_MMIO;
+			if (xv->mmio_next.valid)
+				xv->pending_io = KVMX_IO_MMIO_NEXT;
 			return 0;
 		}
 		return 1;
@@ -510,6 +538,7 @@ int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa)
 {
 	kvmx_stat_set_kind(xv, KVMX_EXIT_MMIO);
 	xv->mmio_ready = false;
+	xv->mmio_prev.valid = false;
 	xv->emul_reads.len = 0;
 	return emulate_at_rip(xv, false);
 }
@@ -517,6 +546,7 @@ int kvmx_handle_mmio(struct kvmx_x86_vcpu *xv, u64 gpa)
 int kvmx_emulate_write(struct kvmx_x86_vcpu *xv)
 {
 	xv->mmio_ready = false;
+	xv->mmio_prev.valid = false;
 	xv->emul_reads.len = 0;
 	return emulate_at_rip(xv, true);
 }
@@ -529,6 +559,21 @@ int kvmx_complete_mmio(struct kvmx_x86_vcpu *xv)
 	memcpy(xv->mmio_data, run->mmio.data, sizeof(xv->mmio_data));
 	xv->mmio_ready = true;
 	return emulate_at_rip(xv, false);
+}
+
+/* KVM_RUN after the first part of a two-part MMIO write: exit for the second. */
+int kvmx_complete_mmio_next(struct kvmx_x86_vcpu *xv)
+{
+	struct kvm_run *run = xv->vcpu->run;
+	struct kvmx_mmio_part *next = &xv->mmio_next;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = next->gpa;
+	run->mmio.len = next->len;
+	run->mmio.is_write = 1;
+	memcpy(run->mmio.data, next->data, sizeof(run->mmio.data));
+	next->valid = false;
+	return KVMX_EXIT_USER;
 }
 
 long kvmx_translate_ioctl(struct kvmx_x86_vcpu *xv, struct kvm_translation __user *u)
