@@ -544,7 +544,7 @@ void kvmx_cpuid(struct kvmx_x86_vcpu *xv, u32 *eax, u32 *ebx, u32 *ecx,
 		u32 *edx);
 u64 kvmx_supported_xcr0(void);
 bool kvmx_guest_has_tsc_adjust(struct kvmx_x86_vcpu *xv);
-int kvmx_check_xcr0(u64 xcr0);
+int kvmx_check_xcr0(struct kvmx_x86_vcpu *xv, u64 xcr0);
 bool kvmx_vcpu_cr4_valid(struct kvmx_x86_vcpu *xv, u64 cr4);
 
 /*

@@ -102,14 +102,29 @@ u64 kvmx_supported_xcr0(void)
 	       (XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM | XFEATURE_MASK_AVX512);
 }
 
-/* Rules of XSETBV (Intel SDM, "XSETBV"); 0 when @xcr0 is valid. */
-int kvmx_check_xcr0(u64 xcr0)
+/*
+ * XCR0 bits @xv may set: those of its CPUID.0xD.0 EDX:EAX that kvmx
+ * supports, and x87 always (kvm's guest_supported_xcr0).
+ */
+static u64 guest_xcr0_allowed(struct kvmx_x86_vcpu *xv)
+{
+	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(xv, 0xd, 0);
+	u64 bits = e ? (u64)e->edx << 32 | e->eax : 0;
+
+	return (bits & kvmx_supported_xcr0()) | XFEATURE_MASK_FP;
+}
+
+/*
+ * Rules of XSETBV (Intel SDM, "XSETBV") for @xv's CPUID, as kvm checks
+ * XSETBV and KVM_SET_XCRS; 0 when @xcr0 is valid.
+ */
+int kvmx_check_xcr0(struct kvmx_x86_vcpu *xv, u64 xcr0)
 {
 	if (!(xcr0 & XFEATURE_MASK_FP))
 		return -EINVAL;
-	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
+	if (xcr0 & ~guest_xcr0_allowed(xv))
 		return -EINVAL;
-	if (xcr0 & ~kvmx_supported_xcr0())
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
 		return -EINVAL;
 	if ((xcr0 & XFEATURE_MASK_AVX512) &&
 	    ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
