@@ -327,19 +327,6 @@ static void root_clear(struct kvmx_shadow_vcpu *sv, struct spt_root *rt,
 	rt->big_pages = false;
 }
 
-/* The rights of every leaf changed: clear the leaves of every tree. */
-static void clear_all_leaves(struct kvmx_x86_vcpu *xv)
-{
-	struct kvmx_shadow_vcpu *sv = xv->shadow;
-	int i;
-
-	spin_lock(mmu_lock(xv));
-	for (i = 0; i < SPT_ROOTS; i++)
-		root_clear(sv, &sv->roots[i], false);
-	spin_unlock(mmu_lock(xv));
-	sv->flush = true;
-}
-
 /* The guest flushed its TLB: drop every cached translation of @cur. */
 static void flush_current(struct kvmx_x86_vcpu *xv)
 {
@@ -351,17 +338,26 @@ static void flush_current(struct kvmx_x86_vcpu *xv)
 	sv->flush = true;
 }
 
-/* The translation rules changed (or the tables grew too far): free all. */
-static void free_all(struct kvmx_x86_vcpu *xv)
+/*
+ * Empty every tree: free them when the translation rules changed (or the
+ * tables grew too far), or with @free false only clear their leaves (the
+ * rights of every leaf changed).
+ */
+static void clear_all(struct kvmx_x86_vcpu *xv, bool free)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
 	int i;
 
 	spin_lock(mmu_lock(xv));
 	for (i = 0; i < SPT_ROOTS; i++)
-		root_clear(sv, &sv->roots[i], true);
+		root_clear(sv, &sv->roots[i], free);
 	spin_unlock(mmu_lock(xv));
 	sv->flush = true;
+}
+
+static void free_all(struct kvmx_x86_vcpu *xv)
+{
+	clear_all(xv, true);
 }
 
 static void wp_free_all(struct kvmx_shadow_vm *svm)
@@ -446,7 +442,7 @@ void kvmx_shadow_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 	if (flush)
 		free_all(xv);
 	else if (rights)
-		clear_all_leaves(xv);
+		clear_all(xv, false);
 	else if (tlb)
 		load_tree(xv);
 }
