@@ -23,7 +23,7 @@
  *   CPUID and KVM_GET_CPUID2.
  * - RDTSCP (and RDPID where offered) return the guest's IA32_TSC_AUX, set
  *   by userspace or by the guest, and the host's own TSC_AUX is back when
- *   KVM_RUN returns.
+ *   KVM_RUN returns; KVM_GET_MSR_INDEX_LIST lists TSC_AUX.
  * - An NMI the guest sends itself from its NMI handler (in-kernel local
  *   APIC) waits for the handler's IRET: it never nests.
  */
@@ -575,6 +575,23 @@ static void check_host_tsc_aux(const char *when)
 	      "%s: the host's RDTSCP gives TSC_AUX 0x%x on CPU %d", when, aux, cpu);
 }
 
+static bool msr_listed(int kvm_fd, uint32_t index)
+{
+	struct kvm_msr_list probe = { .nmsrs = 0 }, *list;
+	bool found = false;
+	uint32_t i;
+
+	CHECK_IOCTL_ERR(ioctl(kvm_fd, KVM_GET_MSR_INDEX_LIST, &probe), E2BIG);
+	list = calloc(1, sizeof(*list) + probe.nmsrs * sizeof(uint32_t));
+	CHECK(list, "out of memory");
+	list->nmsrs = probe.nmsrs;
+	CHECK_IOCTL_OK(ioctl(kvm_fd, KVM_GET_MSR_INDEX_LIST, list));
+	for (i = 0; i < list->nmsrs; i++)
+		found |= list->indices[i] == index;
+	free(list);
+	return found;
+}
+
 static void test_rdtscp_rdpid(void)
 {
 	struct kvm_vm *vm = vm_create_default();
@@ -587,6 +604,7 @@ static void test_rdtscp_rdpid(void)
 
 	free(cpuid);
 	REQUIRE(rdtscp, "KVM_GET_SUPPORTED_CPUID offers no RDTSCP");
+	CHECK(msr_listed(vm->kvm_fd, MSR_TSC_AUX), "KVM_GET_MSR_INDEX_LIST lacks TSC_AUX");
 	test_info("RDPID %s", rdpid ? "offered: tested too" : "not offered");
 	vm_load_code(vm, aux_start, aux_end);
 	vcpu_setup_mode(vcpu, GUEST_MODE_LONG64, GUEST_CODE_GPA);

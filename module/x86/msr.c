@@ -29,6 +29,8 @@ static const u32 msrs_to_save[] = {
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
+	/* Last: listed only where the CPU has it (RDTSCP or RDPID). */
+	MSR_TSC_AUX,
 };
 
 /*
@@ -44,6 +46,10 @@ long kvmx_get_msr_index_list(struct kvm_msr_list __user *u, bool features)
 	const u32 *list = features ? feature_msrs : msrs_to_save;
 	u32 n = features ? ARRAY_SIZE(feature_msrs) : ARRAY_SIZE(msrs_to_save);
 	struct kvm_msr_list hdr;
+
+	if (!features && !boot_cpu_has(X86_FEATURE_RDTSCP) &&
+	    !boot_cpu_has(X86_FEATURE_RDPID))
+		n--;
 
 	if (copy_from_user(&hdr, u, sizeof(hdr)))
 		return -EFAULT;
