@@ -13,6 +13,10 @@
  *   invlpg_read 256 times, INVLPG a mapped page of the area, then read it
  *               (TLB maintenance without a page-table change: a TLB-flush
  *               heavy guest; an exit per INVLPG under shadow paging only)
+ *   cr0_wp      CR0.WP off and on again (two MOV CR0, as a kernel patching
+ *               its own text does), then the 64 reads of cr3_switch
+ *   cr4_pge     CR4.PGE on and off again (two MOV CR4: the global TLB
+ *               flush of a kernel without INVPCID), then the 64 reads
  *
  * The host prints "bench <op> min <cycles> mean <cycles> n <rounds>" as
  * exit_cost does; bench/run.sh runs it with nested and shadow paging on
@@ -36,13 +40,15 @@
 #define PML4_B_GPA	0x1a000
 #define VAR_CR3		0xc100			/* GUEST_DATA_GPA + 0x100 */
 
-enum { OP_CHURN, OP_RAND, OP_CR3, OP_INVLPG, NR_OPS };
+enum { OP_CHURN, OP_RAND, OP_CR3, OP_INVLPG, OP_WP, OP_PGE, NR_OPS };
 
 static const char *const op_names[NR_OPS] = {
 	[OP_CHURN]	= "pt_churn",
 	[OP_RAND]	= "rand_read",
 	[OP_CR3]	= "cr3_switch",
 	[OP_INVLPG]	= "invlpg_read",
+	[OP_WP]		= "cr0_wp",
+	[OP_PGE]	= "cr4_pge",
 };
 
 /*
@@ -105,17 +111,20 @@ asm(GUEST_SECTION
     "	dec %edi\n"
     "	jnz 2b\n"
     ".endm\n"
-    ".macro OP_CR3\n"
-    "	mov " GUEST_XSTR(VAR_CR3) ", %rax\n"
-    "	xor $" GUEST_XSTR(GUEST_PML4_GPA) " ^ " GUEST_XSTR(PML4_B_GPA) ", %rax\n"
-    "	mov %rax, " GUEST_XSTR(VAR_CR3) "\n"
-    "	mov %rax, %cr3\n"
+    ".macro READ64\n"
     "	mov $" GUEST_XSTR(VA_AREA) ", %rsi\n"
     "	mov $64, %edi\n"
     "2:	mov (%rsi), %rdx\n"
     "	add $0x40000, %rsi\n"
     "	dec %edi\n"
     "	jnz 2b\n"
+    ".endm\n"
+    ".macro OP_CR3\n"
+    "	mov " GUEST_XSTR(VAR_CR3) ", %rax\n"
+    "	xor $" GUEST_XSTR(GUEST_PML4_GPA) " ^ " GUEST_XSTR(PML4_B_GPA) ", %rax\n"
+    "	mov %rax, " GUEST_XSTR(VAR_CR3) "\n"
+    "	mov %rax, %cr3\n"
+    "	READ64\n"
     ".endm\n"
     ".macro OP_INVLPG\n"
     "	mov $" GUEST_XSTR(VA_AREA) ", %rsi\n"
@@ -126,6 +135,22 @@ asm(GUEST_SECTION
     "	dec %edi\n"
     "	jnz 2b\n"
     ".endm\n"
+    ".macro OP_WP\n"
+    "	mov %cr0, %rax\n"
+    "	btr $16, %rax\n"
+    "	mov %rax, %cr0\n"
+    "	bts $16, %rax\n"
+    "	mov %rax, %cr0\n"
+    "	READ64\n"
+    ".endm\n"
+    ".macro OP_PGE\n"
+    "	mov %cr4, %rax\n"
+    "	bts $7, %rax\n"
+    "	mov %rax, %cr4\n"
+    "	btr $7, %rax\n"
+    "	mov %rax, %cr4\n"
+    "	READ64\n"
+    ".endm\n"
     ".code64\n"
     "pc_start:\n"
     "	TIMED 0, OP_CHURN\n"
@@ -134,6 +159,8 @@ asm(GUEST_SECTION
     "	movq $" GUEST_XSTR(GUEST_PML4_GPA) ", " GUEST_XSTR(VAR_CR3) "\n"
     "	TIMED 2, OP_CR3\n"
     "	TIMED 3, OP_INVLPG\n"
+    "	TIMED 4, OP_WP\n"
+    "	TIMED 5, OP_PGE\n"
     "	GUEST_DONE\n"
     "pc_end:\n"
     GUEST_SECTION_END);

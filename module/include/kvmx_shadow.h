@@ -65,7 +65,7 @@ void kvmx_shadow_vm_init(struct kvmx_shadow_vm *svm);
 u64 kvmx_shadow_get_cr(struct kvmx_x86_vcpu *xv, int cr);
 /*
  * Store a guest CR0/CR3/CR4 without checks (userspace, RESET, or after
- * kvmx_shadow_write_cr()); cached translations go when they may change.
+ * kvmx_write_cr()); cached translations go when they may change.
  */
 void kvmx_shadow_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val);
 /* The guest's own MOV CR3, checked: resume a cached tree where valid. */
@@ -77,7 +77,6 @@ void kvmx_shadow_efer_changed(struct kvmx_x86_vcpu *xv);
 int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv);
 /* The same with the linear address known (VMX's exit qualification). */
 int kvmx_shadow_invlpg_at(struct kvmx_x86_vcpu *xv, u64 la);
-int kvmx_shadow_cr_access(struct kvmx_x86_vcpu *xv);
 
 /* INVLPG's operand at RIP as a linear address (false: not worked out). */
 bool kvmx_shadow_invlpg_address(struct kvmx_x86_vcpu *xv, u64 *la);
@@ -85,7 +84,5 @@ bool kvmx_shadow_invlpg_address(struct kvmx_x86_vcpu *xv, u64 *la);
 struct kvmx_insn;
 bool kvmx_insn_linear_address(struct kvmx_x86_vcpu *xv,
 			      const struct kvmx_insn *insn, u64 *la);
-/* A guest CR write with the architectural checks: 0, or 1 for #GP(0). */
-int kvmx_shadow_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val);
 
 #endif

@@ -566,8 +566,19 @@ void kvmx_cpuid(struct kvmx_x86_vcpu *xv, u32 *eax, u32 *ebx, u32 *ecx,
 		u32 *edx);
 u64 kvmx_supported_xcr0(void);
 bool kvmx_guest_has_tsc_adjust(struct kvmx_x86_vcpu *xv);
-int kvmx_check_xcr0(u64 xcr0);
+int kvmx_check_xcr0(struct kvmx_x86_vcpu *xv, u64 xcr0);
 bool kvmx_vcpu_cr4_valid(struct kvmx_x86_vcpu *xv, u64 cr4);
+
+/*
+ * mmu/shadow_cr.c: guest control-register writes, checked as kvm checks
+ * them (0, or 1 for #GP(0)), and the exit handler that decodes MOV CR,
+ * CLTS, LMSW and SMSW at RIP (shadow paging's CR exits, SVM's CR0 and CR4
+ * write intercepts).  kvmx_check_cr4() holds the CR4 rules both vendors
+ * share (reserved bits from the guest's CPUID, PAE, LA57 and PCIDE).
+ */
+int kvmx_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val);
+int kvmx_cr_access(struct kvmx_x86_vcpu *xv);
+int kvmx_check_cr4(struct kvmx_x86_vcpu *xv, u64 old, u64 val);
 
 /* CR0 after LMSW of @msw: it loads PE, MP, EM and TS, and cannot clear PE. */
 static inline u64 kvmx_lmsw_cr0(u64 cr0, u16 msw)

@@ -33,7 +33,10 @@
  * PAE trees whose 4-entry root lies below 4 GiB; guest paging off is an
  * identity map of the low 4 GiB of guest-physical space.  Leaves are
  * 4 KiB whatever the guest's page size.  A change of the translation rules
- * (CR0.PG/WP/PE, CR4 paging bits, EFER) frees every tree of the vCPU.
+ * (CR0.PG/PE, CR4.PSE/PAE/PCIDE/LA57, EFER) frees every tree of the vCPU;
+ * one of the rights (CR4.SMEP/SMAP/PKE) clears their leaves.  Trees are
+ * cached per CR3 and CR0.WP, so a WP toggle switches trees, and a CR4.PGE
+ * toggle is a MOV CR3 to the same value.
  *
  * Host side: leaves reference the VMM's pages without pinning them, as
  * the TDP tables do; the MMU notifier, memslot removal and dirty-log write
@@ -72,16 +75,35 @@
 /* Emulated writes to a table not walked in between before unprotecting it. */
 #define WP_FLOOD	4
 
-/* CR bits whose change restarts the shadow context. */
-#define CR0_PAGING_BITS	(X86_CR0_PG | X86_CR0_WP | X86_CR0_PE)
-#define CR4_PAGING_BITS	(X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE | \
-			 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PCIDE | \
-			 X86_CR4_LA57 | X86_CR4_PKE)
+/*
+ * CR bits whose change restarts the shadow context: the trees' shape
+ * (levels, entry size, what the walk reads) changes with them.
+ */
+#define CR0_PAGING_BITS	(X86_CR0_PG | X86_CR0_PE)
+#define CR4_PAGING_BITS	(X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PCIDE | \
+			 X86_CR4_LA57)
+/*
+ * Bits that change only the rights of a leaf (tables above the leaves
+ * grant everything, SPT_TABLE): every tree keeps its tables and loses its
+ * leaves, which refill as the guest faults them in again.  CR0.WP is one
+ * too, but a tree is cached per CR3 and WP (struct spt_root), so a kernel
+ * that toggles WP switches between two trees, as kvm switches roots by
+ * role, instead of refilling one.
+ */
+#define CR4_RIGHTS_BITS	(X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
+/*
+ * CR4.PGE: the hardware runs without it (leaves are never global), so a
+ * change is a flush of every translation, which the tracked tree resumes
+ * through as through a MOV CR3 to the same value (load_tree()).
+ */
+#define CR4_FLUSH_BITS	X86_CR4_PGE
 
 /**
  * struct spt_root - one cached tree
  * @table:     top shadow table, or NULL
  * @cr3:       the guest CR3 it translates for
+ * @wp:        the guest CR0.WP its leaves grant rights for (with @cr3,
+ *             the tree's key)
  * @nr_tables: table pages in the tree, root included (mmu lock)
  * @last_used: the vCPU's switch count when it was last loaded (LRU)
  * @id:        its bit in wp_gfn.roots (VM-wide), or -1: not tracked, so
@@ -94,6 +116,7 @@
 struct spt_root {
 	u64 *table;
 	u64 cr3;
+	bool wp;
 	unsigned long nr_tables;
 	unsigned long last_used;
 	int id;
@@ -315,17 +338,26 @@ static void flush_current(struct kvmx_x86_vcpu *xv)
 	sv->flush = true;
 }
 
-/* The translation rules changed (or the tables grew too far): free all. */
-static void free_all(struct kvmx_x86_vcpu *xv)
+/*
+ * Empty every tree: free them when the translation rules changed (or the
+ * tables grew too far), or with @free false only clear their leaves (the
+ * rights of every leaf changed).
+ */
+static void clear_all(struct kvmx_x86_vcpu *xv, bool free)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
 	int i;
 
 	spin_lock(mmu_lock(xv));
 	for (i = 0; i < SPT_ROOTS; i++)
-		root_clear(sv, &sv->roots[i], true);
+		root_clear(sv, &sv->roots[i], free);
 	spin_unlock(mmu_lock(xv));
 	sv->flush = true;
+}
+
+static void free_all(struct kvmx_x86_vcpu *xv)
+{
+	clear_all(xv, true);
 }
 
 static void wp_free_all(struct kvmx_shadow_vm *svm)
@@ -376,14 +408,17 @@ u64 kvmx_shadow_get_cr(struct kvmx_x86_vcpu *xv, int cr)
 	}
 }
 
+static void load_tree(struct kvmx_x86_vcpu *xv);
+
 void kvmx_shadow_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
-	bool flush;
+	bool flush, rights = false, tlb = false;
 
 	switch (cr) {
 	case 0:
 		flush = (sv->cr0 ^ val) & CR0_PAGING_BITS;
+		tlb = (sv->cr0 ^ val) & X86_CR0_WP;
 		sv->cr0 = val;
 		break;
 	case 3:
@@ -397,6 +432,8 @@ void kvmx_shadow_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 		break;
 	case 4:
 		flush = (sv->cr4 ^ val) & CR4_PAGING_BITS;
+		rights = (sv->cr4 ^ val) & CR4_RIGHTS_BITS;
+		tlb = (sv->cr4 ^ val) & CR4_FLUSH_BITS;
 		sv->cr4 = val;
 		break;
 	default:
@@ -404,25 +441,31 @@ void kvmx_shadow_set_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 	}
 	if (flush)
 		free_all(xv);
+	else if (rights)
+		clear_all(xv, false);
+	else if (tlb)
+		load_tree(xv);
 }
 
 /*
- * The guest's own MOV CR3 (checked): load the tree cached for @val, or
- * the least recently used one, emptied, when there is none.  A tree is
- * cleared when it is stale or not tracked (see struct spt_root).
+ * Load the tree cached for the guest's CR3 and CR0.WP, or the least
+ * recently used one, emptied, when there is none.  A tree is cleared when
+ * it is stale or not tracked (see struct spt_root).  The TLB tag is
+ * flushed: this is a MOV CR3 for the guest.
  */
-void kvmx_shadow_guest_cr3(struct kvmx_x86_vcpu *xv, u64 val)
+static void load_tree(struct kvmx_x86_vcpu *xv)
 {
 	struct kvmx_shadow_vcpu *sv = xv->shadow;
 	struct spt_root *rt = NULL, *lru = NULL;
+	bool wp = sv->cr0 & X86_CR0_WP;
+	u64 val = sv->cr3;
 	int i;
 
-	sv->cr3 = val;
 	sv->switches++;
 	for (i = 0; i < SPT_ROOTS; i++) {
 		struct spt_root *r = &sv->roots[i];
 
-		if (r->table && r->cr3 == val) {
+		if (r->table && r->cr3 == val && r->wp == wp) {
 			rt = r;
 			break;
 		}
@@ -438,10 +481,18 @@ void kvmx_shadow_guest_cr3(struct kvmx_x86_vcpu *xv, u64 val)
 		root_clear(sv, rt, false);
 	}
 	rt->cr3 = val;
+	rt->wp = wp;
 	rt->last_used = sv->switches;
 	sv->cur = rt;
 	spin_unlock(mmu_lock(xv));
 	sv->flush = true;
+}
+
+/* The guest's own MOV CR3 (checked): resume a cached tree where valid. */
+void kvmx_shadow_guest_cr3(struct kvmx_x86_vcpu *xv, u64 val)
+{
+	xv->shadow->cr3 = val;
+	load_tree(xv);
 }
 
 void kvmx_shadow_efer_changed(struct kvmx_x86_vcpu *xv)
@@ -472,6 +523,7 @@ int kvmx_shadow_load_root(struct kvmx_x86_vcpu *xv, struct kvmx_shadow_hw *hw)
 				xv->vcpu->vm);
 		rt->table = root;
 		rt->cr3 = sv->cr3;
+		rt->wp = sv->cr0 & X86_CR0_WP;
 		rt->last_used = sv->switches;
 		rt->nr_tables = 1;
 		rt->stale = false;

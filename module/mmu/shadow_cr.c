@@ -1,35 +1,89 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Control-register accesses under shadow paging.
+ * Control-register writes checked as kvm checks them, and the emulation of
+ * the instructions that access CR0, CR3 and CR4.
  *
  * With shadow paging the hardware runs with its own CR0, CR3 and CR4
  * (kvmx_mmu_load_root()), so the backend intercepts every guest read and
  * write of them (and CLTS, LMSW, SMSW, which read or write CR0) and this
  * file emulates the instruction: decoded at RIP, since SVM without decode
- * assists does not say which register or operand was used.
+ * assists does not say which register or operand was used.  SVM with NPT
+ * intercepts the writes of CR0 and CR4 only, so that a value the guest's
+ * CPUID does not allow is refused with #GP rather than reaching the VMCB.
  */
 #include <asm/traps.h>
 
 #include "kvmx_shadow.h"
 #include "kvmx_x86.h"
 
-/* Intel SDM "MOV—Move to/from Control Registers"; 0, or 1 for #GP(0). */
-int kvmx_shadow_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
+/* Bits whose change makes the guest's cached translations stale. */
+#define CR0_TLB_BITS	(X86_CR0_PG | X86_CR0_WP)
+#define CR4_TLB_BITS	(X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | \
+			 X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP | \
+			 X86_CR4_PKE | X86_CR4_LA57)
+
+/* MOV to CR0 ignores the bits the architecture reserves in CR0[31:0]. */
+#define CR0_DEFINED	(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | \
+			 X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | \
+			 X86_CR0_NW | X86_CR0_CD | X86_CR0_PG)
+
+static bool in_long64(struct kvmx_x86_vcpu *xv);
+
+/*
+ * MOV to CR4 from @old to @val (Intel SDM "MOV—Move to/from Control
+ * Registers", kvm's kvm_set_cr4()): 0, or 1 for #GP(0).  No bit the
+ * guest's CPUID lacks; in IA-32e mode PAE stays set and LA57 cannot
+ * change; PCIDE turns on only in IA-32e mode with PCID 0 in CR3.
+ */
+int kvmx_check_cr4(struct kvmx_x86_vcpu *xv, u64 old, u64 val)
 {
-	u64 cr0 = kvmx_shadow_get_cr(xv, 0), cr4 = kvmx_shadow_get_cr(xv, 4);
+	if (!kvmx_vcpu_cr4_valid(xv, val))
+		return 1;
+	if ((xv->efer & EFER_LMA) &&
+	    (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57)))
+		return 1;
+	if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!(xv->efer & EFER_LMA) || (kvmx_x86->get_cr(xv, 3) & 0xfff)))
+		return 1;
+	return 0;
+}
+
+/* MOV to CR0 from @cr0 to @val, as kvm_set_cr0(): 0, or 1 for #GP(0). */
+static int check_cr0(struct kvmx_x86_vcpu *xv, u64 cr0, u64 val, u64 cr4)
+{
+	struct kvm_segment cs;
+
+	if ((val >> 32) ||
+	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)) ||
+	    ((val & X86_CR0_PG) && !(val & X86_CR0_PE)))
+		return 1;
+	if ((val & X86_CR0_PG) && !(cr0 & X86_CR0_PG) &&
+	    (xv->efer & EFER_LME)) {
+		/* Long mode activates (APM "Enabling and Activating Long Mode"). */
+		kvmx_x86->get_segment(xv, &cs, KVMX_SREG_CS);
+		if (!(cr4 & X86_CR4_PAE) || cs.l)
+			return 1;
+	}
+	/* Paging stays on in 64-bit code and while PCIDE is set. */
+	if (!(val & X86_CR0_PG) &&
+	    (in_long64(xv) || (cr4 & X86_CR4_PCIDE)))
+		return 1;
+	return 0;
+}
+
+/* A guest CR write with the architectural checks: 0, or 1 for #GP(0). */
+int kvmx_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
+{
+	u64 cr0 = kvmx_x86->get_cr(xv, 0), cr4 = kvmx_x86->get_cr(xv, 4);
+	bool stale = false;
 
 	switch (cr) {
 	case 0:
-		val |= X86_CR0_ET;
-		if ((val >> 32) ||
-		    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)) ||
-		    ((val & X86_CR0_PG) && !(val & X86_CR0_PE)))
+		val = (val & ~(u64)U32_MAX) | ((val | X86_CR0_ET) & CR0_DEFINED);
+		if (check_cr0(xv, cr0, val, cr4))
 			return 1;
 		if ((val & X86_CR0_PG) && !(cr0 & X86_CR0_PG) &&
 		    (xv->efer & EFER_LME)) {
-			/* Long mode activates (APM "Enabling and Activating Long Mode"). */
-			if (!(cr4 & X86_CR4_PAE))
-				return 1;
 			xv->efer |= EFER_LMA;
 			kvmx_x86->set_efer(xv, xv->efer);
 		} else if (!(val & X86_CR0_PG) && (cr0 & X86_CR0_PG) &&
@@ -38,7 +92,8 @@ int kvmx_shadow_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 			kvmx_x86->set_efer(xv, xv->efer);
 		}
 		kvmx_x86->set_cr(xv, 0, val);
-		return 0;
+		stale = (val ^ cr0) & CR0_TLB_BITS;
+		break;
 	case 3:
 		/* The PCID no-flush bit is not stored (kvmx offers no PCID). */
 		if ((cr4 & X86_CR4_PCIDE) && (xv->efer & EFER_LMA))
@@ -46,19 +101,31 @@ int kvmx_shadow_write_cr(struct kvmx_x86_vcpu *xv, int cr, u64 val)
 		if ((xv->efer & EFER_LMA) &&
 		    (val >> boot_cpu_data.x86_phys_bits))
 			return 1;
-		kvmx_shadow_guest_cr3(xv, val);
-		return 0;
+		if (xv->shadow) {
+			kvmx_shadow_guest_cr3(xv, val);
+		} else {
+			kvmx_x86->set_cr(xv, 3, val);
+			stale = true;
+		}
+		break;
 	case 4:
-		if (!kvmx_vcpu_cr4_valid(xv, val))
-			return 1;
-		if ((xv->efer & EFER_LMA) && !(val & X86_CR4_PAE))
+		if (kvmx_check_cr4(xv, cr4, val))
 			return 1;
 		kvmx_x86->set_cr(xv, 4, val);
-		return 0;
+		stale = (val ^ cr4) & CR4_TLB_BITS;
+		break;
 	default:
 		kvmx_x86->set_cr(xv, cr, val);
-		return 0;
+		break;
 	}
+	/*
+	 * The CPU would have flushed what the write makes stale; shadow
+	 * paging drops its own tables (kvmx_shadow_set_cr()), TDP asks for
+	 * a flush of the guest's TLB tag.
+	 */
+	if (stale && !xv->shadow)
+		kvmx_make_request(KVMX_REQ_TLB_FLUSH_GUEST, xv->vcpu);
+	return 0;
 }
 
 static bool in_long64(struct kvmx_x86_vcpu *xv)
@@ -154,7 +221,7 @@ bool kvmx_shadow_invlpg_address(struct kvmx_x86_vcpu *xv, u64 *la)
 }
 
 /* Emulate MOV to/from CRn, CLTS, LMSW and SMSW at RIP (exit contract). */
-int kvmx_shadow_cr_access(struct kvmx_x86_vcpu *xv)
+int kvmx_cr_access(struct kvmx_x86_vcpu *xv)
 {
 	bool long64 = in_long64(xv);
 	struct kvmx_insn insn;
@@ -188,7 +255,7 @@ int kvmx_shadow_cr_access(struct kvmx_x86_vcpu *xv)
 			break;
 		}
 		val = long64 ? xv->regs[gpr] : (u32)xv->regs[gpr];
-		if (kvmx_shadow_write_cr(xv, cr, val)) {
+		if (kvmx_write_cr(xv, cr, val)) {
 			kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
 			return 1;
 		}
@@ -211,7 +278,7 @@ int kvmx_shadow_cr_access(struct kvmx_x86_vcpu *xv)
 		}
 		if (reg == 6) {		/* LMSW r16 */
 			val = kvmx_lmsw_cr0(cr0, xv->regs[gpr]);
-			if (kvmx_shadow_write_cr(xv, 0, val)) {
+			if (kvmx_write_cr(xv, 0, val)) {
 				kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
 				return 1;
 			}

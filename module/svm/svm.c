@@ -11,7 +11,9 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/tracepoint-defs.h>
+#include <linux/user-return-notifier.h>
 #include <asm/cpufeature.h>
+#include <asm/debugreg.h>
 #include <asm/io.h>
 #include <asm/fpu/api.h>
 #include <asm/mce.h>
@@ -25,6 +27,8 @@
 
 /* The CPU's SVM features, read at probe. */
 static bool has_nrips;
+/* The CPU has IA32_TSC_AUX (RDTSCP or RDPID): kvmx switches it. */
+static bool has_tsc_aux;
 static u32 nr_asids;
 /* All-ones I/O permission map: every port access exits. */
 static void *iopm;
@@ -37,6 +41,13 @@ static u64 iopm_pa;
  * @asid_gen:    bumped when ASIDs run out; every vCPU then takes a new one
  * @next_asid:   next free ASID in this generation
  * @flush_all:   the next VMRUN must flush every ASID's TLB entries
+ * @host_tsc_aux: the host's IA32_TSC_AUX (Linux writes its CPU number there
+ *               once, at boot), read when SVM is enabled on the CPU
+ * @cur_tsc_aux: what IA32_TSC_AUX holds now: a guest's value stays loaded
+ *               until the CPU returns to user space (@tsc_aux_urn)
+ * @tsc_aux_urn: user-return notifier that puts @host_tsc_aux back
+ * @tsc_aux_urn_on: @tsc_aux_urn is registered (from the first VMRUN that
+ *               loads a guest's value until the return to user space)
  * Accessed only by the owning CPU with preemption disabled.
  */
 struct svm_cpu {
@@ -45,6 +56,10 @@ struct svm_cpu {
 	u64 asid_gen;
 	u32 next_asid;
 	bool flush_all;
+	u64 host_tsc_aux;
+	u64 cur_tsc_aux;
+	struct user_return_notifier tsc_aux_urn;
+	bool tsc_aux_urn_on;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
@@ -99,6 +114,8 @@ static int svm_probe(void)
 		return -EOPNOTSUPP;
 	}
 	has_nrips = edx & SVMX_FEAT_NRIPS;
+	has_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
+		      boot_cpu_has(X86_FEATURE_RDPID);
 	nr_asids = ebx;
 	if (nr_asids < 2) {
 		pr_err("CPU reports no guest ASIDs\n");
@@ -158,6 +175,46 @@ static int svm_hardware_setup(void)
 	return 0;
 }
 
+/*
+ * IA32_TSC_AUX is not in the VMCB: the guest's value is loaded before
+ * VMRUN and stays until the CPU returns to user space, where the host's
+ * comes back (as kvm switches it: a user-return notifier, which Linux
+ * carries over to whichever task runs next on the CPU).  Interrupts off.
+ */
+static void svm_restore_tsc_aux(struct svm_cpu *sc)
+{
+	if (sc->tsc_aux_urn_on) {
+		user_return_notifier_unregister(&sc->tsc_aux_urn);
+		sc->tsc_aux_urn_on = false;
+	}
+	if (sc->cur_tsc_aux != sc->host_tsc_aux) {
+		wrmsrl(MSR_TSC_AUX, sc->host_tsc_aux);
+		sc->cur_tsc_aux = sc->host_tsc_aux;
+	}
+}
+
+static void svm_tsc_aux_user_return(struct user_return_notifier *urn)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	svm_restore_tsc_aux(container_of(urn, struct svm_cpu, tsc_aux_urn));
+	local_irq_restore(flags);
+}
+
+static void svm_load_tsc_aux(struct svm_cpu *sc, u64 val)
+{
+	if (!has_tsc_aux || val == sc->cur_tsc_aux)
+		return;
+	if (!sc->tsc_aux_urn_on) {
+		sc->tsc_aux_urn.on_user_return = svm_tsc_aux_user_return;
+		user_return_notifier_register(&sc->tsc_aux_urn);
+		sc->tsc_aux_urn_on = true;
+	}
+	wrmsrl(MSR_TSC_AUX, val);
+	sc->cur_tsc_aux = val;
+}
+
 static int svm_hw_enable_cpu(void)
 {
 	struct svm_cpu *sc = this_cpu_ptr(&svm_cpu);
@@ -166,6 +223,10 @@ static int svm_hw_enable_cpu(void)
 	rdmsrl(MSR_EFER, efer);
 	if (efer & EFER_SVME)
 		return -EBUSY;
+	if (has_tsc_aux) {
+		rdmsrl(MSR_TSC_AUX, sc->host_tsc_aux);
+		sc->cur_tsc_aux = sc->host_tsc_aux;
+	}
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	wrmsrl(SVMX_MSR_VM_HSAVE_PA, page_to_phys(sc->hsave));
 	/* TLB entries of an earlier user of the ASIDs must not survive. */
@@ -179,6 +240,8 @@ static void svm_hw_disable_cpu(void)
 {
 	u64 efer;
 
+	if (has_tsc_aux)
+		svm_restore_tsc_aux(this_cpu_ptr(&svm_cpu));
 	wrmsrl(SVMX_MSR_VM_HSAVE_PA, 0);
 	rdmsrl(MSR_EFER, efer);
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
@@ -238,7 +301,12 @@ static struct kvmx_x86_vcpu *svm_vcpu_alloc(void)
 	return svm ? &svm->x86 : NULL;
 }
 
-/* Shadow paging: reads and writes of CR0, CR3 and CR4 (bit n: read CRn). */
+/*
+ * Writes of CR0 and CR4 (bit 16 + n: write CRn), always: the CPU checks
+ * them against its own features, kvmx against the guest's CPUID (kvm
+ * intercepts them too).  Shadow paging adds the reads, and CR3.
+ */
+#define SVM_CR_WRITE_INTERCEPTS		(0x11 << 16)
 #define SVM_SHADOW_CR_INTERCEPTS	(0x19 | 0x19 << 16)
 
 /* Reads and writes of DR0-7. */
@@ -255,6 +323,7 @@ static void init_vmcb_control(struct kvmx_svm_vcpu *svm)
 	/* DR0-7 reads and writes exit until the guest may own them. */
 	c->intercept_dr = SVM_DR_INTERCEPTS;
 	c->intercept_exceptions = SVM_EXCEPTION_INTERCEPTS;
+	c->intercept_cr = SVM_CR_WRITE_INTERCEPTS;
 	c->intercept3 = BIT(SVMX_INT_INTR) | BIT(SVMX_INT_NMI) |
 			BIT(SVMX_INT_SMI) | BIT(SVMX_INT_INIT) |
 			BIT(SVMX_INT_CPUID) | BIT(SVMX_INT_INVD) |
@@ -264,7 +333,7 @@ static void init_vmcb_control(struct kvmx_svm_vcpu *svm)
 	c->intercept4 = BIT(SVMX_INT_VMRUN) | BIT(SVMX_INT_VMMCALL) |
 			BIT(SVMX_INT_VMLOAD) | BIT(SVMX_INT_VMSAVE) |
 			BIT(SVMX_INT_STGI) | BIT(SVMX_INT_CLGI) |
-			BIT(SVMX_INT_SKINIT) | BIT(SVMX_INT_RDTSCP) |
+			BIT(SVMX_INT_SKINIT) |
 			BIT(SVMX_INT_MONITOR) | BIT(SVMX_INT_MWAIT) |
 			BIT(SVMX_INT_MWAIT_COND) | BIT(SVMX_INT_XSETBV);
 	c->iopm_base_pa = iopm_pa;
@@ -475,14 +544,26 @@ static void svm_set_efer(struct kvmx_x86_vcpu *xv, u64 efer)
 		kvmx_shadow_efer_changed(xv);	/* loaded at entry */
 }
 
+/* The TF that steps the guest over an IRET (svm_enable_window()) is kvmx's. */
 static u64 svm_get_rflags(struct kvmx_x86_vcpu *xv)
 {
-	return to_svm(xv)->vmcb->save.rflags;
+	struct kvmx_svm_vcpu *svm = to_svm(xv);
+	u64 rflags = svm->vmcb->save.rflags;
+
+	if (svm->nmi_step && !svm->nmi_step_tf)
+		rflags &= ~X86_EFLAGS_TF;
+	return rflags;
 }
 
 static void svm_set_rflags(struct kvmx_x86_vcpu *xv, u64 rflags)
 {
-	to_svm(xv)->vmcb->save.rflags = rflags;
+	struct kvmx_svm_vcpu *svm = to_svm(xv);
+
+	if (svm->nmi_step) {
+		svm->nmi_step_tf = rflags & X86_EFLAGS_TF;
+		rflags |= X86_EFLAGS_TF;
+	}
+	svm->vmcb->save.rflags = rflags;
 }
 
 static int svm_get_cpl(struct kvmx_x86_vcpu *xv)
@@ -512,6 +593,10 @@ static int svm_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data)
 {
 	u64 *f = svm_msr_field(to_svm(xv)->vmcb, index);
 
+	if (index == MSR_TSC_AUX && has_tsc_aux) {
+		*data = to_svm(xv)->tsc_aux;
+		return 0;
+	}
 	if (!f || index == MSR_IA32_CR_PAT)
 		return -ENOENT;
 	*data = *f;
@@ -522,6 +607,11 @@ static int svm_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data)
 {
 	u64 *f = svm_msr_field(to_svm(xv)->vmcb, index);
 
+	/* msr.c checked the guest's CPUID and cut the value to 32 bits. */
+	if (index == MSR_TSC_AUX && has_tsc_aux) {
+		to_svm(xv)->tsc_aux = data;
+		return 0;
+	}
 	if (!f)
 		return -ENOENT;
 	/* Base addresses must be canonical (#GP otherwise). */
@@ -633,7 +723,10 @@ static bool svm_nmi_allowed(struct kvmx_x86_vcpu *xv)
 /*
  * An interrupt window is a virtual interrupt (V_IRQ) the guest can take
  * only once it is interruptible, intercepted (VINTR) before delivery.
- * An NMI window opens at the IRET that ends the running NMI handler.
+ * An NMI window opens once the IRET that ends the running NMI handler has
+ * run: IRET is intercepted before it executes, so after that intercept
+ * the guest is single-stepped over it (RFLAGS.TF, #DB intercepted), as
+ * kvm-amd does; the NMI comes at the #DB right after the IRET.
  */
 static void svm_enable_window(struct kvmx_x86_vcpu *xv, bool irq, bool nmi)
 {
@@ -648,8 +741,15 @@ static void svm_enable_window(struct kvmx_x86_vcpu *xv, bool irq, bool nmi)
 			      SVMX_INT_CTL_V_IGN_TPR;
 		c->intercept3 |= BIT(SVMX_INT_VINTR);
 	}
-	if (nmi && svm->nmi_masked)
+	if (!nmi || !svm->nmi_masked)
+		return;
+	if (!svm->iret_pending) {
 		c->intercept3 |= BIT(SVMX_INT_IRET);
+	} else if (!svm->nmi_step) {
+		svm->nmi_step_tf = svm->vmcb->save.rflags & X86_EFLAGS_TF;
+		svm->nmi_step = true;
+		svm->vmcb->save.rflags |= X86_EFLAGS_TF;
+	}
 }
 
 static u32 svm_get_interrupt_shadow(struct kvmx_x86_vcpu *xv)
@@ -673,11 +773,23 @@ static bool svm_get_nmi_mask(struct kvmx_x86_vcpu *xv)
 	return to_svm(xv)->nmi_masked;
 }
 
+/* Stop stepping over an IRET; TF goes back to what the guest has. */
+static void svm_end_nmi_step(struct kvmx_svm_vcpu *svm)
+{
+	if (!svm->nmi_step)
+		return;
+	svm->nmi_step = false;
+	if (!svm->nmi_step_tf)
+		svm->vmcb->save.rflags &= ~X86_EFLAGS_TF;
+}
+
 static void svm_set_nmi_mask(struct kvmx_x86_vcpu *xv, bool masked)
 {
 	struct kvmx_svm_vcpu *svm = to_svm(xv);
 
 	svm->nmi_masked = masked;
+	svm->iret_pending = false;
+	svm_end_nmi_step(svm);
 	if (masked)
 		svm->vmcb->control.intercept3 |= BIT(SVMX_INT_IRET);
 	else
@@ -743,12 +855,13 @@ static int handle_npf(struct kvmx_svm_vcpu *svm)
 				   svm->vmcb->control.exit_info_1);
 }
 
-/* Shadow paging only: the CR0/CR3/CR4 and INVLPG intercepts, #PF. */
+/*
+ * Writes of CR0 and CR4; with shadow paging also their reads and CR3's.
+ * The INVLPG intercept and #PF below are shadow paging's only.
+ */
 static int handle_cr(struct kvmx_svm_vcpu *svm)
 {
-	if (KVMX_VM_DEAD_ON(!svm->x86.shadow, svm->x86.vcpu->vm))
-		return -EIO;
-	return kvmx_shadow_cr_access(&svm->x86);
+	return kvmx_cr_access(&svm->x86);
 }
 
 static int handle_invlpg(struct kvmx_svm_vcpu *svm)
@@ -805,14 +918,26 @@ static int handle_vintr(struct kvmx_svm_vcpu *svm)
 	return KVMX_EXIT_RESUME;
 }
 
+/*
+ * The NMI handler is about to return: NMIs stay blocked until the guest is
+ * past this IRET (svm_nmi_iret_done()); svm_enable_window() steps over it
+ * when an NMI waits.
+ */
 static int handle_iret(struct kvmx_svm_vcpu *svm)
 {
-	/*
-	 * The NMI handler returns.  TODO: NMIs should stay blocked until the
-	 * IRET has completed; an NMI injected before it runs nests.
-	 */
-	svm_set_nmi_mask(&svm->x86, false);
+	svm->vmcb->control.intercept3 &= ~BIT(SVMX_INT_IRET);
+	svm->iret_pending = true;
+	svm->iret_rip = svm->x86.rip;
 	return KVMX_EXIT_RESUME;
+}
+
+/* Any exit with RIP moved on from the intercepted IRET: it has run. */
+static void svm_nmi_iret_done(struct kvmx_svm_vcpu *svm)
+{
+	if (!svm->iret_pending || svm->x86.rip == svm->iret_rip)
+		return;
+	svm->iret_pending = false;
+	svm->nmi_masked = false;
 }
 
 /* Exit codes 0x20-0x2f read DRn, 0x30-0x3f write it. */
@@ -834,10 +959,23 @@ static int handle_dr(struct kvmx_svm_vcpu *svm)
 				     code >= SVM_EXIT_WRITE_DR0);
 }
 
-/* DR6 in the VMCB started from kvmx_dr6_for_entry() and holds this #DB. */
+/*
+ * DR6 in the VMCB started from kvmx_dr6_for_entry() and holds this #DB.
+ * The single-step trap of kvmx's own step over an IRET is not the guest's.
+ */
 static int handle_db(struct kvmx_svm_vcpu *svm)
 {
-	return kvmx_handle_db(&svm->x86, svm->vmcb->save.dr6);
+	u64 dr6 = svm->vmcb->save.dr6;
+
+	if (svm->nmi_step) {
+		bool guest_tf = svm->nmi_step_tf;
+
+		svm_end_nmi_step(svm);
+		if (!guest_tf && !(svm->x86.guest_debug & KVM_GUESTDBG_SINGLESTEP) &&
+		    (dr6 & DR_STEP) && !(dr6 & DR_TRAP_BITS))
+			return KVMX_EXIT_RESUME;
+	}
+	return kvmx_handle_db(&svm->x86, dr6);
 }
 
 /* Intercepted only while userspace plants software breakpoints. */
@@ -895,7 +1033,6 @@ static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
 	[SVM_EXIT_STGI]				= handle_ud,
 	[SVM_EXIT_CLGI]				= handle_ud,
 	[SVM_EXIT_SKINIT]			= handle_ud,
-	[SVM_EXIT_RDTSCP]			= handle_ud,
 	[SVM_EXIT_MONITOR]			= handle_ud,
 	[SVM_EXIT_MWAIT]			= handle_ud,
 	[SVM_EXIT_MWAIT_COND]			= handle_ud,
@@ -937,13 +1074,21 @@ static __always_inline int svm_handle_exit(struct kvmx_x86_vcpu *xv)
 	kvmx_stat_exit(xv, KVMX_ISA_SVM, svm_exit_kind(code), code,
 		       c->exit_info_1, c->exit_info_2, c->exit_int_info,
 		       c->exit_int_info >> 32);
-	svm_requeue_event(svm);
-	if (code == (u64)SVM_EXIT_ERR) {
+	/*
+	 * VMRUN refused the guest state (VMEXIT_INVALID, -1; a CPU may store
+	 * only its low 32 bits).  kvm-amd reports the 32-bit exit code.
+	 */
+	if ((u32)code == (u32)SVM_EXIT_ERR) {
+		pr_warn_ratelimited("VMRUN failed: invalid guest state (cr0 0x%llx cr4 0x%llx efer 0x%llx)\n",
+				    svm->vmcb->save.cr0, svm->vmcb->save.cr4,
+				    svm->vmcb->save.efer);
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		run->fail_entry.hardware_entry_failure_reason = code;
+		run->fail_entry.hardware_entry_failure_reason = (u32)code;
 		run->fail_entry.cpu = svm->asid_cpu;
 		return KVMX_EXIT_USER;
 	}
+	svm_requeue_event(svm);
+	svm_nmi_iret_done(svm);
 	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
 		return svm_exit_handlers[code](svm);
 
@@ -1023,6 +1168,7 @@ static __always_inline void svm_run(struct kvmx_x86_vcpu *xv, bool flush_l1d)
 	vmcb->save.dr7 = kvmx_dr7_for_entry(xv);
 	vmcb->save.dr6 = kvmx_dr6_for_entry(xv);
 	vmcb->control.clean = 0;
+	svm_load_tsc_aux(sc, svm->tsc_aux);
 
 	asm volatile("clgi" ::: "memory");
 	kvmx_svm_vmrun(svm->vmcb_pa, xv->regs, page_to_phys(sc->host_save),

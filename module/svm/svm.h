@@ -225,6 +225,13 @@ static_assert(sizeof(struct vmcb) == PAGE_SIZE);
  * @nmi_masked:     an NMI handler runs (between NMI delivery and its IRET);
  *                  the CPU keeps this internally, so kvmx tracks it by
  *                  intercepting IRET
+ * @iret_pending:   the IRET intercept fired at @iret_rip: NMIs stay blocked
+ *                  until the guest is seen past that IRET
+ * @iret_rip:       where the intercepted IRET is
+ * @nmi_step:       the guest runs single-stepped (RFLAGS.TF) over that IRET
+ *                  so that a pending NMI comes right after it; @nmi_step_tf
+ *                  says whether the guest had TF itself
+ * @tsc_aux:        the guest's IA32_TSC_AUX (loaded around VMRUN, svm_run())
  * All fields are protected by the vCPU mutex.
  */
 struct kvmx_svm_vcpu {
@@ -236,6 +243,11 @@ struct kvmx_svm_vcpu {
 	u64 asid_gen;
 	int asid_cpu;
 	bool nmi_masked;
+	bool iret_pending;
+	u64 iret_rip;
+	bool nmi_step;
+	bool nmi_step_tf;
+	u64 tsc_aux;
 };
 
 static inline struct kvmx_svm_vcpu *to_svm(struct kvmx_x86_vcpu *xv)

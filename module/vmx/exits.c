@@ -101,10 +101,8 @@ static int set_guest_cr4(struct kvmx_vmx_vcpu *vmx, u64 val)
 	/* Bits the CPU lacks in VMX operation, and VMX itself, are reserved. */
 	if ((val & ~vmx_cfg.cr4_fixed1) || (val & X86_CR4_VMXE))
 		return 1;
-	/* Nor may the guest set bits its CPUID does not offer (as kvm). */
-	if (!kvmx_vcpu_cr4_valid(&vmx->x86, val))
-		return 1;
-	if ((vmx->guest.efer & EFER_LMA) && !(val & X86_CR4_PAE))
+	/* Then the rules of both vendors (the guest's CPUID, PAE, LA57, PCIDE). */
+	if (kvmx_check_cr4(&vmx->x86, vmx->guest.cr4, val))
 		return 1;
 	kvmx_vmx_ops.set_cr(&vmx->x86, 4, val);
 	return 0;
@@ -120,7 +118,7 @@ static int write_cr(struct kvmx_vmx_vcpu *vmx, unsigned int cr, u64 val)
 	if (vmx->x86.shadow) {
 		if (cr == 4 && ((val & ~vmx_cfg.cr4_fixed1) || (val & X86_CR4_VMXE)))
 			return 1;
-		return kvmx_shadow_write_cr(&vmx->x86, cr, val);
+		return kvmx_write_cr(&vmx->x86, cr, val);
 	}
 	switch (cr) {
 	case 0:

@@ -241,7 +241,7 @@ static bool lmsw_mem(struct kvmx_vmx_vcpu *vmx, const struct kvmx_insn *insn,
 		return false;
 	if (kvmx_read_guest(xv->vcpu->vm, la, &val, 2))
 		return rmode_read_failed(vmx, r);
-	if (kvmx_shadow_write_cr(xv, 0, kvmx_lmsw_cr0(cr0, val))) {
+	if (kvmx_write_cr(xv, 0, kvmx_lmsw_cr0(cr0, val))) {
 		kvmx_queue_exception(xv, X86_TRAP_GP, true, 0);
 		*r = KVMX_EXIT_RESUME;
 		return true;
@@ -260,7 +260,7 @@ static bool emulate_0f01(struct kvmx_vmx_vcpu *vmx,
 	if ((insn->modrm >> 6) == 3) {
 		if (reg != 6)
 			return false;
-		*r = kvmx_shadow_cr_access(xv);
+		*r = kvmx_cr_access(xv);
 		return true;
 	}
 	switch (reg) {
@@ -309,7 +309,7 @@ static bool rmode_emulate(struct kvmx_vmx_vcpu *vmx, int *r)
 	case 0x06:	/* CLTS */
 	case 0x20:	/* MOV r, CRn */
 	case 0x22:	/* MOV CRn, r */
-		*r = kvmx_shadow_cr_access(xv);
+		*r = kvmx_cr_access(xv);
 		return true;
 	case 0x08:	/* INVD */
 	case 0x09:	/* WBINVD */

@@ -60,11 +60,11 @@ static const struct cpuid_mask allowed_bits[] = {
 		       BIT32(31) },
 	/*
 	 * Leaf 7.0 ECX: AVX512VBMI UMIP GFNI VAES VPCLMULQDQ AVX512_VNNI
-	 * AVX512_BITALG AVX512_VPOPCNTDQ; not RDPID (TSC_AUX is not
-	 * switched), PKU, OSPKE, LA57.
+	 * AVX512_BITALG AVX512_VPOPCNTDQ RDPID (both backends switch
+	 * TSC_AUX); not PKU, OSPKE, LA57.
 	 */
 	{ 7, 0, R_ECX, BIT32(1) | BIT32(2) | BIT32(8) | BIT32(9) | BIT32(10) |
-		       BIT32(11) | BIT32(12) | BIT32(14) },
+		       BIT32(11) | BIT32(12) | BIT32(14) | BIT32(22) },
 	{ 7, 0, R_EDX, BIT32(4) /* FSRM */ },
 	/* Leaf 0xd.1 EAX: XSAVEOPT XSAVEC XGETBV1; not XSAVES. */
 	{ 0xd, 1, R_EAX, BIT32(0) | BIT32(1) | BIT32(2) },
@@ -73,11 +73,12 @@ static const struct cpuid_mask allowed_bits[] = {
 				BIT32(8) },
 	/*
 	 * 0x80000001 EDX: the leaf-1 EDX bits AMD mirrors plus SYSCALL NX MMXEXT
-	 * FXSR_OPT PDPE1GB LM; not RDTSCP (TSC_AUX is not switched).
+	 * FXSR_OPT PDPE1GB RDTSCP LM (TSC_AUX: the VMX autoload list, SVM's
+	 * switch around VMRUN).
 	 */
 	{ 0x80000001, 0, R_EDX, (0x0183f3ff & ~BIT32(10)) | BIT32(11) |
 				BIT32(20) | BIT32(22) | BIT32(25) | BIT32(26) |
-				BIT32(29) },
+				BIT32(27) | BIT32(29) },
 	/* 0x80000007 EDX: invariant TSC. */
 	{ 0x80000007, 0, R_EDX, BIT32(8) },
 };
@@ -101,14 +102,29 @@ u64 kvmx_supported_xcr0(void)
 	       (XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM | XFEATURE_MASK_AVX512);
 }
 
-/* Rules of XSETBV (Intel SDM, "XSETBV"); 0 when @xcr0 is valid. */
-int kvmx_check_xcr0(u64 xcr0)
+/*
+ * XCR0 bits @xv may set: those of its CPUID.0xD.0 EDX:EAX that kvmx
+ * supports, and x87 always (kvm's guest_supported_xcr0).
+ */
+static u64 guest_xcr0_allowed(struct kvmx_x86_vcpu *xv)
+{
+	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(xv, 0xd, 0);
+	u64 bits = e ? (u64)e->edx << 32 | e->eax : 0;
+
+	return (bits & kvmx_supported_xcr0()) | XFEATURE_MASK_FP;
+}
+
+/*
+ * Rules of XSETBV (Intel SDM, "XSETBV") for @xv's CPUID, as kvm checks
+ * XSETBV and KVM_SET_XCRS; 0 when @xcr0 is valid.
+ */
+int kvmx_check_xcr0(struct kvmx_x86_vcpu *xv, u64 xcr0)
 {
 	if (!(xcr0 & XFEATURE_MASK_FP))
 		return -EINVAL;
-	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
+	if (xcr0 & ~guest_xcr0_allowed(xv))
 		return -EINVAL;
-	if (xcr0 & ~kvmx_supported_xcr0())
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
 		return -EINVAL;
 	if ((xcr0 & XFEATURE_MASK_AVX512) &&
 	    ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
@@ -516,6 +532,10 @@ static void cpuid_entry_runtime(struct kvmx_x86_vcpu *xv,
 		e->ecx &= ~BIT32(27);
 		if (kvmx_x86->get_cr(xv, 4) & X86_CR4_OSXSAVE)
 			e->ecx |= BIT32(27);
+		/* APIC mirrors IA32_APIC_BASE's global enable (bit 11). */
+		e->edx &= ~BIT32(9);
+		if (xv->apic_base & MSR_IA32_APICBASE_ENABLE)
+			e->edx |= BIT32(9);
 		break;
 	case 0xd:
 		/*

@@ -167,7 +167,7 @@ int kvmx_handle_xsetbv(struct kvmx_x86_vcpu *xv)
 
 	/* Only XCR0 exists; CPL must be 0 (Intel SDM, "XSETBV"). */
 	if (kvmx_x86->get_cpl(xv) != 0 || (u32)xv->regs[KVMX_RCX] != 0 ||
-	    kvmx_check_xcr0(val))
+	    kvmx_check_xcr0(xv, val))
 		return inject_gp(xv);
 	xv->xcr0 = val;
 	return skip_insn(xv);
@@ -181,10 +181,9 @@ int kvmx_handle_shutdown(struct kvmx_x86_vcpu *xv)
 
 /*
  * Switch XCR0 to the guest's (before entry) or back to the host's.  Not
- * conditional on the guest's CR4.OSXSAVE: CR4 writes do not exit, so the
- * guest may turn it on or off while it runs, and deciding by its value
- * at exit once left the host running on the guest's XCR0 (which broke
- * the host's own signal frames).
+ * conditional on the guest's CR4.OSXSAVE: deciding by its value at exit
+ * once left the host running on the guest's XCR0 (which broke the host's
+ * own signal frames).
  */
 void kvmx_load_guest_xcr0(struct kvmx_x86_vcpu *xv, bool guest)
 {

@@ -29,6 +29,8 @@ static const u32 msrs_to_save[] = {
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
+	/* Last: listed only where the CPU has it (RDTSCP or RDPID). */
+	MSR_TSC_AUX,
 };
 
 /*
@@ -44,6 +46,10 @@ long kvmx_get_msr_index_list(struct kvm_msr_list __user *u, bool features)
 	const u32 *list = features ? feature_msrs : msrs_to_save;
 	u32 n = features ? ARRAY_SIZE(feature_msrs) : ARRAY_SIZE(msrs_to_save);
 	struct kvm_msr_list hdr;
+
+	if (!features && !boot_cpu_has(X86_FEATURE_RDTSCP) &&
+	    !boot_cpu_has(X86_FEATURE_RDPID))
+		n--;
 
 	if (copy_from_user(&hdr, u, sizeof(hdr)))
 		return -EFAULT;
@@ -91,19 +97,80 @@ static int fixed_mtrr_index(u32 index)
 	}
 }
 
+/* A CPUID feature bit of the vCPU's table (false without the leaf). */
+static bool guest_has(struct kvmx_x86_vcpu *xv, u32 function, int reg, int bit)
+{
+	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(xv, function, 0);
+	u32 val;
+
+	if (!e)
+		return false;
+	val = reg == 1 ? e->ebx : reg == 2 ? e->ecx : e->edx;
+	return val & BIT(bit);
+}
+
+/*
+ * EFER bits a vCPU may hold: those the host can run with (FFXSR only where
+ * the CPU has it), and for the guest's own WRMSR only those its CPUID
+ * offers (LM for LME/LMA, NX, FXSR_OPT), as kvm checks them.
+ */
 static bool efer_valid(struct kvmx_x86_vcpu *xv, u64 efer, bool host)
 {
 	u64 allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX;
 
+	if (boot_cpu_has(X86_FEATURE_FXSR_OPT))
+		allowed |= EFER_FFXSR;
 	if (efer & ~allowed)
 		return false;
 	if (host)
 		return true;
+	if (((efer & (EFER_LME | EFER_LMA)) && !guest_has(xv, 0x80000001, 3, 29)) ||
+	    ((efer & EFER_NX) && !guest_has(xv, 0x80000001, 3, 20)) ||
+	    ((efer & EFER_FFXSR) && !guest_has(xv, 0x80000001, 3, 25)))
+		return false;
 	/* LME may not change while paging is on; LMA is read-only. */
 	if ((kvmx_x86->get_cr(xv, 0) & X86_CR0_PG) &&
 	    ((efer ^ xv->efer) & EFER_LME))
 		return false;
 	return true;
+}
+
+/*
+ * The legacy performance counters: AMD's PERF_CTL0-3 / PERF_CTR0-3 and
+ * Intel's P6 EVNTSEL0-1 / PERFCTR0-1.  kvmx virtualizes no PMU, and kvm
+ * without a PMU for the guest takes every write to them and drops it, and
+ * reads them as 0, on either vendor (guest kernels probe them regardless).
+ */
+static bool legacy_perf_msr(u32 index)
+{
+	switch (index) {
+	case MSR_K7_EVNTSEL0 ... MSR_K7_PERFCTR3:
+	case MSR_P6_PERFCTR0 ... MSR_P6_PERFCTR1:
+	case MSR_P6_EVNTSEL0 ... MSR_P6_EVNTSEL1:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * IA32_TSC_AUX (RDTSCP, RDPID): the guest reaches it only when its CPUID
+ * offers one of the two; the high half is reserved for an Intel guest and
+ * dropped for an AMD one, as kvm does.  0 if the access may go on (with
+ * *@data truncated where needed), 1 for #GP.
+ */
+static int tsc_aux_check(struct kvmx_x86_vcpu *xv, u64 *data, bool write,
+			 bool host)
+{
+	if (!host && !guest_has(xv, 0x80000001, 3, 27) &&
+	    !guest_has(xv, 7, 2, 22))
+		return 1;
+	if (!write)
+		return 0;
+	if (xv->emul_vendor == KVMX_EMUL_VENDOR_INTEL && (*data >> 32))
+		return 1;
+	*data = (u32)*data;
+	return 0;
 }
 
 /*
@@ -117,6 +184,8 @@ int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 	r = kvmx_irqchip_get_msr(xv, index, data);
 	if (r != -ENOENT)
 		return r;
+	if (index == MSR_TSC_AUX && tsc_aux_check(xv, data, false, host))
+		return KVMX_MSR_INVALID;
 	r = kvmx_x86->get_msr(xv, index, data);
 	if (r != -ENOENT)
 		return r ? 1 : 0;
@@ -126,6 +195,10 @@ int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 	r = kvmx_mce_get_msr(xv, index, data, host);
 	if (r != -ENOENT)
 		return r;
+	if (legacy_perf_msr(index)) {
+		*data = 0;
+		return 0;
+	}
 
 	switch (index) {
 	case MSR_EFER:
@@ -193,6 +266,10 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 	r = kvmx_mce_set_msr(xv, index, data, host);
 	if (r != -ENOENT)
 		return r;
+	if (legacy_perf_msr(index))
+		return 0;
+	if (index == MSR_TSC_AUX && tsc_aux_check(xv, &data, true, host))
+		return KVMX_MSR_INVALID;
 	switch (index) {
 	case MSR_EFER:
 		if (!efer_valid(xv, data, host))

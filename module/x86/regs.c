@@ -347,7 +347,7 @@ static long set_xcrs(struct kvmx_x86_vcpu *xv, struct kvm_xcrs __user *u)
 	for (i = 0; i < x.nr_xcrs; i++) {
 		if (x.xcrs[i].xcr != 0)
 			continue;
-		if (kvmx_check_xcr0(x.xcrs[i].value))
+		if (kvmx_check_xcr0(xv, x.xcrs[i].value))
 			return -EINVAL;
 		xv->xcr0 = x.xcrs[i].value;
 	}
