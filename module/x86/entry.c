@@ -60,6 +60,8 @@ static void kvmx_process_requests(struct kvmx_x86_vcpu *xv)
 		kvmx_x86->msr_filter_changed(xv);
 	if (kvmx_check_request(KVMX_REQ_CLOCK_UPDATE, vcpu))
 		kvmx_kvmclock_update(xv);
+	if (kvmx_check_request(KVMX_REQ_STEAL_UPDATE, vcpu))
+		kvmx_pv_record_steal(xv);
 	if (kvmx_check_request(KVMX_REQ_TLB_FLUSH, vcpu))
 		kvmx_x86->flush_tlb(xv);
 	if (kvmx_check_request(KVMX_REQ_TLB_FLUSH_GUEST, vcpu))
@@ -171,6 +173,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 	}
 
 	fpu_swap_kvm_fpstate(&xv->guest_fpu, true);
+	kvmx_pv_run_begin(xv);
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
@@ -184,9 +187,11 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 			kvmx_process_requests(xv);
 		cond_resched();
 		xv->ran = true;
+		kvmx_pv_eoi_before_entry(xv);
 		kvmx_lapic_sync_to_vapic(xv);
 		r = kvmx_x86->enter_guest(xv);
 		kvmx_lapic_sync_from_vapic(xv);
+		kvmx_pv_eoi_after_exit(xv);
 		kvmx_stat_exit_done(xv, r);
 		if (r <= 0)
 			break;
@@ -195,6 +200,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 			break;
 		}
 	}
+	kvmx_pv_run_end(xv);
 	fpu_swap_kvm_fpstate(&xv->guest_fpu, false);
 out:
 	kvmx_stat_run_done(xv, r);
