@@ -30,7 +30,7 @@ struct kvmx_x86_vcpu;
  * @pv_eoi_msr:    MSR_KVM_PV_EOI_EN: the guest byte's address, bit 0
  *                 enabling it
  * @pv_eoi_pending: this entry set the guest's PV EOI byte for the highest
- *                 in-service vector (sync_to_vapic .. sync_from_vapic)
+ *                 in-service vector (until the exit is handled)
  * @poll_control:  MSR_KVM_POLL_CONTROL (bit 0; 1 at creation)
  * @unhalted:      KVM_HC_KICK_CPU reached this vCPU: its next halt (or the
  *                 current one) ends; written by other vCPUs (WRITE_ONCE),
@@ -81,7 +81,11 @@ void kvmx_pv_run_begin(struct kvmx_x86_vcpu *xv);
 void kvmx_pv_run_end(struct kvmx_x86_vcpu *xv);
 /* KVMX_REQ_STEAL_UPDATE: rewrite the steal-time structure. */
 void kvmx_pv_record_steal(struct kvmx_x86_vcpu *xv);
-/* Around each entry, with the vapic sync: the PV EOI byte. */
+/*
+ * The PV EOI byte, in the entry sequence (kvmx_entry.h): set after the
+ * event injection (interrupts off), taken back after the exit, before its
+ * handler.
+ */
 void kvmx_pv_eoi_before_entry(struct kvmx_x86_vcpu *xv);
 void kvmx_pv_eoi_after_exit(struct kvmx_x86_vcpu *xv);
 

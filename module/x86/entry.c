@@ -187,11 +187,9 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 			kvmx_process_requests(xv);
 		cond_resched();
 		xv->ran = true;
-		kvmx_pv_eoi_before_entry(xv);
 		kvmx_lapic_sync_to_vapic(xv);
 		r = kvmx_x86->enter_guest(xv);
 		kvmx_lapic_sync_from_vapic(xv);
-		kvmx_pv_eoi_after_exit(xv);
 		kvmx_stat_exit_done(xv, r);
 		if (r <= 0)
 			break;

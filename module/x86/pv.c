@@ -239,6 +239,33 @@ void kvmx_pv_reset(struct kvmx_x86_vcpu *xv)
 
 /* ---- Steal time ---- */
 
+/*
+ * Write @len bytes to guest-physical @gpa without sleeping or faulting
+ * (interrupts may be off); 0, or -EFAULT when the page is not at hand.
+ */
+static int write_guest_nofault(struct kvmx_vm *vm, u64 gpa, const void *buf,
+			       unsigned int len)
+{
+	const struct kvmx_memslot *slot;
+	unsigned long hva;
+	int idx, r = -EFAULT;
+
+	if (offset_in_page(gpa) + len > PAGE_SIZE || current->mm != vm->mm)
+		return -EFAULT;
+	idx = srcu_read_lock(&vm->srcu);
+	slot = kvmx_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
+	if (slot && !(slot->flags & KVM_MEM_READONLY)) {
+		hva = kvmx_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+		      offset_in_page(gpa);
+		if (!copy_to_user_nofault((void __user *)hva, buf, len)) {
+			kvmx_mark_dirty(slot, gpa >> PAGE_SHIFT);
+			r = 0;
+		}
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
+}
+
 static u64 task_run_delay(void)
 {
 #ifdef CONFIG_SCHED_INFO
@@ -316,28 +343,14 @@ void kvmx_pv_record_steal(struct kvmx_x86_vcpu *xv)
  */
 static void set_preempted(struct kvmx_x86_vcpu *xv)
 {
-	struct kvmx_vm *vm = xv->vcpu->vm;
-	u64 gpa = xv->pv.steal_msr & KVM_STEAL_VALID_BITS;
-	const struct kvmx_memslot *slot;
+	u64 gpa = (xv->pv.steal_msr & KVM_STEAL_VALID_BITS) +
+		  offsetof(struct kvm_steal_time, preempted);
 	u8 val = KVM_VCPU_PREEMPTED;
-	unsigned long hva;
-	int idx;
 
-	if (!(xv->pv.steal_msr & KVM_MSR_ENABLED) || xv->pv.st_preempted ||
-	    current->mm != vm->mm)
+	if (!(xv->pv.steal_msr & KVM_MSR_ENABLED) || xv->pv.st_preempted)
 		return;
-	idx = srcu_read_lock(&vm->srcu);
-	slot = kvmx_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
-	if (slot && !(slot->flags & KVM_MEM_READONLY)) {
-		hva = kvmx_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
-		      offset_in_page(gpa) +
-		      offsetof(struct kvm_steal_time, preempted);
-		if (!copy_to_user_nofault((void __user *)hva, &val, sizeof(val))) {
-			xv->pv.st_preempted = true;
-			kvmx_mark_dirty(slot, gpa >> PAGE_SHIFT);
-		}
-	}
-	srcu_read_unlock(&vm->srcu, idx);
+	if (!write_guest_nofault(xv->vcpu->vm, gpa, &val, sizeof(val)))
+		xv->pv.st_preempted = true;
 }
 
 static struct kvmx_x86_vcpu *notifier_vcpu(struct preempt_notifier *pn)
@@ -403,32 +416,36 @@ void kvmx_pv_vcpu_destroy(struct kvmx_x86_vcpu *xv)
 /* ---- PV EOI ---- */
 
 /*
- * Before an entry: if the guest may end its highest in-service interrupt
- * without an exit, set its PV EOI byte (KVM_PV_EOI_ENABLED) ...
+ * In the entry sequence, interrupts off, after the event injection (so
+ * that the interrupt injected now counts, as in kvm): if the guest may end
+ * its highest in-service interrupt without an exit, set its PV EOI byte
+ * (KVM_PV_EOI_ENABLED).  Should the page not be at hand without a fault,
+ * the byte stays clear and the guest writes the EOI register: correct,
+ * only slower.
  */
 void kvmx_pv_eoi_before_entry(struct kvmx_x86_vcpu *xv)
 {
 	u8 val = KVM_PV_EOI_ENABLED;
 
-	if (!(xv->pv.pv_eoi_msr & KVM_MSR_ENABLED) || !xv->apic ||
+	if (likely(!(xv->pv.pv_eoi_msr & KVM_MSR_ENABLED)) || !xv->apic ||
 	    kvmx_lapic_pv_eoi_vector(xv->apic) < 0)
 		return;
-	if (!kvmx_write_guest(xv->vcpu->vm, xv->pv.pv_eoi_msr & ~1ULL, &val,
-			      sizeof(val)))
+	if (!write_guest_nofault(xv->vcpu->vm, xv->pv.pv_eoi_msr & ~1ULL, &val,
+				 sizeof(val)))
 		xv->pv.pv_eoi_pending = true;
 }
 
 /*
- * ... and after the exit: a byte the guest cleared is its EOI; one it
- * left set is cleared again, so that the guest writes the EOI register
- * unless the next entry offers the PV EOI anew.
+ * After the exit, before its handler (which may read the ISR): a byte the
+ * guest cleared is its EOI; one it left set is cleared again, so that the
+ * guest writes the EOI register unless the next entry offers PV EOI anew.
  */
 void kvmx_pv_eoi_after_exit(struct kvmx_x86_vcpu *xv)
 {
 	u64 gpa = xv->pv.pv_eoi_msr & ~1ULL;
 	u8 val;
 
-	if (!xv->pv.pv_eoi_pending)
+	if (likely(!xv->pv.pv_eoi_pending))
 		return;
 	xv->pv.pv_eoi_pending = false;
 	if (!(xv->pv.pv_eoi_msr & KVM_MSR_ENABLED) ||
