@@ -27,6 +27,9 @@ struct kvmx_x86_vcpu;
  *                 guest's steal field (0 at creation, as in kvm)
  * @st_preempted:  KVM_VCPU_PREEMPTED was written to the guest's page
  *                 since the last update (sched_out, atomic context)
+ * @at_boundary:   the run loop is at its preemption point, between two
+ *                 guest instructions: only there is a preemption shown to
+ *                 the guest (set and read by the vCPU's own task)
  * @pv_eoi_msr:    MSR_KVM_PV_EOI_EN: the guest byte's address, bit 0
  *                 enabling it
  * @pv_eoi_pending: this entry set the guest's PV EOI byte for the highest
@@ -50,6 +53,7 @@ struct kvmx_pv {
 	u64 steal_msr;
 	u64 last_steal;
 	bool st_preempted;
+	bool at_boundary;
 	u64 pv_eoi_msr;
 	bool pv_eoi_pending;
 	u64 poll_control;

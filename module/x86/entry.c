@@ -185,7 +185,14 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 			break;
 		if (READ_ONCE(vcpu->requests) & KVMX_REQ_ENTRY_MASK)
 			kvmx_process_requests(xv);
+		/*
+		 * The one preemption point the guest may be told about (steal
+		 * time's preempted byte): the last exit is handled, the vCPU
+		 * is between two instructions (kvm: after a host interrupt).
+		 */
+		xv->pv.at_boundary = true;
 		cond_resched();
+		xv->pv.at_boundary = false;
 		xv->ran = true;
 		kvmx_lapic_sync_to_vapic(xv);
 		r = kvmx_x86->enter_guest(xv);

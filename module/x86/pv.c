@@ -20,9 +20,11 @@
  * Steal time: the vCPU's task's sched_info.run_delay, added to the guest's
  * steal field before the first entry of each KVM_RUN and after each time
  * the task was scheduled back in (a preempt notifier, registered for the
- * duration of KVM_RUN).  When the task is preempted in KVM_RUN, the
- * notifier's sched_out writes KVM_VCPU_PREEMPTED to the guest's page (kvm
- * does not on a plain return to userspace, nor does kvmx); the next update
+ * duration of KVM_RUN).  When the task is preempted in KVM_RUN at the run
+ * loop's preemption point (an exit fully handled: the vCPU between two
+ * instructions, where kvm requires a host-interrupt exit), the notifier's
+ * sched_out writes KVM_VCPU_PREEMPTED to the guest's page (kvm does not on
+ * a plain return to userspace, nor does kvmx); the next update
  * clears the byte atomically and honours KVM_VCPU_FLUSH_TLB, which other
  * vCPUs set instead of sending a flush IPI to a preempted one.
  */
@@ -347,7 +349,8 @@ static void set_preempted(struct kvmx_x86_vcpu *xv)
 		  offsetof(struct kvm_steal_time, preempted);
 	u8 val = KVM_VCPU_PREEMPTED;
 
-	if (!(xv->pv.steal_msr & KVM_MSR_ENABLED) || xv->pv.st_preempted)
+	if (!(xv->pv.steal_msr & KVM_MSR_ENABLED) || xv->pv.st_preempted ||
+	    !xv->pv.at_boundary)
 		return;
 	if (!write_guest_nofault(xv->vcpu->vm, gpa, &val, sizeof(val)))
 		xv->pv.st_preempted = true;
