@@ -18,7 +18,8 @@
  * KVM_HC_KICK_CPU wakes a vCPU halted with interrupts off; KVM_HC_SEND_IPI
  * delivers a fixed IPI by bitmap and returns how many APICs took it, and
  * -KVM_EINVAL for a logical or shorthand ICR.  PV EOI: the byte is set for
- * the interrupt being handled, and clearing it ends the interrupt.
+ * the interrupt being handled, and clearing it ends the interrupt.  The
+ * other vendor's hypercall instruction is replaced by the native one.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -738,6 +739,59 @@ static void test_pv_eoi(void)
 	vm_free(vm);
 }
 
+/*
+ * fixhc: the other vendor's hypercall instruction (VMMCALL on Intel,
+ * VMCALL on AMD), with KVM_HC_VAPIC_POLL_IRQ: kvm writes the native one
+ * over it and runs that (SYNC 1: RSI = RAX).  A UD2 still reaches the
+ * guest's #UD handler (SYNC 2: RSI = 6).
+ */
+extern const uint8_t fixhc_start[], fixhc_end[], fixhc_insn[], fixhc_ud[];
+asm(GUEST_SECTION
+    ".code64\n"
+    "fixhc_start:\n"
+    "	mov $1, %eax\n"			/* KVM_HC_VAPIC_POLL_IRQ */
+    "	mov $-1, %rbx\n"
+    "fixhc_insn:\n"
+    "	vmcall\n"				/* the host picks the wrong one */
+    "	mov %rax, %rsi\n"
+    "	GUEST_SYNC 1\n"
+    "	xor %esi, %esi\n"
+    "	ud2\n"
+    "	GUEST_SYNC 2\n"
+    "	GUEST_DONE\n"
+    "fixhc_ud:\n"
+    "	mov $6, %esi\n"
+    "	addq $2, (%rsp)\n"
+    "	iretq\n"
+    "fixhc_end:\n"
+    GUEST_SECTION_END);
+
+static void test_other_vendor_hypercall(void)
+{
+	struct kvm_vm *vm = vm_with_irqchip();
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	uint8_t *insn;
+	uint8_t native = kvm_cpu_is_amd() ? 0xd9 : 0xc1;
+	struct ucall uc;
+
+	REQUIRE(kvm_cpu_is_amd() || kvm_cpu_is_intel(), "neither Intel nor AMD");
+	vm_load_code(vm, fixhc_start, fixhc_end);
+	vm_set_idt_gate64(vm, X86_VEC_UD, GUEST_CODE_ADDR(fixhc_ud, fixhc_start));
+	insn = vm_gpa_to_hva(vm, GUEST_CODE_ADDR(fixhc_insn, fixhc_start));
+	insn[2] = native ^ 0xc1 ^ 0xd9;		/* the other vendor's */
+	vcpu_setup_mode(vcpu, GUEST_MODE_LONG64, GUEST_CODE_GPA);
+	vcpu_expect_sync(vcpu, 1, &uc);
+	CHECK_EQ(uc.args[1], 0);
+	CHECK_EQ(insn[0], 0x0f);
+	CHECK_EQ(insn[1], 0x01);
+	CHECK_EQ(insn[2], native);
+	vcpu_expect_sync(vcpu, 2, &uc);
+	CHECK_EQ(uc.args[1], X86_VEC_UD);
+	vcpu_expect_done(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_supported_features),
 	TEST_CASE(test_enforce_denies),
@@ -749,6 +803,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_kick_cpu),
 	TEST_CASE(test_send_ipi),
 	TEST_CASE(test_pv_eoi),
+	TEST_CASE(test_other_vendor_hypercall),
 };
 
 int main(int argc, char **argv)

@@ -80,6 +80,12 @@ int kvmx_pv_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data);
 /* A KVM hypercall other than KVM_HC_VAPIC_POLL_IRQ: its return value. */
 u64 kvmx_pv_hypercall(struct kvmx_x86_vcpu *xv, u64 nr, u64 a0, u64 a1,
 		      u64 a2, u64 a3, bool op_64_bit);
+/*
+ * A #UD exit: the other vendor's hypercall instruction is replaced by the
+ * native one, whose ModRM byte is @native (VMCALL 0xc1, VMMCALL 0xd9),
+ * and runs again; any other #UD goes to the guest.  KVMX_EXIT_* contract.
+ */
+int kvmx_pv_fix_hypercall(struct kvmx_x86_vcpu *xv, u8 native);
 /* KVM_RUN begins / ends on this task. */
 void kvmx_pv_run_begin(struct kvmx_x86_vcpu *xv);
 void kvmx_pv_run_end(struct kvmx_x86_vcpu *xv);

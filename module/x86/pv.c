@@ -36,6 +36,7 @@
 #include <linux/uaccess.h>
 #include <asm/apicdef.h>
 #include <asm/kvm_para.h>
+#include <asm/traps.h>
 
 #include "kvmx_irqchip.h"
 #include "kvmx_x86.h"
@@ -557,4 +558,51 @@ u64 kvmx_pv_hypercall(struct kvmx_x86_vcpu *xv, u64 nr, u64 a0, u64 a1,
 		return 0;
 	}
 	return (u64)-KVM_ENOSYS;
+}
+
+/*
+ * Read (@write false) or write the byte at linear address @la; 0, or 1
+ * when the guest must see the fault the walk queued (or nothing backs it).
+ */
+static int access_insn_byte(struct kvmx_x86_vcpu *xv, u64 la, u8 *byte,
+			    bool write)
+{
+	u64 gpa;
+
+	if (kvmx_translate_data(xv, la, write, &gpa))
+		return 1;
+	if (write)
+		return kvmx_write_guest(xv->vcpu->vm, gpa, byte, 1) ? 1 : 0;
+	return kvmx_read_guest(xv->vcpu->vm, gpa, byte, 1) ? 1 : 0;
+}
+
+/*
+ * kvm patches the other vendor's hypercall instruction over with the
+ * native one (KVM_X86_QUIRK_FIX_HYPERCALL_INSN, on by default), which a
+ * guest built for one vendor, or moved from one, needs: the kernel's KVM
+ * selftests issue VMCALL on AMD too.  The 3-byte forms 0f 01 c1 (VMCALL)
+ * and 0f 01 d9 (VMMCALL) differ in their last byte.
+ */
+int kvmx_pv_fix_hypercall(struct kvmx_x86_vcpu *xv, u8 native)
+{
+	struct kvm_segment cs;
+	u8 insn[3];
+	u64 la;
+	int i;
+
+	kvmx_x86->get_segment(xv, &cs, KVMX_SREG_CS);
+	la = cs.base + xv->rip;
+	if (!((xv->efer & EFER_LMA) && cs.l))
+		la = (u32)la;
+	for (i = 0; i < ARRAY_SIZE(insn); i++)
+		if (access_insn_byte(xv, la + i, &insn[i], false))
+			return KVMX_EXIT_RESUME;
+	if (insn[0] != 0x0f || insn[1] != 0x01 || insn[2] == native ||
+	    (insn[2] != 0xc1 && insn[2] != 0xd9)) {
+		kvmx_queue_exception(xv, X86_TRAP_UD, false, 0);
+		return KVMX_EXIT_RESUME;
+	}
+	/* RIP stays: the native instruction runs next. */
+	access_insn_byte(xv, la + 2, &native, true);
+	return KVMX_EXIT_RESUME;
 }
