@@ -943,6 +943,7 @@ bool kvmx_lapic_has_wake_event(struct kvmx_x86_vcpu *xv)
 /* chip->lock held: the enabled local APIC whose physical ID is @id. */
 static struct kvmx_lapic *apic_by_id(struct kvmx_vm *vm, u32 id)
 {
+	/* Pairs with vCPU creation: vcpus[] and their APICs are set up. */
 	int i, n = smp_load_acquire(&vm->nr_vcpus);
 	struct kvmx_lapic *apic;
 
