@@ -450,7 +450,8 @@ asm(GUEST_SECTION
 
 struct run_thread {
 	struct kvm_vcpu *vcpu;
-	int result;		/* 0 ok, else the step that failed */
+	int result;		/* 0 done, 1 a bad exit, 100 + id a UCALL_FAIL */
+	uint32_t stages;	/* bit n: GUEST_SYNC n seen */
 };
 
 /* Runs on its own thread (no CHECK there): KVM_RUN until UCALL_DONE. */
@@ -459,12 +460,25 @@ static void *run_to_done(void *arg)
 	struct run_thread *t = arg;
 	struct kvm_regs regs;
 
-	t->result = 1;
-	if (__vcpu_run(t->vcpu) || !vcpu_is_ucall_exit(t->vcpu) ||
-	    ioctl(t->vcpu->fd, KVM_GET_REGS, &regs))
-		return NULL;
-	t->result = (uint32_t)regs.rax == UCALL_DONE ? 0 : 100 + (int)regs.rdi;
-	return NULL;
+	for (;;) {
+		t->result = 1;
+		if (__vcpu_run(t->vcpu) || !vcpu_is_ucall_exit(t->vcpu) ||
+		    ioctl(t->vcpu->fd, KVM_GET_REGS, &regs))
+			return NULL;
+		switch ((uint32_t)regs.rax) {
+		case UCALL_DONE:
+			t->result = 0;
+			return NULL;
+		case UCALL_SYNC:
+			t->stages |= 1U << (regs.rdi & 31);
+			continue;
+		case UCALL_FAIL:
+			t->result = 100 + (int)regs.rdi;
+			return NULL;
+		default:
+			return NULL;
+		}
+	}
 }
 
 static void test_steal_time_preempted(void)
@@ -542,36 +556,12 @@ asm(GUEST_SECTION
     "kick_end:\n"
     GUEST_SECTION_END);
 
-struct ap_thread {
-	struct kvm_vcpu *vcpu;
-	int result;		/* 0 ok, else the step that failed */
-};
-
-static void *ap_halt_fn(void *arg)
-{
-	struct ap_thread *t = arg;
-	struct kvm_regs regs;
-
-	t->result = 1;
-	if (__vcpu_run(t->vcpu) || !vcpu_is_ucall_exit(t->vcpu) ||
-	    ioctl(t->vcpu->fd, KVM_GET_REGS, &regs) ||
-	    (uint32_t)regs.rax != UCALL_SYNC || regs.rdi != 2)
-		return NULL;
-	t->result = 2;
-	if (__vcpu_run(t->vcpu) || !vcpu_is_ucall_exit(t->vcpu) ||
-	    ioctl(t->vcpu->fd, KVM_GET_REGS, &regs) ||
-	    (uint32_t)regs.rax != UCALL_DONE)
-		return NULL;
-	t->result = 0;
-	return NULL;
-}
-
 static void test_kick_cpu(void)
 {
 	struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	struct kvm_vm *vm = vm_with_irqchip();
 	struct kvm_vcpu *bsp = vcpu_create(vm, 0);
-	struct ap_thread ap = { .vcpu = vcpu_create(vm, 1), .result = -1 };
+	struct run_thread ap = { .vcpu = vcpu_create(vm, 1), .result = -1 };
 	struct timespec wait = { 0, 200 * 1000 * 1000 };
 	struct kvm_regs regs;
 	struct ucall uc;
@@ -586,13 +576,14 @@ static void test_kick_cpu(void)
 	CHECK_IOCTL_OK(ioctl(ap.vcpu->fd, KVM_SET_MP_STATE, &runnable));
 	vcpu_expect_sync(ap.vcpu, 3, &uc);
 	vcpu_expect_sync(bsp, 3, &uc);
-	CHECK(!pthread_create(&tid, NULL, ap_halt_fn, &ap), "pthread_create");
+	CHECK(!pthread_create(&tid, NULL, run_to_done, &ap), "pthread_create");
 	nanosleep(&wait, NULL);		/* let it reach its HLT */
 	vcpu_expect_sync(bsp, 1, &uc);
 	CHECK_EQ((uint32_t)uc.args[1], 0);
 	vcpu_expect_done(bsp);
 	pthread_join(tid, NULL);
 	CHECK(ap.result == 0, "the halted vCPU: step %d", ap.result);
+	CHECK_EQ(ap.stages, 1U << 2);
 	vcpu_free(ap.vcpu);
 	vcpu_free(bsp);
 	vm_free(vm);

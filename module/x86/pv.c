@@ -120,14 +120,25 @@ static bool gpa_writable(struct kvmx_vm *vm, u64 gpa, unsigned int len)
 	return ok;
 }
 
-int kvmx_pv_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data)
+/*
+ * -ENOENT if @index is no PV MSR, KVMX_MSR_UNKNOWN (as kvm's "unsupported")
+ * if enforcement denies it, 0 if the access goes on.
+ */
+static int msr_check(struct kvmx_x86_vcpu *xv, u32 index)
 {
 	int feature = msr_feature(index);
 
 	if (feature < 0)
 		return -ENOENT;
-	if (!pv_has(xv, feature))
-		return KVMX_MSR_UNKNOWN;
+	return pv_has(xv, feature) ? 0 : KVMX_MSR_UNKNOWN;
+}
+
+int kvmx_pv_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data)
+{
+	int r = msr_check(xv, index);
+
+	if (r)
+		return r;
 	switch (index) {
 	case MSR_KVM_ASYNC_PF_EN:
 		*data = xv->pv.async_pf_en;
@@ -200,12 +211,10 @@ static int set_pv_eoi(struct kvmx_x86_vcpu *xv, u64 data)
 
 int kvmx_pv_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data)
 {
-	int feature = msr_feature(index);
+	int r = msr_check(xv, index);
 
-	if (feature < 0)
-		return -ENOENT;
-	if (!pv_has(xv, feature))
-		return KVMX_MSR_UNKNOWN;
+	if (r)
+		return r;
 	switch (index) {
 	case MSR_KVM_ASYNC_PF_EN:
 		return set_async_pf_en(xv, data);

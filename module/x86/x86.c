@@ -290,11 +290,10 @@ static long vcpu_enable_cap(struct kvmx_x86_vcpu *xv,
 			    struct kvm_enable_cap __user *u)
 {
 	struct kvm_enable_cap cap;
+	long r = kvmx_get_enable_cap(&cap, u);
 
-	if (copy_from_user(&cap, u, sizeof(cap)))
-		return -EFAULT;
-	if (cap.flags)
-		return -EINVAL;
+	if (r)
+		return r;
 	switch (cap.cap) {
 	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
 		kvmx_pv_set_enforce(xv, cap.args[0]);
