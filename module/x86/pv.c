@@ -327,10 +327,17 @@ void kvmx_pv_record_steal(struct kvmx_x86_vcpu *xv)
 	if (preempted < 0)
 		return;
 	xv->pv.st_preempted = false;
-	/* The guest asked for the flush it did not send to a preempted vCPU. */
+	/*
+	 * The guest asked for the flush it did not send to a preempted vCPU:
+	 * with shadow paging that is also what a guest flush does to the
+	 * shadow tables (as kvm syncs its shadow roots).
+	 */
 	if ((preempted & KVM_VCPU_FLUSH_TLB) &&
-	    pv_has(xv, KVM_FEATURE_PV_TLB_FLUSH))
+	    pv_has(xv, KVM_FEATURE_PV_TLB_FLUSH)) {
+		if (xv->shadow)
+			kvmx_shadow_flush_guest(xv);
 		kvmx_make_request(KVMX_REQ_TLB_FLUSH_GUEST, xv->vcpu);
+	}
 
 	if (kvmx_read_guest(vm, at_version, &version, sizeof(version)) ||
 	    kvmx_read_guest(vm, gpa, &steal, sizeof(steal)))
