@@ -486,12 +486,11 @@ static void *run_to_done(void *arg)
 
 static void test_steal_time_preempted(void)
 {
-	struct kvm_vm *vm = vm_with_irqchip();
-	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
-	struct kvm_steal_time *st = vm_gpa_to_hva(vm, ST_GPA);
-	volatile uint32_t *started = vm_gpa_to_hva(vm, STARTED_GPA);
-	volatile uint32_t *go = vm_gpa_to_hva(vm, GO_GPA);
-	struct run_thread t = { .vcpu = vcpu, .result = -1 };
+	volatile uint32_t *started, *go;
+	struct run_thread t = { .result = -1 };
+	struct kvm_steal_time *st;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
 	struct timespec ms = { 0, 1000 * 1000 };
 	uint8_t preempted;
 	cpu_set_t cpus;
@@ -500,6 +499,12 @@ static void test_steal_time_preempted(void)
 
 	REQUIRE(!kvm_cpu_is_intel() || hv_is_kvmx(),
 		"kvm-intel reports no preemption after a PAUSE exit");
+	vm = vm_with_irqchip();
+	vcpu = vcpu_create(vm, 0);
+	t.vcpu = vcpu;
+	st = vm_gpa_to_hva(vm, ST_GPA);
+	started = vm_gpa_to_hva(vm, STARTED_GPA);
+	go = vm_gpa_to_hva(vm, GO_GPA);
 	vm_load_code(vm, pre_start, pre_end);
 	vcpu_setup_mode(vcpu, GUEST_MODE_LONG64, GUEST_CODE_GPA);
 	vcpu_set_msr(vcpu, MSR_KVM_STEAL_TIME, ST_GPA | KVM_MSR_ENABLED);
