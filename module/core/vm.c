@@ -64,15 +64,21 @@ static long vm_set_memory_region(struct kvmx_vm *vm, void __user *argp)
 	return kvmx_set_memory_region(vm, &mem);
 }
 
+int kvmx_get_enable_cap(struct kvm_enable_cap *cap, const void __user *argp)
+{
+	if (copy_from_user(cap, argp, sizeof(*cap)))
+		return -EFAULT;
+	return cap->flags ? -EINVAL : 0;	/* kvm defines no flag */
+}
+
 static long vm_enable_cap(struct kvmx_vm *vm, void __user *argp)
 {
 	struct kvm_enable_cap cap;
-	long r = -EINVAL;
+	long r = kvmx_get_enable_cap(&cap, argp);
 
-	if (copy_from_user(&cap, argp, sizeof(cap)))
-		return -EFAULT;
-	if (cap.flags)
-		return -EINVAL;
+	if (r)
+		return r;
+	r = -EINVAL;
 	switch (cap.cap) {
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		if (cap.args[0] & ~KVMX_DIRTY_LOG_PROTECT_FLAGS)

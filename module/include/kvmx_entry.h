@@ -114,6 +114,7 @@ static __always_inline int kvmx_enter_guest(struct kvmx_x86_vcpu *xv,
 		ops->rmode_event(xv, xv->soft_event.vector);
 		return KVMX_EXIT_RESUME;
 	}
+	kvmx_pv_eoi_before_entry(xv);	/* after the injection, as in kvm */
 	if (this_cpu_read(kvmx_last_vcpu) != xv) {
 		/* Another vCPU's branch predictions must not steer this one. */
 		indirect_branch_prediction_barrier();
@@ -136,6 +137,7 @@ static __always_inline int kvmx_enter_guest(struct kvmx_x86_vcpu *xv,
 	local_irq_enable();
 	preempt_enable();
 
+	kvmx_pv_eoi_after_exit(xv);	/* the guest's PV EOI precedes the exit's work */
 	r = ops->handle_exit(xv);
 	if (r <= 0)	/* userspace runs before the next entry */
 		xv->l1d_flush = true;

@@ -169,6 +169,8 @@ long kvmx_check_extension(struct kvmx_vm *vm, long ext);
 int kvmx_create_vm(unsigned long type);
 void kvmx_vm_put(struct kvmx_vm *vm);
 void kvmx_vm_mark_dead(struct kvmx_vm *vm, const char *why);
+/* KVM_ENABLE_CAP's argument (VM or vCPU fd): 0, -EFAULT, -EINVAL (flags). */
+int kvmx_get_enable_cap(struct kvm_enable_cap *cap, const void __user *argp);
 
 /*
  * KVMX_VM_DEAD_ON - an impossible host-side condition about @vm (kvm's

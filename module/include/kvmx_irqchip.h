@@ -283,6 +283,14 @@ int kvmx_lapic_pending_vector(struct kvmx_lapic *apic);
 void kvmx_lapic_ack(struct kvmx_lapic *apic, int vector);
 bool kvmx_lapic_has_wake_event(struct kvmx_x86_vcpu *xv);
 void kvmx_lapic_base_changed(struct kvmx_x86_vcpu *xv);
+/* For the PV interface (x86/pv.c). */
+struct kvmx_x86_vcpu *kvmx_lapic_vcpu_by_id(struct kvmx_vm *vm, u32 id,
+					    bool unhalt);
+int kvmx_lapic_send_to_id(struct kvmx_vm *vm, u32 id,
+			  const struct kvmx_apic_irq *irq);
+struct task_struct *kvmx_lapic_get_task(struct kvmx_lapic *apic);
+int kvmx_lapic_pv_eoi_vector(struct kvmx_lapic *apic);
+void kvmx_lapic_pv_eoi(struct kvmx_lapic *apic);
 
 /* pic.c (chip->lock held) */
 void kvmx_pic_reset(struct kvmx_irqchip *chip);

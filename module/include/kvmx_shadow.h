@@ -77,6 +77,8 @@ void kvmx_shadow_efer_changed(struct kvmx_x86_vcpu *xv);
 int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv);
 /* The same with the linear address known (VMX's exit qualification). */
 int kvmx_shadow_invlpg_at(struct kvmx_x86_vcpu *xv, u64 la);
+/* The guest's whole TLB goes without an exit (PV TLB flush). */
+void kvmx_shadow_flush_guest(struct kvmx_x86_vcpu *xv);
 
 /* INVLPG's operand at RIP as a linear address (false: not worked out). */
 bool kvmx_shadow_invlpg_address(struct kvmx_x86_vcpu *xv, u64 *la);

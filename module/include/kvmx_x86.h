@@ -13,6 +13,7 @@
 #include "kvmx_host.h"
 #include "kvmx_emulate.h"
 #include "kvmx_mmu.h"
+#include "kvmx_pv.h"
 
 /* GPR indices (enum kvmx_gpr, KVMX_RAX...) come from kvmx_emulate.h. */
 
@@ -86,12 +87,17 @@ struct kvmx_x86_vcpu;
  * @KVMX_REQ_MSR_FILTER: the VM's MSR filter changed: the backend updates
  *	its MSR intercepts (kvmx_x86_ops.msr_filter_changed).  Also made
  *	when the vCPU is created.
+ * @KVMX_REQ_STEAL_UPDATE: rewrite the vCPU's steal-time structure (x86/pv.c):
+ *	made when KVM_RUN starts, when its task is scheduled back in and
+ *	when MSR_KVM_STEAL_TIME is enabled.  Consumed before
+ *	@KVMX_REQ_TLB_FLUSH_GUEST, which it may make (PV TLB flush).
  */
 enum kvmx_request {
 	KVMX_REQ_TLB_FLUSH,
 	KVMX_REQ_TLB_FLUSH_GUEST,
 	KVMX_REQ_CLOCK_UPDATE,
 	KVMX_REQ_MSR_FILTER,
+	KVMX_REQ_STEAL_UPDATE,
 };
 
 static inline void kvmx_make_request(enum kvmx_request req,
@@ -388,6 +394,8 @@ struct kvmx_x86_ops {
  * @shadow_hw:   with shadow paging, the CR0/CR3/CR4/EFER of this entry, from
  *               kvmx_mmu_load_root() (the run op loads them)
  * @mce:         machine-check registers (x86/mce.c)
+ * @pv:          the paravirtual interface's state (x86/pv.c, kvmx_pv.h,
+ *               which names the fields other vCPUs touch)
  * All fields are protected by vcpu->mutex.
  */
 struct kvmx_x86_vcpu {
@@ -456,6 +464,7 @@ struct kvmx_x86_vcpu {
 	struct kvmx_shadow_vcpu *shadow;
 	struct kvmx_shadow_hw shadow_hw;
 	struct kvmx_mce mce;
+	struct kvmx_pv pv;
 };
 
 /**

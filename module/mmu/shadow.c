@@ -1140,6 +1140,17 @@ int kvmx_shadow_invlpg_at(struct kvmx_x86_vcpu *xv, u64 la)
 	return kvmx_skip_insn(xv);
 }
 
+/*
+ * A flush the guest asked for without an exit (kvm's PV TLB flush,
+ * x86/pv.c), as if it had flushed everything itself: the current tree may
+ * be stale (it is kept in use until the guest flushes, as a TLB would be),
+ * so its leaves go; the other trees are cleared when loaded if stale.
+ */
+void kvmx_shadow_flush_guest(struct kvmx_x86_vcpu *xv)
+{
+	flush_current(xv);
+}
+
 /* INVLPG at RIP, its operand decoded (SVM without decode assists). */
 int kvmx_shadow_invlpg(struct kvmx_x86_vcpu *xv)
 {

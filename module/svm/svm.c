@@ -312,8 +312,12 @@ static struct kvmx_x86_vcpu *svm_vcpu_alloc(void)
 /* Reads and writes of DR0-7. */
 #define SVM_DR_INTERCEPTS	0x00ff00ffU
 
-/* Exceptions intercepted: #DB and #AC could otherwise loop in the CPU. */
-#define SVM_EXCEPTION_INTERCEPTS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC))
+/*
+ * Exceptions intercepted: #DB and #AC could otherwise loop in the CPU; #UD
+ * for VMCALL, the other vendor's hypercall (kvmx_pv_fix_hypercall()).
+ */
+#define SVM_EXCEPTION_INTERCEPTS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | \
+					 BIT(X86_TRAP_UD))
 
 static void init_vmcb_control(struct kvmx_svm_vcpu *svm)
 {
@@ -828,6 +832,12 @@ static int handle_ud(struct kvmx_svm_vcpu *svm)
 	return KVMX_EXIT_RESUME;
 }
 
+/* A #UD: VMCALL becomes VMMCALL (0f 01 d9); any other is the guest's. */
+static int handle_ud_exception(struct kvmx_svm_vcpu *svm)
+{
+	return kvmx_pv_fix_hypercall(&svm->x86, 0xd9);
+}
+
 static int handle_intr(struct kvmx_svm_vcpu *svm)
 {
 	/* The host takes the interrupt once it enables IRQs again. */
@@ -1010,6 +1020,7 @@ static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 7] = handle_dr,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB]	= handle_db,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_BP]	= handle_bp,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_UD]	= handle_ud_exception,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_PF]	= handle_pf,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC]	= handle_reflect,
 	[SVM_EXIT_INTR]				= handle_intr,

@@ -218,6 +218,9 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 	/* Intercepted only while userspace plants software breakpoints. */
 	if (vector == X86_TRAP_BP)
 		return kvmx_debug_exit(&vmx->x86, X86_TRAP_BP, vmx->x86.dr6);
+	/* VMMCALL becomes VMCALL (0f 01 c1); any other #UD is the guest's. */
+	if (vector == X86_TRAP_UD)
+		return kvmx_pv_fix_hypercall(&vmx->x86, 0xc1);
 	kvmx_queue_exception(&vmx->x86, vector,
 			     info & INTR_INFO_DELIVER_CODE_MASK,
 			     vmx->exit.intr_error);

@@ -102,7 +102,7 @@ const char *vmx_l1d_flush_mode(void)
 }
 
 /* Called with interrupts disabled, right before entry. */
-/* @cond: KVMX_REQ_L1D_FLUSH was pending (the host ran what may leak). */
+/* @cond: kvmx_x86_vcpu.l1d_flush was set (the host ran what may leak). */
 void vmx_l1d_flush(bool cond)
 {
 	enum l1d_flush_mode mode = READ_ONCE(l1d_mode);

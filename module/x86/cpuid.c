@@ -295,7 +295,7 @@ long kvmx_get_supported_cpuid(struct kvm_cpuid2 __user *u)
 			}
 		}
 	}
-	/* The hypervisor leaves: kvm's signature; kvmclock (x86/clock.c). */
+	/* The hypervisor leaves: kvm's signature; the PV features (x86/pv.c). */
 	if (n + 2 > hdr.nent) {
 		r = -E2BIG;
 		goto out;
@@ -306,8 +306,7 @@ long kvmx_get_supported_cpuid(struct kvm_cpuid2 __user *u)
 	};
 	ents[n++] = (struct kvm_cpuid_entry2) {
 		.function = KVM_CPUID_FEATURES,
-		.eax = BIT(KVM_FEATURE_CLOCKSOURCE) | BIT(KVM_FEATURE_CLOCKSOURCE2) |
-		       BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT),
+		.eax = kvmx_pv_supported_features(),
 	};
 	hdr.nent = n;
 	if (copy_to_user(u, &hdr, sizeof(hdr)) ||

@@ -60,6 +60,8 @@ static void kvmx_process_requests(struct kvmx_x86_vcpu *xv)
 		kvmx_x86->msr_filter_changed(xv);
 	if (kvmx_check_request(KVMX_REQ_CLOCK_UPDATE, vcpu))
 		kvmx_kvmclock_update(xv);
+	if (kvmx_check_request(KVMX_REQ_STEAL_UPDATE, vcpu))
+		kvmx_pv_record_steal(xv);
 	if (kvmx_check_request(KVMX_REQ_TLB_FLUSH, vcpu))
 		kvmx_x86->flush_tlb(xv);
 	if (kvmx_check_request(KVMX_REQ_TLB_FLUSH_GUEST, vcpu))
@@ -153,6 +155,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 	}
 
 	fpu_swap_kvm_fpstate(&xv->guest_fpu, true);
+	kvmx_pv_run_begin(xv);
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
@@ -164,7 +167,14 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 			break;
 		if (READ_ONCE(vcpu->requests))
 			kvmx_process_requests(xv);
+		/*
+		 * The one preemption point the guest may be told about (steal
+		 * time's preempted byte): the last exit is handled, the vCPU
+		 * is between two instructions (kvm: after a host interrupt).
+		 */
+		xv->pv.at_boundary = true;
 		cond_resched();
+		xv->pv.at_boundary = false;
 		xv->ran = true;
 		kvmx_lapic_sync_to_vapic(xv);
 		r = kvmx_x86->enter_guest(xv);
@@ -177,6 +187,7 @@ int kvmx_arch_vcpu_run(struct kvmx_vcpu *vcpu)
 			break;
 		}
 	}
+	kvmx_pv_run_end(xv);
 	fpu_swap_kvm_fpstate(&xv->guest_fpu, false);
 out:
 	kvmx_stat_run_done(xv, r);

@@ -139,25 +139,35 @@ int kvmx_handle_wrmsr(struct kvmx_x86_vcpu *xv)
 }
 
 /*
- * VMCALL/VMMCALL with kvm's ABI: the number in RAX (EAX outside 64-bit
- * mode), the result in RAX.  Only KVM_HC_VAPIC_POLL_IRQ (a no-op) exists.
+ * VMCALL/VMMCALL with kvm's ABI: the number in RAX, arguments in RBX, RCX,
+ * RDX and RSI (each truncated to 32 bits outside 64-bit mode), the result
+ * in RAX.  KVM_HC_VAPIC_POLL_IRQ is a no-op; the others are x86/pv.c's.
  */
 int kvmx_handle_hypercall(struct kvmx_x86_vcpu *xv)
 {
 	struct kvm_segment cs;
-	u64 nr = xv->regs[KVMX_RAX];
+	u64 nr = xv->regs[KVMX_RAX], a0 = xv->regs[KVMX_RBX];
+	u64 a1 = xv->regs[KVMX_RCX], a2 = xv->regs[KVMX_RDX];
+	u64 a3 = xv->regs[KVMX_RSI];
+	bool op_64_bit;
 	u64 ret;
 
 	kvmx_x86->get_segment(xv, &cs, KVMX_SREG_CS);
-	if (!((xv->efer & EFER_LMA) && cs.l))
+	op_64_bit = (xv->efer & EFER_LMA) && cs.l;
+	if (!op_64_bit) {
 		nr = (u32)nr;
+		a0 = (u32)a0;
+		a1 = (u32)a1;
+		a2 = (u32)a2;
+		a3 = (u32)a3;
+	}
 	if (kvmx_x86->get_cpl(xv) != 0)
 		ret = (u64)-KVM_EPERM;
 	else if (nr == KVM_HC_VAPIC_POLL_IRQ)
 		ret = 0;
 	else
-		ret = (u64)-KVM_ENOSYS;
-	xv->regs[KVMX_RAX] = ret;
+		ret = kvmx_pv_hypercall(xv, nr, a0, a1, a2, a3, op_64_bit);
+	xv->regs[KVMX_RAX] = op_64_bit ? ret : (u32)ret;
 	return skip_insn(xv);
 }
 

@@ -29,6 +29,8 @@ static const u32 msrs_to_save[] = {
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
+	MSR_KVM_ASYNC_PF_EN, MSR_KVM_STEAL_TIME, MSR_KVM_PV_EOI_EN,
+	MSR_KVM_ASYNC_PF_INT, MSR_KVM_ASYNC_PF_ACK, MSR_KVM_POLL_CONTROL,
 	/* Last: listed only where the CPU has it (RDTSCP or RDPID). */
 	MSR_TSC_AUX,
 };
@@ -189,6 +191,9 @@ int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host)
 	r = kvmx_x86->get_msr(xv, index, data);
 	if (r != -ENOENT)
 		return r ? 1 : 0;
+	r = kvmx_pv_get_msr(xv, index, data);
+	if (r != -ENOENT)
+		return r;
 	r = kvmx_kvmclock_get_msr(xv, index, data);
 	if (r != -ENOENT)
 		return r;
@@ -258,6 +263,9 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 	int i, r;
 
 	r = kvmx_irqchip_set_msr(xv, index, data);
+	if (r != -ENOENT)
+		return r;
+	r = kvmx_pv_set_msr(xv, index, data);
 	if (r != -ENOENT)
 		return r;
 	r = kvmx_kvmclock_set_msr(xv, index, data, host);

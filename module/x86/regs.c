@@ -72,6 +72,7 @@ void kvmx_vcpu_reset(struct kvmx_x86_vcpu *xv)
 	xv->apic_base = APIC_DEFAULT_BASE | MSR_IA32_APICBASE_ENABLE |
 			(xv->vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	xv->mp_state = KVM_MP_STATE_RUNNABLE;
+	kvmx_pv_reset(xv);
 }
 
 /*

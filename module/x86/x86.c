@@ -91,6 +91,9 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_HLT:
 		return 1;
+	case KVM_CAP_ENABLE_CAP:			/* on the vCPU */
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:	/* x86/pv.c */
+		return 1;
 	case KVM_CAP_XCRS:
 		/* XCR0 exists only where the host kernel uses XSAVE, as in kvm. */
 		return boot_cpu_has(X86_FEATURE_XSAVE);
@@ -235,6 +238,7 @@ int kvmx_arch_vcpu_create(struct kvmx_vcpu *vcpu)
 	xv->tsc_khz = tsc_khz;
 	xv->emul_vendor = kvmx_emul_vendor(xv);	/* the host's, until CPUID */
 	kvmx_mce_vcpu_init(xv);
+	kvmx_pv_vcpu_create(xv);
 	vcpu->arch = xv;
 	if (!fpu_alloc_guest_fpstate(&xv->guest_fpu)) {
 		r = -ENOMEM;
@@ -261,6 +265,7 @@ err_mmu:
 err_fpu:
 	fpu_free_guest_fpstate(&xv->guest_fpu);
 err_free:
+	kvmx_pv_vcpu_destroy(xv);
 	kfree(xv);
 	vcpu->arch = NULL;
 	return r;
@@ -275,8 +280,27 @@ void kvmx_arch_vcpu_destroy(struct kvmx_vcpu *vcpu)
 	kvmx_x86->vcpu_free(xv);
 	kvmx_mmu_vcpu_free(xv);
 	fpu_free_guest_fpstate(&xv->guest_fpu);
+	kvmx_pv_vcpu_destroy(xv);
 	kvfree(xv->cpuid);
 	kfree(xv);
+}
+
+/* KVM_ENABLE_CAP on a vCPU fd. */
+static long vcpu_enable_cap(struct kvmx_x86_vcpu *xv,
+			    struct kvm_enable_cap __user *u)
+{
+	struct kvm_enable_cap cap;
+	long r = kvmx_get_enable_cap(&cap, u);
+
+	if (r)
+		return r;
+	switch (cap.cap) {
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
+		kvmx_pv_set_enforce(xv, cap.args[0]);
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
@@ -321,6 +345,8 @@ long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 		return kvmx_mce_vcpu_ioctl(xv, ioctl, argp);
 	case KVM_SET_VAPIC_ADDR:
 		return kvmx_lapic_set_vapic_addr(xv, argp);
+	case KVM_ENABLE_CAP:
+		return vcpu_enable_cap(xv, argp);
 	default:
 		return kvmx_regs_ioctl(xv, ioctl, argp);
 	}

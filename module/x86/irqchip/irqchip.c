@@ -720,6 +720,7 @@ int kvmx_irqchip_before_entry(struct kvmx_x86_vcpu *xv)
 		if (xv->mp_state == KVM_MP_STATE_HALTED &&
 		    kvmx_lapic_has_wake_event(xv) && !signal_pending(current)) {
 			xv->mp_state = KVM_MP_STATE_RUNNABLE;
+			WRITE_ONCE(xv->pv.unhalted, false);	/* a kick ends one halt */
 			continue;
 		}
 		if (signal_pending(current)) {

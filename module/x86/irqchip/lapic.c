@@ -930,12 +930,118 @@ bool kvmx_lapic_has_wake_event(struct kvmx_x86_vcpu *xv)
 	if (xv->mp_state == KVM_MP_STATE_INIT_RECEIVED)
 		wake |= apic->sipi_pending;
 	if (xv->mp_state == KVM_MP_STATE_HALTED)
-		wake |= xv->nmi_pending ||
+		wake |= xv->nmi_pending || READ_ONCE(xv->pv.unhalted) ||
 			(kvmx_x86->interrupt_allowed(xv) &&
 			 (kvmx_lapic_pending_vector(apic) >= 0 ||
 			  kvmx_lapic_extint_pending(apic)));
 	spin_unlock_irqrestore(&chip->lock, flags);
 	return wake;
+}
+
+/* ---- For the PV interface (x86/pv.c) ---- */
+
+/* chip->lock held: the enabled local APIC whose physical ID is @id. */
+static struct kvmx_lapic *apic_by_id(struct kvmx_vm *vm, u32 id)
+{
+	/* Pairs with vCPU creation: vcpus[] and their APICs are set up. */
+	int i, n = smp_load_acquire(&vm->nr_vcpus);
+	struct kvmx_lapic *apic;
+
+	for (i = 0; i < n; i++) {
+		apic = to_x86(vm->vcpus[i])->apic;
+		if (!apic || !hw_enabled(apic))
+			continue;
+		if (x2apic_mode(apic) ? x2apic_id(apic) == id :
+		    reg_get(apic, APIC_ID) >> 24 == id)
+			return apic;
+	}
+	return NULL;
+}
+
+/*
+ * The vCPU whose enabled APIC has physical ID @id (no broadcast), or NULL.
+ * With @unhalt (KVM_HC_KICK_CPU), its current or next halt ends.
+ */
+struct kvmx_x86_vcpu *kvmx_lapic_vcpu_by_id(struct kvmx_vm *vm, u32 id,
+					    bool unhalt)
+{
+	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
+	struct kvmx_lapic *apic;
+	unsigned long flags;
+
+	spin_lock_irqsave(&chip->lock, flags);
+	apic = chip->dying ? NULL : apic_by_id(vm, id);
+	if (apic && unhalt) {
+		WRITE_ONCE(apic->xv->pv.unhalted, true);
+		kvmx_lapic_kick(apic);
+	}
+	spin_unlock_irqrestore(&chip->lock, flags);
+	return apic ? apic->xv : NULL;
+}
+
+/* @irq to the APIC with physical ID @id only: 1 if it accepted it. */
+int kvmx_lapic_send_to_id(struct kvmx_vm *vm, u32 id,
+			  const struct kvmx_apic_irq *irq)
+{
+	struct kvmx_irqchip *chip = kvmx_irqchip_get(vm);
+	struct kvmx_lapic *apic;
+	unsigned long flags;
+	int r = 0;
+
+	spin_lock_irqsave(&chip->lock, flags);
+	apic = chip->dying ? NULL : apic_by_id(vm, id);
+	if (apic)
+		r = accept_irq(apic, irq);
+	spin_unlock_irqrestore(&chip->lock, flags);
+	return r;
+}
+
+/* The task that last ran KVM_RUN on @apic's vCPU, referenced, or NULL. */
+struct task_struct *kvmx_lapic_get_task(struct kvmx_lapic *apic)
+{
+	struct kvmx_irqchip *chip = apic_chip(apic);
+	struct task_struct *task;
+	unsigned long flags;
+
+	spin_lock_irqsave(&chip->lock, flags);
+	task = apic->task;
+	if (task)
+		get_task_struct(task);
+	spin_unlock_irqrestore(&chip->lock, flags);
+	return task;
+}
+
+/*
+ * PV EOI: the vector the guest may end without an exit, or -1.  Only the
+ * highest in-service vector while nothing waits in the IRR (its EOI must
+ * then be seen at once) and only an edge-triggered one (a level vector's
+ * EOI goes to the IOAPIC), as kvm allows it.
+ */
+int kvmx_lapic_pv_eoi_vector(struct kvmx_lapic *apic)
+{
+	struct kvmx_irqchip *chip = apic_chip(apic);
+	unsigned long flags;
+	int isrv = -1;
+
+	spin_lock_irqsave(&chip->lock, flags);
+	if (hw_enabled(apic) && vec_highest(apic, APIC_IRR) < 0) {
+		isrv = vec_highest(apic, APIC_ISR);
+		if (isrv >= 0 && vec_test(apic, APIC_TMR, isrv))
+			isrv = -1;
+	}
+	spin_unlock_irqrestore(&chip->lock, flags);
+	return isrv;
+}
+
+/* PV EOI: the guest ended its interrupt without writing the EOI register. */
+void kvmx_lapic_pv_eoi(struct kvmx_lapic *apic)
+{
+	struct kvmx_irqchip *chip = apic_chip(apic);
+	unsigned long flags;
+
+	spin_lock_irqsave(&chip->lock, flags);
+	eoi(apic);
+	spin_unlock_irqrestore(&chip->lock, flags);
 }
 
 int kvmx_lapic_create(struct kvmx_x86_vcpu *xv)
