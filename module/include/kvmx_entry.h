@@ -10,6 +10,7 @@
 
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/kvm_para.h>
 #include <linux/sched/signal.h>
 #include <asm/fpu/api.h>
 #include <asm/msr.h>
@@ -45,6 +46,22 @@ static __always_inline int kvmx_entry_load_shadow(struct kvmx_x86_vcpu *xv,
 	if (xv->shadow_hw.flush)
 		ops->flush_tlb_guest(xv);
 	return 0;
+}
+
+/*
+ * PV EOI around each entry (x86/pv.c): a test of the vCPU's state inline,
+ * a call only for a guest that enabled it.
+ */
+static __always_inline void kvmx_pv_eoi_before_entry(struct kvmx_x86_vcpu *xv)
+{
+	if (unlikely(xv->pv.pv_eoi_msr & KVM_MSR_ENABLED))
+		__kvmx_pv_eoi_before_entry(xv);
+}
+
+static __always_inline void kvmx_pv_eoi_after_exit(struct kvmx_x86_vcpu *xv)
+{
+	if (unlikely(xv->pv.pv_eoi_pending))
+		__kvmx_pv_eoi_after_exit(xv);
 }
 
 /* Right after an exit, by the backend's handle_exit op (kvmx_stats.h). */

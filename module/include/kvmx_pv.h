@@ -96,7 +96,8 @@ void kvmx_pv_record_steal(struct kvmx_x86_vcpu *xv);
  * event injection (interrupts off), taken back after the exit, before its
  * handler.
  */
-void kvmx_pv_eoi_before_entry(struct kvmx_x86_vcpu *xv);
-void kvmx_pv_eoi_after_exit(struct kvmx_x86_vcpu *xv);
+/* Called through the inline tests of kvmx_entry.h, when PV EOI is on. */
+void __kvmx_pv_eoi_before_entry(struct kvmx_x86_vcpu *xv);
+void __kvmx_pv_eoi_after_exit(struct kvmx_x86_vcpu *xv);
 
 #endif

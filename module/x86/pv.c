@@ -443,7 +443,7 @@ void kvmx_pv_vcpu_destroy(struct kvmx_x86_vcpu *xv)
  * the byte stays clear and the guest writes the EOI register: correct,
  * only slower.
  */
-void kvmx_pv_eoi_before_entry(struct kvmx_x86_vcpu *xv)
+void __kvmx_pv_eoi_before_entry(struct kvmx_x86_vcpu *xv)
 {
 	u8 val = KVM_PV_EOI_ENABLED;
 
@@ -460,7 +460,7 @@ void kvmx_pv_eoi_before_entry(struct kvmx_x86_vcpu *xv)
  * guest cleared is its EOI; one it left set is cleared again, so that the
  * guest writes the EOI register unless the next entry offers PV EOI anew.
  */
-void kvmx_pv_eoi_after_exit(struct kvmx_x86_vcpu *xv)
+void __kvmx_pv_eoi_after_exit(struct kvmx_x86_vcpu *xv)
 {
 	u64 gpa = xv->pv.pv_eoi_msr & ~1ULL;
 	u8 val;
