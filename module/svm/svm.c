@@ -244,8 +244,12 @@ static struct kvmx_x86_vcpu *svm_vcpu_alloc(void)
 /* Reads and writes of DR0-7. */
 #define SVM_DR_INTERCEPTS	0x00ff00ffU
 
-/* Exceptions intercepted: #DB and #AC could otherwise loop in the CPU. */
-#define SVM_EXCEPTION_INTERCEPTS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC))
+/*
+ * Exceptions intercepted: #DB and #AC could otherwise loop in the CPU;
+ * #UD for kvm's hypercall fix-up (x86/quirks.c).
+ */
+#define SVM_EXCEPTION_INTERCEPTS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | \
+					 BIT(X86_TRAP_UD))
 
 static void init_vmcb_control(struct kvmx_svm_vcpu *svm)
 {
@@ -537,6 +541,7 @@ static u8 plain_insn_len(u64 exit_code)
 	case SVM_EXIT_CPUID: case SVM_EXIT_MSR: case SVM_EXIT_INVD:
 		return 2;
 	case SVM_EXIT_VMMCALL: case SVM_EXIT_XSETBV:
+	case SVM_EXIT_MONITOR: case SVM_EXIT_MWAIT: case SVM_EXIT_MWAIT_COND:
 		return 3;
 	default:
 		return 0;
@@ -711,6 +716,16 @@ static int handle_ud(struct kvmx_svm_vcpu *svm)
 	return KVMX_EXIT_RESUME;
 }
 
+static int handle_ud_exception(struct kvmx_svm_vcpu *svm)
+{
+	return kvmx_handle_ud(&svm->x86);
+}
+
+static int handle_monitor_mwait(struct kvmx_svm_vcpu *svm)
+{
+	return kvmx_handle_monitor_mwait(&svm->x86);
+}
+
 static int handle_intr(struct kvmx_svm_vcpu *svm)
 {
 	/* The host takes the interrupt once it enables IRQs again. */
@@ -867,6 +882,7 @@ static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 7] = handle_dr,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB]	= handle_db,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_BP]	= handle_bp,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_UD]	= handle_ud_exception,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_PF]	= handle_pf,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC]	= handle_reflect,
 	[SVM_EXIT_INTR]				= handle_intr,
@@ -891,9 +907,9 @@ static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
 	[SVM_EXIT_CLGI]				= handle_ud,
 	[SVM_EXIT_SKINIT]			= handle_ud,
 	[SVM_EXIT_RDTSCP]			= handle_ud,
-	[SVM_EXIT_MONITOR]			= handle_ud,
-	[SVM_EXIT_MWAIT]			= handle_ud,
-	[SVM_EXIT_MWAIT_COND]			= handle_ud,
+	[SVM_EXIT_MONITOR]			= handle_monitor_mwait,
+	[SVM_EXIT_MWAIT]			= handle_monitor_mwait,
+	[SVM_EXIT_MWAIT_COND]			= handle_monitor_mwait,
 	[SVM_EXIT_XSETBV]			= handle_xsetbv,
 	[SVM_EXIT_NPF]				= handle_npf,
 };

@@ -72,9 +72,10 @@ enum vmx_autoload_msr {
 /*
  * Exceptions that always exit: #DB and #AC could otherwise loop in the
  * CPU (as with SVM), and #DB also serves debug.c's single-stepping and
- * breakpoints.
+ * breakpoints; #UD for kvm's hypercall fix-up (x86/quirks.c).
  */
-#define VMX_EXCEPTION_BITMAP		(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC))
+#define VMX_EXCEPTION_BITMAP		(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | \
+					 BIT(X86_TRAP_UD))
 
 /* Exit qualification of #DB: the DR6 bits B0-B3, BD and BS. */
 #define VMX_DB_QUAL_DR6_BITS		0x600fULL
