@@ -577,6 +577,8 @@ long kvmx_disable_quirks(struct kvmx_vm *vm, const struct kvm_enable_cap *cap);
 int kvmx_handle_monitor_mwait(struct kvmx_x86_vcpu *xv);
 int kvmx_handle_ud(struct kvmx_x86_vcpu *xv);
 int kvmx_quirk_misc_enable(struct kvmx_x86_vcpu *xv, u64 data);
+void kvmx_quirk_cpuid_leaf1(struct kvmx_x86_vcpu *xv,
+			    struct kvm_cpuid_entry2 *e);
 bool kvmx_quirk_out_7e(struct kvmx_x86_vcpu *xv, u16 port);
 
 /* x86/msr.c */

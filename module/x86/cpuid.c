@@ -516,6 +516,7 @@ static void cpuid_entry_runtime(struct kvmx_x86_vcpu *xv,
 		e->ecx &= ~BIT32(27);
 		if (kvmx_x86->get_cr(xv, 4) & X86_CR4_OSXSAVE)
 			e->ecx |= BIT32(27);
+		kvmx_quirk_cpuid_leaf1(xv, e);
 		break;
 	case 0xd:
 		/*

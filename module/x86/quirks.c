@@ -88,11 +88,33 @@ static struct kvm_cpuid_entry2 *cpuid_leaf1(struct kvmx_x86_vcpu *xv)
 	return NULL;
 }
 
+/*
+ * CPUID.01H as the guest sees it now: with MISC_ENABLE_NO_MWAIT off,
+ * MONITOR follows IA32_MISC_ENABLE.ENABLE_MWAIT.  Called on the stored
+ * table's leaf 1 by cpuid.c whenever it brings the table up to date
+ * (KVM_SET/GET_CPUID2, the guest's CPUID), as kvm updates it at runtime.
+ */
+void kvmx_quirk_cpuid_leaf1(struct kvmx_x86_vcpu *xv,
+			    struct kvm_cpuid_entry2 *e)
+{
+	if (kvmx_quirk(xv->vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT))
+		return;
+	if (xv->misc_enable & MSR_IA32_MISC_ENABLE_MWAIT)
+		e->ecx |= CPUID_1_ECX_MONITOR;
+	else
+		e->ecx &= ~CPUID_1_ECX_MONITOR;
+}
+
 static bool guest_has_leaf1_ecx(struct kvmx_x86_vcpu *xv, u32 bit)
 {
 	const struct kvm_cpuid_entry2 *e = cpuid_leaf1(xv);
+	struct kvm_cpuid_entry2 cur;
 
-	return e && (e->ecx & bit);
+	if (!e)
+		return false;
+	cur = *e;
+	kvmx_quirk_cpuid_leaf1(xv, &cur);
+	return cur.ecx & bit;
 }
 
 /* MONITOR and MWAIT exits (both vendors intercept them always). */
@@ -108,25 +130,16 @@ int kvmx_handle_monitor_mwait(struct kvmx_x86_vcpu *xv)
 
 /*
  * A write of IA32_MISC_ENABLE (guest or host) that is about to store
- * @data: with MISC_ENABLE_NO_MWAIT off, a change of ENABLE_MWAIT moves
- * CPUID.01H:ECX.MONITOR along, and needs SSE3 in the guest's CPUID.
+ * @data: with MISC_ENABLE_NO_MWAIT off, a change of ENABLE_MWAIT (which
+ * CPUID MONITOR then follows) needs SSE3 in the guest's CPUID.
  * 0, or 1: refuse the write (#GP for the guest).
  */
 int kvmx_quirk_misc_enable(struct kvmx_x86_vcpu *xv, u64 data)
 {
-	struct kvm_cpuid_entry2 *e;
-
 	if (kvmx_quirk(xv->vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT) ||
 	    !((xv->misc_enable ^ data) & MSR_IA32_MISC_ENABLE_MWAIT))
 		return 0;
-	if (!guest_has_leaf1_ecx(xv, CPUID_1_ECX_SSE3))
-		return 1;
-	e = cpuid_leaf1(xv);
-	if (data & MSR_IA32_MISC_ENABLE_MWAIT)
-		e->ecx |= CPUID_1_ECX_MONITOR;
-	else
-		e->ecx &= ~CPUID_1_ECX_MONITOR;
-	return 0;
+	return guest_has_leaf1_ecx(xv, CPUID_1_ECX_SSE3) ? 0 : 1;
 }
 
 /* Does an OUT to @port that exits to userspace skip itself first? */
