@@ -113,6 +113,9 @@ int kvmx_mmu_init(struct kvmx_vm *vm);
 void kvmx_mmu_destroy(struct kvmx_vm *vm);
 /* KVM_ENABLE_CAP(KVMX_CAP_SHADOW_PAGING): 0 or -EINVAL. */
 int kvmx_mmu_enable_shadow(struct kvmx_vm *vm, u64 on);
+/* KVM_SET_NR_MMU_PAGES (0 or -EINVAL) and KVM_GET_NR_MMU_PAGES. */
+long kvmx_mmu_set_nr_pages(struct kvmx_vm *vm, unsigned long nr);
+long kvmx_mmu_get_nr_pages(struct kvmx_vm *vm);
 
 /*
  * The vCPU side: the VM's implementation, through its ops (the vCPU keeps

@@ -85,7 +85,6 @@ u64 kvmx_pv_hypercall(struct kvmx_x86_vcpu *xv, u64 nr, u64 a0, u64 a1,
  * native one, whose ModRM byte is @native (VMCALL 0xc1, VMMCALL 0xd9),
  * and runs again; any other #UD goes to the guest.  KVMX_EXIT_* contract.
  */
-int kvmx_pv_fix_hypercall(struct kvmx_x86_vcpu *xv, u8 native);
 /* KVM_RUN begins / ends on this task. */
 void kvmx_pv_run_begin(struct kvmx_x86_vcpu *xv);
 void kvmx_pv_run_end(struct kvmx_x86_vcpu *xv);

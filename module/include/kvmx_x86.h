@@ -487,6 +487,12 @@ struct kvmx_x86_vcpu {
  *                     flush and paging implementation (kvmx_mmu.h)
  * @irqchip:           in-kernel interrupt controllers and eventfds
  *                     (x86/irqchip/irqchip.c), allocated with the VM
+ * @disabled_quirks:   KVM_X86_QUIRK_* turned off by KVM_CAP_DISABLE_QUIRKS(2)
+ *                     (x86/quirks.c); read locklessly (kvmx_quirk())
+ * @triple_fault_event: KVM_CAP_X86_TRIPLE_FAULT_EVENT: KVM_GET/SET_VCPU_EVENTS
+ *                     carry triple_fault; read locklessly
+ * @nr_mmu_pages:      KVM_SET_NR_MMU_PAGES's limit, 0 until set (slots_lock
+ *                     to write; shadow paging reads it locklessly)
  */
 struct kvmx_x86_vm {
 	struct kvmx_vm *vm;
@@ -504,6 +510,9 @@ struct kvmx_x86_vm {
 	bool identity_map_set;
 	struct kvmx_mmu mmu;
 	struct kvmx_irqchip *irqchip;
+	u64 disabled_quirks;
+	bool triple_fault_event;
+	unsigned long nr_mmu_pages;
 };
 
 static inline struct kvmx_x86_vcpu *to_x86(struct kvmx_vcpu *vcpu)
@@ -521,6 +530,15 @@ static inline void kvmx_stat_set_kind(struct kvmx_x86_vcpu *xv,
 				      enum kvmx_exit_kind kind)
 {
 	xv->vcpu->stat.exit_kind = kind;
+}
+
+/*
+ * Is @quirk (a KVM_X86_QUIRK_* bit) in force in @vm?  All are, until
+ * KVM_CAP_DISABLE_QUIRKS(2) turns them off (x86/quirks.c).
+ */
+static inline bool kvmx_quirk(struct kvmx_vm *vm, u64 quirk)
+{
+	return !(READ_ONCE(to_x86_vm(vm)->disabled_quirks) & quirk);
 }
 
 static inline struct kvmx_mmu *kvmx_vm_mmu(struct kvmx_vm *vm)
@@ -595,6 +613,16 @@ static inline u64 kvmx_lmsw_cr0(u64 cr0, u16 msw)
 	return (cr0 & ~0xeULL) | (msw & 0xf);
 }
 
+/* x86/quirks.c: KVM_CAP_DISABLE_QUIRKS(2) and the behaviours they switch */
+u64 kvmx_quirks_supported(void);
+long kvmx_disable_quirks(struct kvmx_vm *vm, const struct kvm_enable_cap *cap);
+int kvmx_handle_monitor_mwait(struct kvmx_x86_vcpu *xv);
+int kvmx_handle_ud(struct kvmx_x86_vcpu *xv);
+int kvmx_quirk_misc_enable(struct kvmx_x86_vcpu *xv, u64 data);
+void kvmx_quirk_cpuid_leaf1(struct kvmx_x86_vcpu *xv,
+			    struct kvm_cpuid_entry2 *e);
+bool kvmx_quirk_out_7e(struct kvmx_x86_vcpu *xv, u16 port);
+
 /* x86/msr.c */
 long kvmx_get_msr_index_list(struct kvm_msr_list __user *u, bool features);
 int kvmx_get_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 *data, bool host);
@@ -649,6 +677,8 @@ int kvmx_kvmclock_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data,
 long kvmx_set_tsc_khz(struct kvmx_x86_vcpu *xv, unsigned long khz);
 long kvmx_get_clock(struct kvmx_vm *vm, struct kvm_clock_data __user *u);
 long kvmx_set_clock(struct kvmx_vm *vm, struct kvm_clock_data __user *u);
+long kvmx_vcpu_device_attr(struct kvmx_x86_vcpu *xv, unsigned int ioctl,
+			   struct kvm_device_attr __user *u);
 
 /* debug.c: debug registers, guest debugging, single-step traps */
 int kvmx_handle_dr_access(struct kvmx_x86_vcpu *xv, int dr, bool write);

@@ -81,6 +81,52 @@ int kvmx_mmu_enable_shadow(struct kvmx_vm *vm, u64 on)
 	return r;
 }
 
+/* kvm's floor for KVM_SET_NR_MMU_PAGES, and its default: 1 per 50 pages. */
+#define KVMX_MIN_MMU_PAGES		64
+#define KVMX_SLOT_PAGES_PER_MMU_PAGE	50
+
+/*
+ * KVM_SET_NR_MMU_PAGES: the most page-table pages the VM's MMU may use.
+ * Shadow paging keeps each vCPU's trees within it (mmu/shadow.c); the
+ * nested-paging tables are sized by the guest-physical space alone, so
+ * there the value is only recorded and reported, as kvm's TDP MMU does.
+ */
+long kvmx_mmu_set_nr_pages(struct kvmx_vm *vm, unsigned long nr)
+{
+	if (nr < KVMX_MIN_MMU_PAGES)
+		return -EINVAL;
+	mutex_lock(&vm->slots_lock);
+	WRITE_ONCE(to_x86_vm(vm)->nr_mmu_pages, nr);
+	mutex_unlock(&vm->slots_lock);
+	return 0;
+}
+
+/*
+ * KVM_GET_NR_MMU_PAGES: the value set, else kvm's default for the memory
+ * the memslots hold (none: 0).  TODO: kvm keeps its default of 64 once
+ * every memslot is deleted again; kvmx then reports 0.
+ */
+long kvmx_mmu_get_nr_pages(struct kvmx_vm *vm)
+{
+	const struct kvmx_memslots *slots;
+	unsigned long nr;
+	u64 pages = 0;
+	int i, nr_slots;
+
+	mutex_lock(&vm->slots_lock);
+	nr = to_x86_vm(vm)->nr_mmu_pages;
+	slots = rcu_dereference_protected(vm->memslots,
+					  lockdep_is_held(&vm->slots_lock));
+	nr_slots = slots->nr_sorted;
+	for (i = 0; i < nr_slots; i++)
+		pages += slots->slots[slots->sorted[i]].npages;
+	mutex_unlock(&vm->slots_lock);
+	if (nr || !nr_slots)
+		return nr;
+	return max_t(u64, pages / KVMX_SLOT_PAGES_PER_MMU_PAGE,
+		     KVMX_MIN_MMU_PAGES);
+}
+
 /* vm->lock held: the VM's ops are final once this vCPU exists. */
 int kvmx_mmu_vcpu_init(struct kvmx_x86_vcpu *xv)
 {

@@ -930,6 +930,15 @@ static int pt_write(struct kvmx_x86_vcpu *xv, u64 gpa)
  * @dirty: the guest's leaf has D set (a read may then map writable).
  * @t: the guest tables the walk read, at pt_seq @pt_seq.
  */
+/* The table pages a vCPU's trees may hold before a fault frees them. */
+static unsigned long table_cap(struct kvmx_vm *vm)
+{
+	unsigned long limit = READ_ONCE(to_x86_vm(vm)->nr_mmu_pages);
+
+	return limit ? min_t(unsigned long, limit, SPT_CAP_TABLES)
+		     : SPT_CAP_TABLES;
+}
+
 static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 		      u64 page_size, u32 perms, bool dirty, u32 access,
 		      struct walk_tables *t, unsigned long pt_seq)
@@ -944,8 +953,12 @@ static int shadow_map(struct kvmx_x86_vcpu *xv, u64 gva, u64 gpa,
 	bool table;
 	int idx, r;
 
-	/* However the guest spreads its accesses, the trees stay bounded. */
-	if (READ_ONCE(xv->shadow->nr_tables) >= SPT_CAP_TABLES)
+	/*
+	 * However the guest spreads its accesses, the trees stay bounded:
+	 * by SPT_CAP_TABLES, or by KVM_SET_NR_MMU_PAGES's limit if lower
+	 * (applied per vCPU, where kvm applies it to the whole VM).
+	 */
+	if (READ_ONCE(xv->shadow->nr_tables) >= table_cap(vm))
 		free_all(xv);
 
 	/* The backend's own page (VMX's virtual-8086 TSS): read-only. */

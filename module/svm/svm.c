@@ -313,8 +313,8 @@ static struct kvmx_x86_vcpu *svm_vcpu_alloc(void)
 #define SVM_DR_INTERCEPTS	0x00ff00ffU
 
 /*
- * Exceptions intercepted: #DB and #AC could otherwise loop in the CPU; #UD
- * for VMCALL, the other vendor's hypercall (kvmx_pv_fix_hypercall()).
+ * Exceptions intercepted: #DB and #AC could otherwise loop in the CPU;
+ * #UD for kvm's hypercall fix-up (x86/quirks.c).
  */
 #define SVM_EXCEPTION_INTERCEPTS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | \
 					 BIT(X86_TRAP_UD))
@@ -636,6 +636,7 @@ static u8 plain_insn_len(u64 exit_code)
 	case SVM_EXIT_CPUID: case SVM_EXIT_MSR: case SVM_EXIT_INVD:
 		return 2;
 	case SVM_EXIT_VMMCALL: case SVM_EXIT_XSETBV:
+	case SVM_EXIT_MONITOR: case SVM_EXIT_MWAIT: case SVM_EXIT_MWAIT_COND:
 		return 3;
 	default:
 		return 0;
@@ -832,10 +833,14 @@ static int handle_ud(struct kvmx_svm_vcpu *svm)
 	return KVMX_EXIT_RESUME;
 }
 
-/* A #UD: VMCALL becomes VMMCALL (0f 01 d9); any other is the guest's. */
 static int handle_ud_exception(struct kvmx_svm_vcpu *svm)
 {
-	return kvmx_pv_fix_hypercall(&svm->x86, 0xd9);
+	return kvmx_handle_ud(&svm->x86);
+}
+
+static int handle_monitor_mwait(struct kvmx_svm_vcpu *svm)
+{
+	return kvmx_handle_monitor_mwait(&svm->x86);
 }
 
 static int handle_intr(struct kvmx_svm_vcpu *svm)
@@ -1044,9 +1049,9 @@ static int (*const svm_exit_handlers[])(struct kvmx_svm_vcpu *svm) = {
 	[SVM_EXIT_STGI]				= handle_ud,
 	[SVM_EXIT_CLGI]				= handle_ud,
 	[SVM_EXIT_SKINIT]			= handle_ud,
-	[SVM_EXIT_MONITOR]			= handle_ud,
-	[SVM_EXIT_MWAIT]			= handle_ud,
-	[SVM_EXIT_MWAIT_COND]			= handle_ud,
+	[SVM_EXIT_MONITOR]			= handle_monitor_mwait,
+	[SVM_EXIT_MWAIT]			= handle_monitor_mwait,
+	[SVM_EXIT_MWAIT_COND]			= handle_monitor_mwait,
 	[SVM_EXIT_XSETBV]			= handle_xsetbv,
 	[SVM_EXIT_NPF]				= handle_npf,
 };

@@ -208,6 +208,9 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 	}
 	if (vector != X86_TRAP_DB && vmx_rmode(vmx))
 		return vmx_rmode_exception(vmx);
+	/* TODO: real mode reflects #UD without the hypercall fix-up. */
+	if (vector == X86_TRAP_UD)
+		return kvmx_handle_ud(&vmx->x86);
 	/*
 	 * A #DB exit leaves DR6 alone; the qualification holds the bits the
 	 * exception would have set (B0-B3, BD, BS).
@@ -218,9 +221,6 @@ static int handle_exception_nmi(struct kvmx_vmx_vcpu *vmx)
 	/* Intercepted only while userspace plants software breakpoints. */
 	if (vector == X86_TRAP_BP)
 		return kvmx_debug_exit(&vmx->x86, X86_TRAP_BP, vmx->x86.dr6);
-	/* VMMCALL becomes VMCALL (0f 01 c1); any other #UD is the guest's. */
-	if (vector == X86_TRAP_UD)
-		return kvmx_pv_fix_hypercall(&vmx->x86, 0xc1);
 	kvmx_queue_exception(&vmx->x86, vector,
 			     info & INTR_INFO_DELIVER_CODE_MASK,
 			     vmx->exit.intr_error);
@@ -358,6 +358,11 @@ static int handle_ud(struct kvmx_vmx_vcpu *vmx)
 	return inject(vmx, X86_TRAP_UD);
 }
 
+static int handle_monitor_mwait(struct kvmx_vmx_vcpu *vmx)
+{
+	return kvmx_handle_monitor_mwait(&vmx->x86);
+}
+
 static int handle_gp(struct kvmx_vmx_vcpu *vmx)
 {
 	return inject(vmx, X86_TRAP_GP);
@@ -428,8 +433,8 @@ static int (*const vmx_exit_handlers[])(struct kvmx_vmx_vcpu *vmx) = {
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
 	[EXIT_REASON_MSR_READ]			= handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE]			= handle_wrmsr,
-	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_ud,
-	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_ud,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_monitor_mwait,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_monitor_mwait,
 	[EXIT_REASON_PAUSE_INSTRUCTION]		= handle_pause,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,

@@ -72,8 +72,7 @@ enum vmx_autoload_msr {
 /*
  * Exceptions that always exit: #DB and #AC could otherwise loop in the
  * CPU (as with SVM), and #DB also serves debug.c's single-stepping and
- * breakpoints; #UD for VMMCALL, the other vendor's hypercall
- * (kvmx_pv_fix_hypercall()).
+ * breakpoints; #UD for kvm's hypercall fix-up (x86/quirks.c).
  */
 #define VMX_EXCEPTION_BITMAP		(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | \
 					 BIT(X86_TRAP_UD))

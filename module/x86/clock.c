@@ -251,3 +251,36 @@ int kvmx_kvmclock_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data,
 		return -ENOENT;
 	}
 }
+
+/*
+ * The vCPU's device attributes (KVM_HAS/GET/SET_DEVICE_ATTR on the vCPU
+ * fd): kvm has one, KVM_VCPU_TSC_OFFSET in group KVM_VCPU_TSC_CTRL, the
+ * guest TSC's offset from the host's.  Setting it moves the TSC the guest
+ * reads (RDTSC, IA32_TSC) and leaves IA32_TSC_ADJUST alone, as kvm does.
+ * Unknown groups and attributes: -ENXIO; flags are ignored.
+ */
+long kvmx_vcpu_device_attr(struct kvmx_x86_vcpu *xv, unsigned int ioctl,
+			   struct kvm_device_attr __user *u)
+{
+	struct kvm_device_attr attr;
+	u64 __user *uaddr;
+	s64 offset;
+
+	if (copy_from_user(&attr, u, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group != KVM_VCPU_TSC_CTRL || attr.attr != KVM_VCPU_TSC_OFFSET)
+		return -ENXIO;
+	uaddr = u64_to_user_ptr(attr.addr);
+	switch (ioctl) {
+	case KVM_HAS_DEVICE_ATTR:
+		return 0;
+	case KVM_GET_DEVICE_ATTR:
+		return put_user(xv->tsc_offset, uaddr) ? -EFAULT : 0;
+	default:
+		if (get_user(offset, uaddr))
+			return -EFAULT;
+		xv->tsc_offset = offset;
+		kvmx_make_request(KVMX_REQ_CLOCK_UPDATE, xv->vcpu);
+		return 0;
+	}
+}

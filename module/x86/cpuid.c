@@ -535,6 +535,7 @@ static void cpuid_entry_runtime(struct kvmx_x86_vcpu *xv,
 		e->edx &= ~BIT32(9);
 		if (xv->apic_base & MSR_IA32_APICBASE_ENABLE)
 			e->edx |= BIT32(9);
+		kvmx_quirk_cpuid_leaf1(xv, e);
 		break;
 	case 0xd:
 		/*

@@ -170,8 +170,12 @@ void kvmx_get_events(struct kvmx_x86_vcpu *xv, struct kvm_vcpu_events *out)
 	ev.nmi.injected = xv->nmi_injected;
 	ev.nmi.pending = xv->nmi_pending;
 	ev.nmi.masked = kvmx_x86->get_nmi_mask(xv);
-	ev.triple_fault.pending = xv->triple_fault;
 	ev.flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM;
+	/* KVM_CAP_X86_TRIPLE_FAULT_EVENT: a shutdown the next KVM_RUN reports. */
+	if (READ_ONCE(to_x86_vm(xv->vcpu->vm)->triple_fault_event)) {
+		ev.triple_fault.pending = xv->triple_fault;
+		ev.flags |= KVM_VCPUEVENT_VALID_TRIPLE_FAULT;
+	}
 	*out = ev;
 }
 
@@ -194,8 +198,8 @@ int kvmx_set_events(struct kvmx_x86_vcpu *xv, const struct kvm_vcpu_events *evp)
 			 KVM_VCPUEVENT_VALID_SMM |
 			 KVM_VCPUEVENT_VALID_TRIPLE_FAULT))
 		return -EINVAL;
-	/* Payloads and triple-fault events need caps kvmx does not offer. */
-	if (ev.flags & KVM_VCPUEVENT_VALID_TRIPLE_FAULT)
+	if ((ev.flags & KVM_VCPUEVENT_VALID_TRIPLE_FAULT) &&
+	    !READ_ONCE(to_x86_vm(xv->vcpu->vm)->triple_fault_event))
 		return -EINVAL;
 	if (ev.exception.injected &&
 	    (ev.exception.nr > 31 || ev.exception.nr == X86_TRAP_NMI))
@@ -216,6 +220,8 @@ int kvmx_set_events(struct kvmx_x86_vcpu *xv, const struct kvm_vcpu_events *evp)
 		xv->nmi_pending = min_t(u8, ev.nmi.pending, KVMX_MAX_NMI_PENDING);
 	xv->nmi_injected = ev.nmi.injected;
 	kvmx_x86->set_nmi_mask(xv, ev.nmi.masked);
+	if (ev.flags & KVM_VCPUEVENT_VALID_TRIPLE_FAULT)
+		xv->triple_fault = ev.triple_fault.pending;
 	return 0;
 }
 

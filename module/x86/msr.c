@@ -323,6 +323,8 @@ int kvmx_set_msr(struct kvmx_x86_vcpu *xv, u32 index, u64 data, bool host)
 		kvmx_irqchip_apic_base_changed(xv);
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
+		if (kvmx_quirk_misc_enable(xv, data))
+			return 1;
 		xv->misc_enable = data;
 		return 0;
 	case MSR_IA32_UCODE_REV:

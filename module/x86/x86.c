@@ -90,10 +90,16 @@ long kvmx_arch_check_extension(struct kvmx_vm *vm, long ext)
 		return 1;
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_HLT:
+	case KVM_CAP_DISABLE_QUIRKS:
+	case KVM_CAP_X86_TRIPLE_FAULT_EVENT:
+	case KVM_CAP_VCPU_ATTRIBUTES:
+	case KVM_CAP_MMU_SHADOW_CACHE_CONTROL:
 		return 1;
 	case KVM_CAP_ENABLE_CAP:			/* on the vCPU */
 	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:	/* x86/pv.c */
 		return 1;
+	case KVM_CAP_DISABLE_QUIRKS2:
+		return kvmx_quirks_supported();
 	case KVM_CAP_XCRS:
 		/* XCR0 exists only where the host kernel uses XSAVE, as in kvm. */
 		return boot_cpu_has(X86_FEATURE_XSAVE);
@@ -149,6 +155,12 @@ long kvmx_arch_vm_enable_cap(struct kvmx_vm *vm, const struct kvm_enable_cap *ca
 		return kvmx_msr_enable_user_exits(vm, cap->args[0]);
 	case KVMX_CAP_SHADOW_PAGING:
 		return kvmx_mmu_enable_shadow(vm, cap->args[0]);
+	case KVM_CAP_DISABLE_QUIRKS:
+	case KVM_CAP_DISABLE_QUIRKS2:
+		return kvmx_disable_quirks(vm, cap);
+	case KVM_CAP_X86_TRIPLE_FAULT_EVENT:
+		WRITE_ONCE(to_x86_vm(vm)->triple_fault_event, !!cap->args[0]);
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -221,6 +233,10 @@ long kvmx_arch_vm_ioctl(struct kvmx_vm *vm, unsigned int ioctl,
 		return kvmx_get_clock(vm, (void __user *)arg);
 	case KVM_SET_CLOCK:
 		return kvmx_set_clock(vm, (void __user *)arg);
+	case KVM_SET_NR_MMU_PAGES:
+		return kvmx_mmu_set_nr_pages(vm, arg);
+	case KVM_GET_NR_MMU_PAGES:
+		return kvmx_mmu_get_nr_pages(vm);
 	default:
 		return kvmx_irqchip_vm_ioctl(vm, ioctl, arg);
 	}
@@ -347,6 +363,10 @@ long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 		return kvmx_lapic_set_vapic_addr(xv, argp);
 	case KVM_ENABLE_CAP:
 		return vcpu_enable_cap(xv, argp);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		return kvmx_vcpu_device_attr(xv, ioctl, argp);
 	default:
 		return kvmx_regs_ioctl(xv, ioctl, argp);
 	}

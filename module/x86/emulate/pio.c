@@ -132,8 +132,8 @@ static int string_io(struct kvmx_x86_vcpu *xv)
 int kvmx_handle_io(struct kvmx_x86_vcpu *xv, const struct kvmx_pio *pio)
 {
 	struct kvm_run *run = xv->vcpu->run;
-
 	u32 val = xv->regs[KVMX_RAX];
+	int r;
 
 	xv->pio = *pio;
 	if (pio->string) {
@@ -177,6 +177,12 @@ int kvmx_handle_io(struct kvmx_x86_vcpu *xv, const struct kvmx_pio *pio)
 	if (!pio->in)
 		memcpy(xv->vcpu->pio_data, &xv->regs[KVMX_RAX], pio->size);
 	xv->pending_io = pio->in ? KVMX_IO_PIO_IN : KVMX_IO_PIO_OUT;
+	/* Old userspace expects RIP past an OUT to 0x7e (x86/quirks.c). */
+	if (!pio->in && kvmx_quirk_out_7e(xv, pio->port)) {
+		xv->pending_io = KVMX_IO_NONE;
+		r = kvmx_skip_insn(xv);
+		return r <= 0 ? r : KVMX_EXIT_USER;
+	}
 	return 0;
 }
 

@@ -669,7 +669,9 @@ static int write_reg(struct kvmx_lapic *apic, u32 off, u32 val)
 /*
  * The xAPIC page: aligned 32-bit accesses to a register's first dword;
  * reads of other bytes within it are served too.  Returns 1 if @gpa is in
- * the page (the access is complete), 0 if not.
+ * the page (the access is complete), 0 if not.  A hardware-disabled or
+ * x2APIC-mode APIC keeps the page while LAPIC_MMIO_HOLE is in force: reads
+ * give all ones, writes are dropped (as kvm; x86/quirks.c).
  */
 int kvmx_lapic_mmio(struct kvmx_x86_vcpu *xv, u64 gpa, void *buf,
 		    unsigned int len, bool write)
@@ -680,9 +682,15 @@ int kvmx_lapic_mmio(struct kvmx_x86_vcpu *xv, u64 gpa, void *buf,
 	u32 off = gpa - base, val = 0;
 	unsigned long flags;
 
-	if (!apic || !hw_enabled(apic) || x2apic_mode(apic) ||
-	    gpa < base || gpa + len > base + PAGE_SIZE)
+	if (!apic || gpa < base || gpa + len > base + PAGE_SIZE)
 		return 0;
+	if (!hw_enabled(apic) || x2apic_mode(apic)) {
+		if (!kvmx_quirk(xv->vcpu->vm, KVM_X86_QUIRK_LAPIC_MMIO_HOLE))
+			return 0;
+		if (!write)
+			memset(buf, 0xff, len);
+		return 1;
+	}
 	chip = apic_chip(apic);
 	if (write) {
 		/* Other sizes and misaligned writes are dropped (SDM). */
@@ -860,7 +868,7 @@ void kvmx_lapic_reset(struct kvmx_lapic *apic, bool bsp)
 	for (i = 0; i < ARRAY_SIZE(lvt_masks); i++)
 		reg_set(apic, APIC_LVTCMCI + i * 0x10, APIC_LVT_MASKED);
 	/* As kvm: the BSP takes the PIC through LINT0 from the start. */
-	if (bsp)
+	if (bsp && kvmx_quirk(apic->xv->vcpu->vm, KVM_X86_QUIRK_LINT0_REENABLED))
 		reg_set(apic, APIC_LVT0, APIC_DM_EXTINT);
 	apic->tsc_deadline = 0;
 	apic->timer_ns = 0;
