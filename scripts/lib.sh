@@ -68,3 +68,26 @@ kvmx_abi612() {
 
 # Per-ABI cache of the extracted kernel image package.
 kernel_dir() { echo "$KVMX_CACHE/kernel/$1"; }
+
+# copy_qemu ROOT [FILE...]: Debian's QEMU as it is installed (dynamically
+# linked): the binary, its libraries and each FILE (firmware, by absolute
+# path) at their own paths under ROOT, to be added to a test machine with
+# one --add per top-level directory of ROOT (see qemu_adds).
+copy_qemu() {
+	local root=$1 qemu f
+	shift
+	qemu=$(command -v qemu-system-x86_64)
+	for f in "$qemu" $(ldd "$qemu" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }') "$@"; do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+	done
+}
+
+# qemu_adds ROOT: the machine.sh options that add what copy_qemu put under
+# ROOT, one per line.
+qemu_adds() {
+	local d
+	for d in "$1"/*; do
+		printf '%s\n' --add "$d:/${d##*/}"
+	done
+}

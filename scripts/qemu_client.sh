@@ -25,6 +25,7 @@
 # KVMX_QEMU_CLIENT_TIMEOUT (guest seconds per hypervisor, default 300).
 set -euo pipefail
 {
+. "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${KVMX_CACHE:-$root/.cache}
 vendor=svm
@@ -58,20 +59,10 @@ cp "$kdir/vmlinuz" "$work/files/"
 # Debian's QEMU (dynamically linked): the binary and its libraries at their
 # own paths, and the firmware a PC needs (SeaBIOS, the option ROMs that
 # -kernel and the TPR patching use).
-qroot=$work/qroot
-qemu=$(command -v qemu-system-x86_64)
-for f in "$qemu" $(ldd "$qemu" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }'); do
-	mkdir -p "$qroot$(dirname "$f")"
-	cp -L "$f" "$qroot$f"
-done
-mkdir -p "$qroot/usr/share/qemu" "$qroot/usr/share/seabios"
-cp -L /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/kvmvapic.bin \
-	/usr/share/qemu/multiboot_dma.bin "$qroot/usr/share/qemu/"
-cp -L /usr/share/seabios/bios-256k.bin "$qroot/usr/share/seabios/"
-adds=()
-for d in "$qroot"/*; do
-	adds+=(--add "$d:/${d##*/}")
-done
+copy_qemu "$work/qroot" /usr/share/qemu/linuxboot_dma.bin \
+	/usr/share/qemu/kvmvapic.bin /usr/share/qemu/multiboot_dma.bin \
+	/usr/share/seabios/bios-256k.bin
+mapfile -t adds < <(qemu_adds "$work/qroot")
 
 # The nested guest: a marker on every boot, then a reboot.
 l2=$work/l2

@@ -35,6 +35,8 @@ set -euo pipefail
 {
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+. "$root/scripts/lib.sh"
+
 cache=${KVMX_CACHE:-$root/.cache}
 vendor=svm
 case ${1:-} in svm | vmx) vendor=$1; shift ;; esac
@@ -71,18 +73,9 @@ cp "$kdir/vmlinuz" "$work/files/"
 
 # QEMU as Debian ships it (dynamically linked): the binary, its libraries
 # at their own paths, and the microvm's firmware.
-qroot=$work/qroot
-qemu=$(command -v qemu-system-x86_64)
-for f in "$qemu" $(ldd "$qemu" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }'); do
-	mkdir -p "$qroot$(dirname "$f")"
-	cp -L "$f" "$qroot$f"
-done
-mkdir -p "$qroot/usr/share/qemu"
-cp /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin "$qroot/usr/share/qemu/"
-adds=()
-for d in "$qroot"/*; do
-	adds+=(--add "$d:/${d##*/}")
-done
+copy_qemu "$work/qroot" /usr/share/qemu/bios-microvm.bin \
+	/usr/share/qemu/linuxboot_dma.bin
+mapfile -t adds < <(qemu_adds "$work/qroot")
 
 # The nested guest: busybox, and an init whose first act is the marker; it
 # then waits for a line from the probe and powers off.
