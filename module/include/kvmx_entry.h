@@ -49,6 +49,30 @@ static __always_inline int kvmx_entry_load_shadow(struct kvmx_x86_vcpu *xv,
 }
 
 /*
+ * Around the KVM_RUN loop (entry.c), inline as they run on every exit to
+ * userspace: the preempt notifier of steal time and of the preempted flag
+ * (x86/pv.c's pv_preempt_ops) is registered while the vCPU runs, as kvm
+ * registers its own in vcpu_load.
+ */
+static __always_inline void kvmx_pv_run_begin(struct kvmx_x86_vcpu *xv)
+{
+	preempt_disable();
+	preempt_notifier_register(&xv->pv.notifier);
+	preempt_enable();
+	/* kvm updates the structure each time the vCPU is loaded. */
+	if (xv->pv.steal_msr & KVM_MSR_ENABLED)
+		kvmx_make_request(KVMX_REQ_STEAL_UPDATE, xv->vcpu);
+}
+
+static __always_inline void kvmx_pv_run_end(struct kvmx_x86_vcpu *xv)
+{
+	preempt_disable();
+	preempt_notifier_unregister(&xv->pv.notifier);
+	preempt_enable();
+	WRITE_ONCE(xv->pv.preempted, false);
+}
+
+/*
  * PV EOI around each entry (x86/pv.c): a test of the vCPU's state inline,
  * a call only for a guest that enabled it.
  */

@@ -86,8 +86,6 @@ u64 kvmx_pv_hypercall(struct kvmx_x86_vcpu *xv, u64 nr, u64 a0, u64 a1,
  * and runs again; any other #UD goes to the guest.  KVMX_EXIT_* contract.
  */
 /* KVM_RUN begins / ends on this task. */
-void kvmx_pv_run_begin(struct kvmx_x86_vcpu *xv);
-void kvmx_pv_run_end(struct kvmx_x86_vcpu *xv);
 /* KVMX_REQ_STEAL_UPDATE: rewrite the steal-time structure. */
 void kvmx_pv_record_steal(struct kvmx_x86_vcpu *xv);
 /*

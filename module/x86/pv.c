@@ -403,24 +403,6 @@ static struct preempt_ops pv_preempt_ops = {
 	.sched_out = pv_sched_out,
 };
 
-void kvmx_pv_run_begin(struct kvmx_x86_vcpu *xv)
-{
-	preempt_disable();
-	preempt_notifier_register(&xv->pv.notifier);
-	preempt_enable();
-	/* kvm updates the structure each time the vCPU is loaded. */
-	if (xv->pv.steal_msr & KVM_MSR_ENABLED)
-		kvmx_make_request(KVMX_REQ_STEAL_UPDATE, xv->vcpu);
-}
-
-void kvmx_pv_run_end(struct kvmx_x86_vcpu *xv)
-{
-	preempt_disable();
-	preempt_notifier_unregister(&xv->pv.notifier);
-	preempt_enable();
-	WRITE_ONCE(xv->pv.preempted, false);
-}
-
 void kvmx_pv_vcpu_create(struct kvmx_x86_vcpu *xv)
 {
 	xv->pv.poll_control = 1;
