@@ -481,22 +481,6 @@ asm(GUEST_SECTION
     "apicbit_end:\n"
     GUEST_SECTION_END);
 
-static uint32_t host_cpuid1_edx(struct kvm_vcpu *vcpu)
-{
-	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + 256 * sizeof(cpuid->entries[0]));
-	struct kvm_cpuid_entry2 *e;
-	uint32_t edx;
-
-	CHECK(cpuid, "out of memory");
-	cpuid->nent = 256;
-	CHECK_IOCTL_OK(ioctl(vcpu->fd, KVM_GET_CPUID2, cpuid));
-	e = cpuid_find(cpuid, 1, 0);
-	CHECK(e, "no leaf 1");
-	edx = e->edx;
-	free(cpuid);
-	return edx;
-}
-
 static void test_apic_cpuid_bit(void)
 {
 	struct kvm_vm *vm = vm_create_default();
@@ -510,11 +494,11 @@ static void test_apic_cpuid_bit(void)
 	vcpu_expect_sync(vcpu, 2, &uc);
 	CHECK(uc.args[1] == 0, "CPUID.1:EDX.APIC with the APIC disabled");
 	CHECK_EQ(vcpu_get_msr(vcpu, MSR_IA32_APICBASE) & APICBASE_ENABLE, 0);
-	CHECK(!(host_cpuid1_edx(vcpu) & (1U << 9)),
+	CHECK(!(vcpu_get_cpuid_entry(vcpu, 1, 0).edx & (1U << 9)),
 	      "KVM_GET_CPUID2 shows APIC with the APIC disabled");
 	vcpu_expect_sync(vcpu, 3, &uc);
 	CHECK(uc.args[1] == 1, "CPUID.1:EDX.APIC with the APIC enabled again");
-	CHECK(host_cpuid1_edx(vcpu) & (1U << 9),
+	CHECK(vcpu_get_cpuid_entry(vcpu, 1, 0).edx & (1U << 9),
 	      "KVM_GET_CPUID2 lacks APIC with the APIC enabled again");
 	vcpu_expect_done(vcpu);
 	vcpu_free(vcpu);

@@ -257,23 +257,6 @@ static void set_leaf1_ecx(struct kvm_vcpu *vcpu, uint32_t set, uint32_t clear)
 	free(cpuid);
 }
 
-static uint32_t leaf1_ecx(struct kvm_vcpu *vcpu)
-{
-	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) +
-					  100 * sizeof(struct kvm_cpuid_entry2));
-	struct kvm_cpuid_entry2 *e;
-	uint32_t ecx;
-
-	CHECK(cpuid, "out of memory");
-	cpuid->nent = 100;
-	CHECK_IOCTL_OK(ioctl(vcpu->fd, KVM_GET_CPUID2, cpuid));
-	e = cpuid_find(cpuid, 1, 0);
-	CHECK(e, "no CPUID leaf 1");
-	ecx = e->ecx;
-	free(cpuid);
-	return ecx;
-}
-
 static void test_misc_enable_no_mwait(void)
 {
 	struct kvm_vm *vm = vm_create_default();
@@ -284,23 +267,23 @@ static void test_misc_enable_no_mwait(void)
 	set_leaf1_ecx(vcpu, CPUID_1_ECX_SSE3, CPUID_1_ECX_MONITOR);
 	misc = vcpu_get_msr(vcpu, MSR_IA32_MISC_ENABLE) & ~MISC_ENABLE_MWAIT;
 	vcpu_set_msr(vcpu, MSR_IA32_MISC_ENABLE, misc | MISC_ENABLE_MWAIT);
-	CHECK_EQ(leaf1_ecx(vcpu) & CPUID_1_ECX_MONITOR, 0);
+	CHECK_EQ(vcpu_get_cpuid_entry(vcpu, 1, 0).ecx & CPUID_1_ECX_MONITOR, 0);
 	vcpu_set_msr(vcpu, MSR_IA32_MISC_ENABLE, misc);
 
 	/* Off: bit 18 drives CPUID MONITOR. */
 	disable_quirks(vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT);
 	vcpu_set_msr(vcpu, MSR_IA32_MISC_ENABLE, misc | MISC_ENABLE_MWAIT);
 	CHECK_EQ(vcpu_get_msr(vcpu, MSR_IA32_MISC_ENABLE), misc | MISC_ENABLE_MWAIT);
-	CHECK_EQ(leaf1_ecx(vcpu) & CPUID_1_ECX_MONITOR, CPUID_1_ECX_MONITOR);
+	CHECK_EQ(vcpu_get_cpuid_entry(vcpu, 1, 0).ecx & CPUID_1_ECX_MONITOR, CPUID_1_ECX_MONITOR);
 	vcpu_set_msr(vcpu, MSR_IA32_MISC_ENABLE, misc);
-	CHECK_EQ(leaf1_ecx(vcpu) & CPUID_1_ECX_MONITOR, 0);
+	CHECK_EQ(vcpu_get_cpuid_entry(vcpu, 1, 0).ecx & CPUID_1_ECX_MONITOR, 0);
 
 	/* ... but only with SSE3 in CPUID; other bits still change. */
 	set_leaf1_ecx(vcpu, 0, CPUID_1_ECX_SSE3 | CPUID_1_ECX_MONITOR);
 	CHECK_EQ(__vcpu_set_msr(vcpu, MSR_IA32_MISC_ENABLE,
 				misc | MISC_ENABLE_MWAIT), 0);
 	CHECK_EQ(vcpu_get_msr(vcpu, MSR_IA32_MISC_ENABLE), misc);
-	CHECK_EQ(leaf1_ecx(vcpu) & CPUID_1_ECX_MONITOR, 0);
+	CHECK_EQ(vcpu_get_cpuid_entry(vcpu, 1, 0).ecx & CPUID_1_ECX_MONITOR, 0);
 	vcpu_free(vcpu);
 	vm_free(vm);
 }

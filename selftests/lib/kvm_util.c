@@ -107,6 +107,24 @@ struct kvm_cpuid2 *kvm_get_supported_cpuid(int kvm_fd)
 	}
 }
 
+struct kvm_cpuid_entry2 vcpu_get_cpuid_entry(struct kvm_vcpu *vcpu,
+					     uint32_t function, uint32_t index)
+{
+	/* 256 entries: the most KVM_SET_CPUID2 takes, so never E2BIG. */
+	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) +
+					  256 * sizeof(cpuid->entries[0]));
+	struct kvm_cpuid_entry2 *e, entry;
+
+	CHECK(cpuid, "out of memory");
+	cpuid->nent = 256;
+	CHECK_IOCTL_OK(ioctl(vcpu->fd, KVM_GET_CPUID2, cpuid));
+	e = cpuid_find(cpuid, function, index);
+	CHECK(e, "no CPUID leaf 0x%x.%u", function, index);
+	entry = *e;
+	free(cpuid);
+	return entry;
+}
+
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *cpuid,
 				    uint32_t function, uint32_t index)
 {

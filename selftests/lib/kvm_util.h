@@ -116,6 +116,9 @@ bool hv_is_kvmx(void);	/* /dev/kvm is kvmx.ko (/sys/module/kvmx exists) */
 struct kvm_cpuid2 *kvm_get_supported_cpuid(int kvm_fd);	/* malloc'd */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *cpuid,
 				    uint32_t function, uint32_t index);
+/* One leaf of the vCPU's table as KVM_GET_CPUID2 gives it (fails if absent). */
+struct kvm_cpuid_entry2 vcpu_get_cpuid_entry(struct kvm_vcpu *vcpu,
+					     uint32_t function, uint32_t index);
 
 /* VMs and memory. */
 struct kvm_vm *vm_create(void);		/* type 0, no memory */
